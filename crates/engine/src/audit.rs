@@ -1,0 +1,50 @@
+//! Audit records (rule 12): every consent change, every opt-in request sent
+//! and every admin action that affects a thread produces one, with enough
+//! evidence to prove consent — who, when, which channel, how (keyword or
+//! action), the exact text seen or sent, and the provider message id.
+//!
+//! The engine only *produces* records; the server appends them to its
+//! append-only log and exports them as CSV.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Actor, Channel, StateName};
+
+/// How a change happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum How {
+    /// An agent pressed "Request opt-in"; evidence = the request text sent.
+    AgentRequest,
+    /// Rule 6 re-prompt; evidence = the request text sent.
+    AutoReprompt,
+    /// An inbound keyword; `keyword` names it, evidence = the inbound text.
+    Keyword,
+    /// Plain-language revocation (FCC 2024); evidence = the inbound text,
+    /// `keyword` names the matched pattern.
+    PlainLanguageRevocation,
+    /// Inbound on a deactivated channel, answered by the auto-reply.
+    ChannelOffAutoReply,
+    /// An admin switched the channel on or off for the number.
+    ChannelToggled,
+    /// An admin reassigned or released the contact.
+    Reassigned,
+}
+
+/// One append-only audit entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub channel: Channel,
+    pub from: StateName,
+    pub to: StateName,
+    pub how: How,
+    /// The keyword (as configured) or revocation pattern, when `how` is one.
+    pub keyword: Option<String>,
+    /// The inbound text received or the outbound text sent.
+    pub evidence: String,
+    /// The provider's id of the inbound message, when known.
+    pub provider_message_id: Option<String>,
+}

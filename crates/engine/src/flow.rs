@@ -1,0 +1,694 @@
+//! Flows: the admin-editable opt-in configuration, and [`validate`], the only
+//! way to obtain a [`ValidFlow`] — so an invalid flow can never decide.
+
+use serde::{Deserialize, Serialize};
+
+use crate::keywords::{detect_revocation, normalize, normalize_into, Intent};
+use crate::model::Channel;
+use crate::texts;
+
+/// Which keyword set a word belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeywordSet {
+    Accept,
+    Reject,
+    Stop,
+    Start,
+    Help,
+}
+
+impl KeywordSet {
+    pub const ALL: [KeywordSet; 5] = [
+        KeywordSet::Accept,
+        KeywordSet::Reject,
+        KeywordSet::Stop,
+        KeywordSet::Start,
+        KeywordSet::Help,
+    ];
+    /// Field-name form, e.g. `"accept"` (as in `keywords.accept`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeywordSet::Accept => "accept",
+            KeywordSet::Reject => "reject",
+            KeywordSet::Stop => "stop",
+            KeywordSet::Start => "start",
+            KeywordSet::Help => "help",
+        }
+    }
+}
+
+/// Keyword sets as the admin writes them. Matching ignores case, whitespace,
+/// punctuation, full-width forms, emoji and Latin accents (see
+/// [`crate::keywords`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Keywords {
+    /// Give consent (default `YES`).
+    pub accept: Vec<String>,
+    /// Decline a pending request (default `NO`).
+    pub reject: Vec<String>,
+    /// Revoke consent (default STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT,
+    /// OPTOUT, REVOKE).
+    pub stop: Vec<String>,
+    /// Opt in again after opting out (default START, UNSTOP). Treated as an
+    /// accept keyword in every state but Accepted.
+    pub start: Vec<String>,
+    /// Ask for help (default HELP, INFO). Changes nothing.
+    pub help: Vec<String>,
+}
+
+fn words(ws: &[&str]) -> Vec<String> {
+    ws.iter().map(|s| s.to_string()).collect()
+}
+
+impl Default for Keywords {
+    fn default() -> Self {
+        Keywords {
+            accept: words(&["YES"]),
+            reject: words(&["NO"]),
+            stop: words(&[
+                "STOP",
+                "STOPALL",
+                "UNSUBSCRIBE",
+                "CANCEL",
+                "END",
+                "QUIT",
+                "OPTOUT",
+                "REVOKE",
+            ]),
+            start: words(&["START", "UNSTOP"]),
+            help: words(&["HELP", "INFO"]),
+        }
+    }
+}
+
+impl Keywords {
+    pub fn set(&self, s: KeywordSet) -> &[String] {
+        match s {
+            KeywordSet::Accept => &self.accept,
+            KeywordSet::Reject => &self.reject,
+            KeywordSet::Stop => &self.stop,
+            KeywordSet::Start => &self.start,
+            KeywordSet::Help => &self.help,
+        }
+    }
+}
+
+/// Message templates sent to the contact. Placeholders: `{company}`,
+/// `{agent}`, `{contact}`, `{channel}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Messages {
+    /// The opt-in request; must say how to accept and how to decline.
+    pub request: String,
+    /// Confirmation after accepting.
+    pub accepted: String,
+    /// Confirmation after rejecting.
+    pub rejected: String,
+    /// Opt-out confirmation; must say how to opt in again.
+    pub opted_out: String,
+    /// Reply to HELP/INFO.
+    pub help: String,
+    /// Auto-reply when the channel is deactivated for the number.
+    pub channel_off: String,
+}
+
+impl Default for Messages {
+    fn default() -> Self {
+        Messages {
+            request: texts::DEFAULT_REQUEST.into(),
+            accepted: texts::DEFAULT_ACCEPTED.into(),
+            rejected: texts::DEFAULT_REJECTED.into(),
+            opted_out: texts::DEFAULT_OPTED_OUT.into(),
+            help: texts::DEFAULT_HELP.into(),
+            channel_off: texts::DEFAULT_CHANNEL_OFF.into(),
+        }
+    }
+}
+
+/// Loop protection for rule 6 (any other reply → new request).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Reprompt {
+    /// Automatic re-prompts allowed per agent request before the engine goes
+    /// silent (0 disables re-prompting). Default 2, at most 10.
+    pub max_auto_reprompts: u32,
+}
+
+impl Default for Reprompt {
+    fn default() -> Self {
+        Reprompt {
+            max_auto_reprompts: 2,
+        }
+    }
+}
+
+/// Quiet hours in the contact's local time, "HH:MM" 24-hour. `start` later
+/// than `end` spans midnight (the default 21:00–08:00).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuietHours {
+    pub start: String,
+    pub end: String,
+}
+
+impl Default for QuietHours {
+    fn default() -> Self {
+        QuietHours {
+            start: "21:00".into(),
+            end: "08:00".into(),
+        }
+    }
+}
+
+/// An opt-in flow (per line of business and channel), plain serde data.
+/// Missing fields deserialize to the default flow's values, so a partial
+/// JSON object (e.g. only `keywords.accept`) is a complete flow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Flow {
+    pub keywords: Keywords,
+    pub messages: Messages,
+    /// Minimum time between opt-in requests, in minutes (default 1440 = 24 h,
+    /// at least 60, at most 43200 = 30 days).
+    pub resend_interval_minutes: u32,
+    pub reprompt: Reprompt,
+    /// `None` disables quiet hours.
+    pub quiet_hours: Option<QuietHours>,
+    /// IANA zone name used when a contact's own zone is unknown. Informational
+    /// for the engine (the caller turns zones into offsets).
+    pub default_time_zone: String,
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Flow {
+            keywords: Keywords::default(),
+            messages: Messages::default(),
+            resend_interval_minutes: 24 * 60,
+            reprompt: Reprompt::default(),
+            quiet_hours: Some(QuietHours::default()),
+            default_time_zone: "America/New_York".into(),
+        }
+    }
+}
+
+impl Flow {
+    /// The shipped default flow for `channel`. Both channels share the same
+    /// texts (the `{channel}` placeholder names the channel), so this equals
+    /// `Flow::default()`; it exists so callers state the channel they mean.
+    pub fn default_for(_channel: Channel) -> Flow {
+        Flow::default()
+    }
+}
+
+/// One problem found by [`validate`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowProblem {
+    /// Dotted path of the field, e.g. `keywords.accept`, `messages.request`,
+    /// `resend_interval_minutes`, `quiet_hours.start`.
+    pub field: String,
+    /// Stable snake_case code, e.g. `keyword_in_two_sets`.
+    pub code: String,
+    /// What to change, in words.
+    pub message: String,
+}
+
+fn problem(field: &str, code: &str, message: String) -> FlowProblem {
+    FlowProblem {
+        field: field.to_string(),
+        code: code.to_string(),
+        message,
+    }
+}
+
+/// Longest text allowed per channel, counted in characters with placeholders
+/// as written. SMS: 320 (two concatenated segments); WhatsApp: 1024 (template
+/// body limit).
+pub fn max_message_chars(channel: Channel) -> usize {
+    match channel {
+        Channel::Sms => 320,
+        Channel::WhatsApp => 1024,
+    }
+}
+
+/// The placeholders a message may use.
+pub const PLACEHOLDERS: [&str; 4] = ["company", "agent", "contact", "channel"];
+
+/// A parsed message template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Template {
+    parts: Vec<Part>,
+    literal_len: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Part {
+    Lit(String),
+    Company,
+    Agent,
+    Contact,
+    Channel,
+}
+
+/// Values for placeholders.
+pub(crate) struct Fill<'a> {
+    pub company: &'a str,
+    pub agent: &'a str,
+    pub contact: &'a str,
+    pub channel: &'a str,
+}
+
+impl Template {
+    /// Parses `{name}` placeholders; other braces are literal. Returns the
+    /// unknown placeholder names found.
+    fn parse(text: &str) -> (Template, Vec<String>) {
+        let mut parts = Vec::new();
+        let mut unknown = Vec::new();
+        let mut lit = String::new();
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            let after = &rest[open + 1..];
+            let close = after.find('}');
+            let name = close.map(|c| &after[..c]);
+            match name {
+                Some(n)
+                    if !n.is_empty()
+                        && n.len() <= 32
+                        && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+                {
+                    lit.push_str(&rest[..open]);
+                    let part = match n {
+                        "company" => Some(Part::Company),
+                        "agent" => Some(Part::Agent),
+                        "contact" => Some(Part::Contact),
+                        "channel" => Some(Part::Channel),
+                        _ => None,
+                    };
+                    match part {
+                        Some(p) => {
+                            if !lit.is_empty() {
+                                parts.push(Part::Lit(std::mem::take(&mut lit)));
+                            }
+                            parts.push(p);
+                        }
+                        None => {
+                            unknown.push(n.to_string());
+                            lit.push_str(&rest[open..open + n.len() + 2]);
+                        }
+                    }
+                    rest = &after[n.len() + 1..];
+                }
+                _ => {
+                    lit.push_str(&rest[..open + 1]);
+                    rest = after;
+                }
+            }
+        }
+        lit.push_str(rest);
+        if !lit.is_empty() {
+            parts.push(Part::Lit(lit));
+        }
+        let literal_len = parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => s.len(),
+                _ => 0,
+            })
+            .sum();
+        (Template { parts, literal_len }, unknown)
+    }
+
+    pub(crate) fn render(&self, f: &Fill<'_>) -> String {
+        let mut out = String::with_capacity(
+            self.literal_len + f.company.len() + f.agent.len() + f.contact.len() + 16,
+        );
+        for p in &self.parts {
+            out.push_str(match p {
+                Part::Lit(s) => s,
+                Part::Company => f.company,
+                Part::Agent => f.agent,
+                Part::Contact => f.contact,
+                Part::Channel => f.channel,
+            });
+        }
+        out
+    }
+}
+
+/// A flow that passed [`validate`] for one channel, with keywords
+/// pre-normalised and templates pre-parsed (so deciding is cheap). The only
+/// constructor is [`validate`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidFlow {
+    flow: Flow,
+    channel: Channel,
+    /// (set, normalised keyword, index into the flow's set).
+    keywords: Vec<(KeywordSet, String, usize)>,
+    pub(crate) request: Template,
+    pub(crate) accepted: Template,
+    pub(crate) rejected: Template,
+    pub(crate) opted_out: Template,
+    pub(crate) help: Template,
+    pub(crate) channel_off: Template,
+    /// Quiet hours as minutes after local midnight.
+    pub(crate) quiet: Option<(u32, u32)>,
+}
+
+impl Serialize for ValidFlow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.flow.serialize(s)
+    }
+}
+
+impl ValidFlow {
+    /// The flow as written by the admin.
+    pub fn flow(&self) -> &Flow {
+        &self.flow
+    }
+    /// The channel it was validated for (limits differ per channel).
+    pub fn channel(&self) -> Channel {
+        self.channel
+    }
+    /// The resend interval in seconds.
+    pub fn resend_interval_seconds(&self) -> i64 {
+        i64::from(self.flow.resend_interval_minutes) * 60
+    }
+
+    /// Classifies an inbound text (see [`crate::keywords`] for the policy).
+    pub fn classify<'a>(&'a self, text: &str) -> Intent<'a> {
+        let mut buf = String::with_capacity(text.len());
+        self.classify_with(text, &mut buf)
+    }
+
+    pub(crate) fn classify_with<'a>(&'a self, text: &str, buf: &mut String) -> Intent<'a> {
+        normalize_into(text, buf);
+        let n = buf.as_str();
+        for (set, k, i) in &self.keywords {
+            if k.len() == n.len() && k == n {
+                let kw = self.flow.keywords.set(*set).get(*i).map(String::as_str);
+                return Intent::Keyword {
+                    set: *set,
+                    keyword: kw.unwrap_or(""),
+                };
+            }
+        }
+        match detect_revocation(n) {
+            Some(phrase) => Intent::Revocation { phrase },
+            None => Intent::Other,
+        }
+    }
+
+    /// First accept keyword as written (for texts like "reply YES").
+    pub fn accept_word(&self) -> &str {
+        self.flow
+            .keywords
+            .accept
+            .first()
+            .map(String::as_str)
+            .unwrap_or("YES")
+    }
+
+    /// "START or YES": start keywords (first one) then the accept keyword.
+    pub fn reopt_words(&self) -> String {
+        let mut ws: Vec<&str> = Vec::new();
+        if let Some(s) = self.flow.keywords.start.first() {
+            ws.push(s);
+        }
+        ws.push(self.accept_word());
+        texts::or_list(&ws)
+    }
+
+    /// Quiet hours as written ("21:00", "08:00"), if any.
+    pub fn quiet_hours_text(&self) -> Option<(&str, &str)> {
+        self.flow
+            .quiet_hours
+            .as_ref()
+            .map(|q| (q.start.trim(), q.end.trim()))
+    }
+}
+
+/// Parses "HH:MM" (24-hour, 00:00–23:59) into minutes after midnight.
+pub fn parse_hhmm(s: &str) -> Option<u32> {
+    let s = s.trim();
+    let (h, m) = s.split_once(':')?;
+    if h.is_empty() || h.len() > 2 || m.len() != 2 {
+        return None;
+    }
+    if !h.bytes().all(|b| b.is_ascii_digit()) || !m.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let h: u32 = h.parse().ok()?;
+    let m: u32 = m.parse().ok()?;
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
+fn contains_words(haystack_norm: &str, needle_norm: &str) -> bool {
+    if needle_norm.is_empty() {
+        return false;
+    }
+    let h: Vec<&str> = haystack_norm.split(' ').collect();
+    let n: Vec<&str> = needle_norm.split(' ').collect();
+    h.windows(n.len()).any(|w| w == n.as_slice())
+}
+
+/// Checks a flow for `channel` and returns EVERY problem at once, each naming
+/// its field and saying what to change. On success the result is the only
+/// thing [`crate::step`] and [`crate::agent_actions`] accept.
+pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProblem>> {
+    let mut problems = Vec::new();
+
+    // --- keywords
+    let mut seen: Vec<(String, KeywordSet, String)> = Vec::new(); // (norm, set, as written)
+    let mut normalized = Vec::new();
+    for set in KeywordSet::ALL {
+        let field = format!("keywords.{}", set.as_str());
+        let list = flow.keywords.set(set);
+        if list.is_empty()
+            && matches!(
+                set,
+                KeywordSet::Accept | KeywordSet::Reject | KeywordSet::Stop
+            )
+        {
+            problems.push(problem(
+                &field,
+                "keywords_empty",
+                format!("Add at least one {} keyword.", set.as_str()),
+            ));
+        }
+        for (i, word) in list.iter().enumerate() {
+            let n = normalize(word);
+            if n.is_empty() {
+                problems.push(problem(
+                    &field,
+                    "keyword_empty",
+                    format!(
+                        "Keyword {:?} has no letters or digits; use a word such as YES or STOP.",
+                        word
+                    ),
+                ));
+                continue;
+            }
+            if n.chars().count() > 40 {
+                problems.push(problem(
+                    &field,
+                    "keyword_too_long",
+                    format!(
+                        "Keyword {:?} is longer than 40 characters; shorten it.",
+                        word
+                    ),
+                ));
+                continue;
+            }
+            if let Some((_, other, other_word)) = seen.iter().find(|(s, _, _)| *s == n) {
+                if *other == set {
+                    // Same word twice in one set: harmless, keep the first.
+                    continue;
+                }
+                problems.push(problem(
+                    &field,
+                    "keyword_in_two_sets",
+                    format!(
+                        "{:?} is in both keywords.{} ({:?}) and keywords.{}; remove it from one of them.",
+                        word,
+                        other.as_str(),
+                        other_word,
+                        set.as_str()
+                    ),
+                ));
+                continue;
+            }
+            seen.push((n.clone(), set, word.clone()));
+            normalized.push((set, n, i));
+        }
+    }
+
+    // --- messages
+    let limit = max_message_chars(channel);
+    let m = &flow.messages;
+    let entries: [(&str, &String); 6] = [
+        ("messages.request", &m.request),
+        ("messages.accepted", &m.accepted),
+        ("messages.rejected", &m.rejected),
+        ("messages.opted_out", &m.opted_out),
+        ("messages.help", &m.help),
+        ("messages.channel_off", &m.channel_off),
+    ];
+    let mut templates = Vec::with_capacity(6);
+    for (field, text) in entries {
+        let (t, unknown) = Template::parse(text);
+        if text.trim().is_empty() {
+            problems.push(problem(
+                field,
+                "message_empty",
+                "Write the message; it cannot be empty.".to_string(),
+            ));
+        }
+        let len = text.chars().count();
+        if len > limit {
+            problems.push(problem(
+                field,
+                "message_too_long",
+                format!(
+                    "The message has {len} characters; {} allows at most {limit}. Shorten it.",
+                    channel.display_name()
+                ),
+            ));
+        }
+        for u in unknown {
+            problems.push(problem(
+                field,
+                "unknown_placeholder",
+                format!(
+                    "Unknown placeholder {{{u}}}; use only {{company}}, {{agent}}, {{contact}} or {{channel}}."
+                ),
+            ));
+        }
+        templates.push(t);
+    }
+    let req_norm = normalize(&m.request);
+    let says = |set: KeywordSet, text_norm: &str| {
+        normalized
+            .iter()
+            .any(|(s, k, _)| *s == set && contains_words(text_norm, k))
+    };
+    if !m.request.trim().is_empty() {
+        if !says(KeywordSet::Reject, &req_norm) {
+            problems.push(problem(
+                "messages.request",
+                "request_missing_decline",
+                "The request must say how to decline: include a reject keyword (e.g. \"Reply NO to decline\").".to_string(),
+            ));
+        }
+        if !says(KeywordSet::Accept, &req_norm) {
+            problems.push(problem(
+                "messages.request",
+                "request_missing_accept",
+                "The request must say how to accept: include an accept keyword (e.g. \"Reply YES to accept\").".to_string(),
+            ));
+        }
+    }
+    let out_norm = normalize(&m.opted_out);
+    if !m.opted_out.trim().is_empty()
+        && !says(KeywordSet::Start, &out_norm)
+        && !says(KeywordSet::Accept, &out_norm)
+    {
+        problems.push(problem(
+            "messages.opted_out",
+            "opt_out_missing_reopt_in",
+            "The opt-out confirmation must say how to opt in again: include a start or accept keyword (e.g. \"reply START or YES\").".to_string(),
+        ));
+    }
+
+    // --- timing
+    if flow.resend_interval_minutes < 60 {
+        problems.push(problem(
+            "resend_interval_minutes",
+            "interval_too_short",
+            format!(
+                "The resend interval is {} minutes; set it to at least 60 minutes (1 hour).",
+                flow.resend_interval_minutes
+            ),
+        ));
+    } else if flow.resend_interval_minutes > 30 * 24 * 60 {
+        problems.push(problem(
+            "resend_interval_minutes",
+            "interval_too_long",
+            "Set the resend interval to at most 43200 minutes (30 days).".to_string(),
+        ));
+    }
+    if flow.reprompt.max_auto_reprompts > 10 {
+        problems.push(problem(
+            "reprompt.max_auto_reprompts",
+            "reprompt_limit_too_high",
+            "Allow at most 10 automatic re-prompts, so an auto-responder cannot cause a long exchange.".to_string(),
+        ));
+    }
+    let mut quiet = None;
+    if let Some(q) = &flow.quiet_hours {
+        let s = parse_hhmm(&q.start);
+        let e = parse_hhmm(&q.end);
+        if s.is_none() {
+            problems.push(problem(
+                "quiet_hours.start",
+                "quiet_hours_malformed",
+                format!(
+                    "{:?} is not a time; write it as HH:MM, e.g. 21:00.",
+                    q.start
+                ),
+            ));
+        }
+        if e.is_none() {
+            problems.push(problem(
+                "quiet_hours.end",
+                "quiet_hours_malformed",
+                format!("{:?} is not a time; write it as HH:MM, e.g. 08:00.", q.end),
+            ));
+        }
+        if let (Some(s), Some(e)) = (s, e) {
+            if s == e {
+                problems.push(problem(
+                    "quiet_hours",
+                    "quiet_hours_empty",
+                    "Quiet hours start and end at the same time; change one, or turn quiet hours off.".to_string(),
+                ));
+            }
+            quiet = Some((s, e));
+        }
+    }
+    let tz = flow.default_time_zone.trim();
+    if tz.is_empty()
+        || tz.len() > 64
+        || !tz
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'+'))
+        || !(tz.contains('/') || tz == "UTC")
+    {
+        problems.push(problem(
+            "default_time_zone",
+            "time_zone_invalid",
+            format!(
+                "{:?} is not an IANA time-zone name; use one such as America/New_York or UTC.",
+                flow.default_time_zone
+            ),
+        ));
+    }
+
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut t = templates.into_iter();
+    let mut next = || t.next().unwrap_or_else(|| Template::parse("").0);
+    Ok(ValidFlow {
+        flow: flow.clone(),
+        channel,
+        keywords: normalized,
+        request: next(),
+        accepted: next(),
+        rejected: next(),
+        opted_out: next(),
+        help: next(),
+        channel_off: next(),
+        quiet,
+    })
+}

@@ -1,0 +1,273 @@
+//! Keyword matching: normalisation, exact keyword sets and plain-language
+//! revocation.
+//!
+//! # Policy (also in the crate README)
+//!
+//! 1. Text is *normalised*: full-width forms become ASCII (`ＹＥＳ` → `yes`),
+//!    letters are lower-cased, Latin diacritics are folded (`SÍ` → `si`,
+//!    `OUI` stays `oui`), apostrophes inside words vanish (`don't` → `dont`),
+//!    and everything that is not a letter or digit (punctuation, emoji,
+//!    symbols, whitespace of any kind) separates words. Words are joined by one
+//!    space. Scripts without case (`はい`) pass through unchanged.
+//! 2. A message **is** a keyword when its normalised form equals the
+//!    normalised keyword (multi-word keywords such as `OPT OUT` work too).
+//!    `"  Yes!! 👍"` is `YES`; `"yes but not now"` is **not**: consent is
+//!    never assumed from a sentence. (While Pending such a reply gets an
+//!    automatic re-prompt, so the contact simply gets another clear question.)
+//! 3. A message that is not a keyword but reads as a **revocation** ("please
+//!    stop texting me", "unsubscribe me", "no me escriban más") opts out, like
+//!    STOP. Since the FCC's 2024 rule consent may be revoked by any reasonable
+//!    means, so this detector errs toward honouring a revocation (e.g. "stop"
+//!    as the first or last word counts). Revocation beats everything except an
+//!    exact keyword match.
+//! 4. Everything else is an ordinary message.
+
+use crate::flow::KeywordSet;
+
+/// What an inbound message means to the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intent<'a> {
+    /// The whole message is a keyword of `set`; `keyword` is the flow's
+    /// keyword as the admin wrote it (kept for the audit trail).
+    Keyword { set: KeywordSet, keyword: &'a str },
+    /// Not a keyword, but a plain-language revocation; `phrase` names the
+    /// built-in pattern that matched (kept for the audit trail).
+    Revocation { phrase: &'static str },
+    /// Anything else.
+    Other,
+}
+
+/// Normalises `text` (see the module docs) into a new string.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    normalize_into(text, &mut out);
+    out
+}
+
+/// Normalises `text` into `out` (cleared first); lets hot paths reuse a buffer.
+pub fn normalize_into(text: &str, out: &mut String) {
+    out.clear();
+    let mut pending_space = false;
+    for c in text.chars() {
+        // Fast path: ASCII.
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                if pending_space && !out.is_empty() {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(c.to_ascii_lowercase());
+            } else if c != '\'' {
+                pending_space = true;
+            }
+            continue;
+        }
+        let c = widen(c);
+        if c == '\u{2019}' || c == '\'' || is_combining(c) {
+            // Apostrophes join words; combining marks are dropped (folds
+            // decomposed accents such as "e\u{301}").
+            continue;
+        }
+        if !c.is_alphanumeric() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && !out.is_empty() {
+            out.push(' ');
+        }
+        pending_space = false;
+        for l in c.to_lowercase() {
+            if is_combining(l) {
+                continue;
+            }
+            match fold_latin(l) {
+                Some(f) => out.push_str(f),
+                None => out.push(l),
+            }
+        }
+    }
+}
+
+/// Full-width ASCII (U+FF01..U+FF5E) to ASCII; ideographic space to space.
+fn widen(c: char) -> char {
+    let u = c as u32;
+    if (0xFF01..=0xFF5E).contains(&u) {
+        char::from_u32(u - 0xFEE0).unwrap_or(c)
+    } else if u == 0x3000 {
+        ' '
+    } else {
+        c
+    }
+}
+
+fn is_combining(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F)
+}
+
+/// Folds common lower-case Latin letters with diacritics to their base letter
+/// (a hand-written table: no Unicode-data crate in the wasm bundle).
+fn fold_latin(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'ç' | 'ć' | 'č' => "c",
+        'ď' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => "i",
+        'ł' | 'ľ' => "l",
+        'ñ' | 'ń' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
+        'ř' => "r",
+        'ś' | 'š' | 'ş' => "s",
+        'ť' | 'ţ' => "t",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => "u",
+        'ý' | 'ÿ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        _ => return None,
+    })
+}
+
+/// Verbs that, followed by a messaging word, revoke consent.
+const STOP_VERBS: &[&str] = &["stop", "cancel", "end", "quit", "halt", "stopp"];
+
+/// Words that make a stop verb refer to the messages ("stop texting me").
+const MESSAGING_WORDS: &[&str] = &[
+    "text",
+    "texts",
+    "texting",
+    "txt",
+    "txts",
+    "txting",
+    "message",
+    "messages",
+    "messaging",
+    "msg",
+    "msgs",
+    "sms",
+    "contact",
+    "contacting",
+    "call",
+    "calls",
+    "calling",
+    "send",
+    "sending",
+    "spam",
+    "spamming",
+    "notifications",
+    "subscription",
+    "whatsapp",
+    "me",
+    "bothering",
+];
+
+/// Words that revoke wherever they appear in a message.
+const ANYWHERE_WORDS: &[&str] = &[
+    "unsubscribe",
+    "unsub",
+    "stopall",
+    "optout",
+    "revoke",
+    "desuscribir",
+    "desuscribirme",
+    "desabonner",
+    "desinscrire",
+    "abmelden",
+    "abbestellen",
+    "descadastrar",
+    "disiscrivi",
+    "disiscrivimi",
+];
+
+/// Contiguous word sequences that revoke wherever they appear.
+const PHRASES: &[&[&str]] = &[
+    &["opt", "out"],
+    &["remove", "me"],
+    &["take", "me", "off"],
+    &["dont", "text"],
+    &["do", "not", "text"],
+    &["dont", "message"],
+    &["do", "not", "message"],
+    &["dont", "contact"],
+    &["do", "not", "contact"],
+    &["dont", "send"],
+    &["do", "not", "send"],
+    &["dont", "want", "these"],
+    &["no", "more", "texts"],
+    &["no", "more", "text"],
+    &["no", "more", "messages"],
+    &["leave", "me", "alone"],
+    // Spanish
+    &["no", "me", "escriban"],
+    &["no", "me", "escribas"],
+    &["no", "me", "manden"],
+    &["no", "me", "envien"],
+    &["dar", "de", "baja"],
+    &["darme", "de", "baja"],
+    &["dejen", "de", "escribir"],
+    &["deja", "de", "escribir"],
+    &["dejen", "de", "enviar"],
+    // French
+    &["arretez", "de"],
+    &["arrete", "de"],
+    &["ne", "plus", "recevoir"],
+    &["me", "desabonner"],
+    // German
+    &["keine", "nachrichten"],
+    &["nicht", "mehr", "schreiben"],
+    // Portuguese
+    &["pare", "de"],
+    &["parem", "de"],
+    &["nao", "quero", "receber"],
+    // Italian
+    &["smetti", "di"],
+    &["smettete", "di"],
+];
+
+/// How far after a stop verb a messaging word may appear ("stop sending me
+/// these" → within 3 words).
+const VERB_REACH: usize = 3;
+
+/// Detects a plain-language revocation in already-normalised text. Returns
+/// the name of the matched pattern.
+pub fn detect_revocation(normalized: &str) -> Option<&'static str> {
+    if normalized.is_empty() {
+        return None;
+    }
+    // Bounded look-back window instead of collecting all words: keeps this
+    // allocation-free. Phrases are at most 3 words and verbs reach 3 ahead.
+    let mut window: [&str; 4] = [""; 4];
+    let mut count = 0usize;
+    let mut first: &str = "";
+    let mut last: &str = "";
+    for (i, w) in normalized.split(' ').enumerate() {
+        if i == 0 {
+            first = w;
+        }
+        last = w;
+        if ANYWHERE_WORDS.contains(&w) {
+            return Some("revocation_word");
+        }
+        // Shift the window.
+        window.rotate_left(1);
+        window[3] = w;
+        count += 1;
+        let have = count.min(4);
+        let recent = &window[4 - have..];
+        for p in PHRASES {
+            if p.len() <= recent.len() && recent[recent.len() - p.len()..] == **p {
+                return Some("revocation_phrase");
+            }
+        }
+        if MESSAGING_WORDS.contains(&w) {
+            // Any stop verb in the previous VERB_REACH words?
+            let before = &recent[..recent.len() - 1];
+            let from = before.len().saturating_sub(VERB_REACH);
+            if before[from..].iter().any(|v| STOP_VERBS.contains(v)) {
+                return Some("stop_verb_with_object");
+            }
+        }
+    }
+    if first == "stop" || last == "stop" {
+        return Some("stop_first_or_last");
+    }
+    None
+}

@@ -1,0 +1,46 @@
+//! # optline-engine — the opt-in rule engine
+//!
+//! One pure crate decides, for every agent action and every inbound message,
+//! what is allowed, what the contact is sent automatically, what the agent is
+//! told and what goes into the audit log. It runs natively in the server
+//! (authoritative) and as wasm in the browser (instant feedback), so it is
+//! deterministic: no I/O, no clock, no randomness — `now` is an input.
+//!
+//! ```
+//! use optline_engine::*;
+//! use chrono::{TimeZone, Utc};
+//!
+//! let flow = validate(&Flow::default_for(Channel::Sms), Channel::Sms).unwrap();
+//! let now = Utc.with_ymd_and_hms(2026, 1, 5, 15, 0, 0).unwrap();
+//! let ctx = Context::new(now, Channel::Sms);
+//! let s = step(&flow, &ctx, &Thread::default(), &Event::AgentRequestsOptIn { agent: UserId(1) });
+//! assert_eq!(s.verdict, Verdict::Allowed);
+//! assert_eq!(s.thread.consent.name(), StateName::Pending);
+//! assert_eq!(s.outbound[0].kind, OutboundKind::OptInRequest);
+//! ```
+//!
+//! Modules: [`model`] (states, threads), [`flow`] (flows, [`validate`]),
+//! [`keywords`] (matching policy), [`rules`] ([`step`]), [`actions`]
+//! ([`agent_actions`]), [`audit`], [`texts`] (every user-facing string),
+//! [`time`].
+
+pub mod actions;
+pub mod audit;
+pub mod flow;
+pub mod keywords;
+pub mod model;
+pub mod rules;
+pub mod texts;
+pub mod time;
+
+pub use actions::{agent_actions, AgentActions};
+pub use audit::{AuditRecord, How};
+pub use flow::{
+    validate, Flow, FlowProblem, KeywordSet, Keywords, Messages, QuietHours, Reprompt, ValidFlow,
+};
+pub use keywords::{normalize, Intent};
+pub use model::{Actor, Channel, ConsentState, StateName, Thread, UserId};
+pub use rules::{
+    check_request, check_send, is_expired, resend_at, step, window_closes_at, Context, Event,
+    Notice, NoticeCode, Outbound, OutboundKind, Refusal, RefusalCode, Step, Verdict,
+};

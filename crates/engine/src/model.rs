@@ -1,0 +1,133 @@
+//! The nouns of the engine: channels, users, consent states and the
+//! per-(business number, contact, channel) [`Thread`] record.
+//!
+//! Everything here is plain serde data so the server can store it and the
+//! browser can receive it unchanged.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The messaging channel a consent record belongs to. Consent given on one
+/// channel never counts for another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Channel {
+    /// Text messages (TCPA / CTIA rules).
+    #[serde(rename = "sms")]
+    Sms,
+    /// WhatsApp Business (Meta policy: opt-in, 24-hour window, templates).
+    #[serde(rename = "whatsapp")]
+    WhatsApp,
+}
+
+impl Channel {
+    /// The product name shown to people ("SMS", "WhatsApp"); also what the
+    /// `{channel}` placeholder renders to.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Channel::Sms => "SMS",
+            Channel::WhatsApp => "WhatsApp",
+        }
+    }
+}
+
+/// A user (agent or admin) of the business. Serialized as a bare number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+/// Consent of one contact, on one channel, towards one business number.
+///
+/// "Expired" is not a state: it is derived (a `Pending` whose last request is
+/// older than the flow's resend interval), so nothing has to run on a timer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConsentState {
+    /// Nobody asked yet. Agents may only send an opt-in request.
+    #[default]
+    NotRequested,
+    /// A request is out. `requested_at` is the last request sent (by an agent
+    /// or an automatic re-prompt); `attempts` counts every request sent.
+    Pending {
+        requested_at: DateTime<Utc>,
+        attempts: u32,
+    },
+    /// The contact replied an accept (or START) keyword.
+    Accepted { at: DateTime<Utc> },
+    /// The contact replied a reject keyword to a request. Agents may not ask
+    /// again; the contact may still opt in by replying an accept keyword.
+    Rejected { at: DateTime<Utc> },
+    /// The contact revoked consent (STOP or plain language). Agents may not
+    /// message or ask; the contact may opt in again (START or YES).
+    OptedOut { at: DateTime<Utc> },
+}
+
+impl ConsentState {
+    /// The state's name without its data, as used in audit records.
+    pub fn name(&self) -> StateName {
+        match self {
+            ConsentState::NotRequested => StateName::NotRequested,
+            ConsentState::Pending { .. } => StateName::Pending,
+            ConsentState::Accepted { .. } => StateName::Accepted,
+            ConsentState::Rejected { .. } => StateName::Rejected,
+            ConsentState::OptedOut { .. } => StateName::OptedOut,
+        }
+    }
+}
+
+/// A consent state's name (snake_case on the wire), e.g. for audit records,
+/// filters and scenario vectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateName {
+    NotRequested,
+    Pending,
+    Accepted,
+    Rejected,
+    OptedOut,
+}
+
+impl StateName {
+    /// The snake_case name, identical to the serde form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateName::NotRequested => "not_requested",
+            StateName::Pending => "pending",
+            StateName::Accepted => "accepted",
+            StateName::Rejected => "rejected",
+            StateName::OptedOut => "opted_out",
+        }
+    }
+}
+
+/// Everything the engine remembers about one (business number, contact,
+/// channel). The server stores it as a row (or JSON); the engine never keeps
+/// anything else between calls.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Thread {
+    /// The consent state.
+    pub consent: ConsentState,
+    /// When the contact last wrote to us (any inbound). Opens WhatsApp's
+    /// 24-hour customer-service window.
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    /// Automatic re-prompts sent since the last agent request (loop
+    /// protection: once it reaches the flow's limit the engine goes silent).
+    pub auto_reprompts: u32,
+    /// When the "channel deactivated" auto-reply was last sent (loop
+    /// protection: at most one per 24 hours per thread).
+    pub last_channel_off_reply_at: Option<DateTime<Utc>>,
+}
+
+/// Who caused an audited change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Actor {
+    /// The contact, through an inbound message.
+    Contact,
+    /// An agent action.
+    Agent { id: UserId },
+    /// An admin action (channel toggle, reassignment).
+    Admin { id: UserId },
+    /// The engine itself (automatic re-prompt).
+    System,
+}

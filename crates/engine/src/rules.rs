@@ -1,0 +1,720 @@
+//! The rules (DESIGN.md, "The rules"): [`step`] applies one [`Event`] to a
+//! [`Thread`] and says what happens — the next state, what the contact is sent
+//! automatically, the verdict for the agent and the audit records.
+//!
+//! The agent-side checks ([`check_request`], [`check_send`]) are shared with
+//! [`crate::agent_actions`], so the UI's preview and the authoritative step
+//! can never disagree.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{AuditRecord, How};
+use crate::flow::{Fill, KeywordSet, ValidFlow};
+use crate::keywords::Intent;
+use crate::model::{Actor, Channel, ConsentState, StateName, Thread, UserId};
+use crate::texts;
+use crate::time::{add_secs, hhmm, quiet_until, secs_between};
+
+/// WhatsApp's customer-service window (rule 10), in seconds.
+pub const WHATSAPP_WINDOW_SECONDS: i64 = 24 * 3600;
+/// Minimum gap between two "channel deactivated" auto-replies to the same
+/// contact (loop protection), in seconds.
+pub const CHANNEL_OFF_REPLY_GAP_SECONDS: i64 = 24 * 3600;
+
+/// Facts the caller supplies with every decision. The engine reads no clock
+/// and no database: everything it needs is here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Context {
+    /// The current instant (server clock, or the browser's).
+    pub now: DateTime<Utc>,
+    /// The thread's channel.
+    pub channel: Channel,
+    /// Whether an admin has this channel switched on for the business number.
+    #[serde(default = "yes")]
+    pub channel_enabled: bool,
+    /// The contact's UTC offset at `now`, in seconds (e.g. -18000 for New
+    /// York in winter). The server computes it with a tz library, the browser
+    /// with `Intl`. Used for quiet hours only.
+    #[serde(default)]
+    pub contact_utc_offset_seconds: i32,
+    /// WhatsApp only: the user currently messaging this contact within the
+    /// line of business (rule 8), `None` when nobody holds the contact.
+    #[serde(default)]
+    pub holder: Option<UserId>,
+    /// `{company}` placeholder.
+    #[serde(default)]
+    pub company: String,
+    /// `{agent}` placeholder: the acting agent, or the contact's agent for
+    /// automatic replies.
+    #[serde(default)]
+    pub agent_name: String,
+    /// `{contact}` placeholder.
+    #[serde(default)]
+    pub contact_name: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Context {
+    /// A context with the channel enabled, offset 0, no holder, empty names.
+    pub fn new(now: DateTime<Utc>, channel: Channel) -> Context {
+        Context {
+            now,
+            channel,
+            channel_enabled: true,
+            contact_utc_offset_seconds: 0,
+            holder: None,
+            company: String::new(),
+            agent_name: String::new(),
+            contact_name: String::new(),
+        }
+    }
+}
+
+/// Something that happened to a thread.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// An agent pressed "Request opt-in".
+    AgentRequestsOptIn { agent: UserId },
+    /// An agent sends a free-form message.
+    AgentSends { agent: UserId, text: String },
+    /// The contact wrote to the business number.
+    Inbound {
+        text: String,
+        #[serde(default)]
+        provider_message_id: Option<String>,
+    },
+    /// An admin switched the channel on or off for the number. The new value
+    /// must also be reflected in later contexts' `channel_enabled`.
+    ChannelToggled { enabled: bool, by: UserId },
+    /// An admin reassigned (`Some`) or released (`None`) the contact.
+    Reassigned { to: Option<UserId>, by: UserId },
+    /// Time passed; nothing was done. Lets previews notice derived changes
+    /// (an expired request).
+    ClockTick,
+}
+
+/// Why an agent action was refused: a stable code and the exact words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub code: RefusalCode,
+    pub text: String,
+    /// When the action becomes possible, if that is known.
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// Stable refusal codes (snake_case on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalCode {
+    /// Rule 1: no consent yet (NotRequested).
+    ConsentRequired,
+    /// Rule 1: a request is pending.
+    ConsentPending,
+    /// Rule 3: the resend interval has not passed.
+    ResendTooSoon,
+    /// A request while already Accepted.
+    AlreadyAccepted,
+    /// Rule 5.
+    Rejected,
+    /// Rule 7.
+    OptedOut,
+    /// Rule 8.
+    OwnedByOtherUser,
+    /// Rule 9.
+    ChannelDisabled,
+    /// Rule 10.
+    WhatsappWindowClosed,
+    /// Rule 11.
+    QuietHours,
+    /// An empty free-form message.
+    EmptyMessage,
+}
+
+impl RefusalCode {
+    /// The serde string, e.g. `"resend_too_soon"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefusalCode::ConsentRequired => "consent_required",
+            RefusalCode::ConsentPending => "consent_pending",
+            RefusalCode::ResendTooSoon => "resend_too_soon",
+            RefusalCode::AlreadyAccepted => "already_accepted",
+            RefusalCode::Rejected => "rejected",
+            RefusalCode::OptedOut => "opted_out",
+            RefusalCode::OwnedByOtherUser => "owned_by_other_user",
+            RefusalCode::ChannelDisabled => "channel_disabled",
+            RefusalCode::WhatsappWindowClosed => "whatsapp_window_closed",
+            RefusalCode::QuietHours => "quiet_hours",
+            RefusalCode::EmptyMessage => "empty_message",
+        }
+    }
+}
+
+/// The verdict on the event for the agent who caused it. Contact and admin
+/// events are always `Allowed` (the engine records, never refuses, what
+/// already happened).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    Allowed,
+    Refused(Refusal),
+}
+
+/// Something the agent's view should say after the event (e.g. "The contact
+/// accepted").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub code: NoticeCode,
+    pub text: String,
+}
+
+/// Stable notice codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeCode {
+    ContactAccepted,
+    ContactRejected,
+    ContactOptedOut,
+    RepromptSent,
+    RepromptsExhausted,
+    HelpSent,
+    ChannelOffInbound,
+    ResendAvailable,
+}
+
+/// What kind of message goes out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboundKind {
+    /// Rule 2/6: the flow's request (a template on WhatsApp).
+    OptInRequest,
+    /// Rule 4: confirmation after accepting.
+    OptInConfirmation,
+    /// Rule 5: confirmation after rejecting.
+    RejectionConfirmation,
+    /// Rule 7: opt-out confirmation with re-opt-in instructions.
+    OptOutConfirmation,
+    /// Rule 7: reply to HELP/INFO.
+    Help,
+    /// Rule 9: channel deactivated.
+    ChannelOffAutoReply,
+    /// Rule 1: the agent's own free-form message.
+    AgentMessage,
+}
+
+/// A message to send to the contact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outbound {
+    pub kind: OutboundKind,
+    pub text: String,
+    /// Must go out as an approved WhatsApp template (the opt-in request on
+    /// WhatsApp); everything else is a free-form session message.
+    pub template: bool,
+}
+
+/// The result of [`step`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// The thread after the event; store it.
+    pub thread: Thread,
+    /// The WhatsApp holder after the event (rule 8); store it when it differs
+    /// from `Context::holder`.
+    pub holder: Option<UserId>,
+    /// Messages to send to the contact, in order.
+    pub outbound: Vec<Outbound>,
+    /// The verdict for the agent who acted.
+    pub verdict: Verdict,
+    /// What the agent's view should say.
+    pub notice: Option<Notice>,
+    /// Records to append to the audit log.
+    pub audit: Vec<AuditRecord>,
+}
+
+fn refuse(code: RefusalCode, text: String, retry_at: Option<DateTime<Utc>>) -> Refusal {
+    Refusal {
+        code,
+        text,
+        retry_at,
+    }
+}
+
+/// When the pending request may be resent (`None` unless Pending).
+pub fn resend_at(flow: &ValidFlow, thread: &Thread) -> Option<DateTime<Utc>> {
+    match thread.consent {
+        ConsentState::Pending { requested_at, .. } => {
+            Some(add_secs(requested_at, flow.resend_interval_seconds()))
+        }
+        _ => None,
+    }
+}
+
+/// Derived "Expired": Pending and the resend interval has passed.
+pub fn is_expired(flow: &ValidFlow, thread: &Thread, now: DateTime<Utc>) -> bool {
+    resend_at(flow, thread).is_some_and(|t| now >= t)
+}
+
+/// When the WhatsApp window closes (`None` if the contact never wrote).
+pub fn window_closes_at(thread: &Thread) -> Option<DateTime<Utc>> {
+    thread
+        .last_inbound_at
+        .map(|t| add_secs(t, WHATSAPP_WINDOW_SECONDS))
+}
+
+fn common_checks(ctx: &Context, agent: UserId) -> Result<(), Refusal> {
+    if !ctx.channel_enabled {
+        return Err(refuse(
+            RefusalCode::ChannelDisabled,
+            texts::channel_disabled(ctx.channel),
+            None,
+        ));
+    }
+    if ctx.channel == Channel::WhatsApp {
+        if let Some(h) = ctx.holder {
+            if h != agent {
+                return Err(refuse(
+                    RefusalCode::OwnedByOtherUser,
+                    texts::OWNED_BY_OTHER_USER.to_string(),
+                    None,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// May `agent` send an opt-in request now? (Rules 2, 3, 5, 7, 8, 9, 11.)
+pub fn check_request(
+    flow: &ValidFlow,
+    ctx: &Context,
+    thread: &Thread,
+    agent: UserId,
+) -> Result<(), Refusal> {
+    common_checks(ctx, agent)?;
+    match thread.consent {
+        ConsentState::Accepted { .. } => {
+            return Err(refuse(
+                RefusalCode::AlreadyAccepted,
+                texts::ALREADY_ACCEPTED.to_string(),
+                None,
+            ))
+        }
+        ConsentState::Rejected { .. } => {
+            return Err(refuse(
+                RefusalCode::Rejected,
+                texts::rejected(flow.accept_word()),
+                None,
+            ))
+        }
+        ConsentState::OptedOut { .. } => {
+            return Err(refuse(
+                RefusalCode::OptedOut,
+                texts::opted_out(&flow.reopt_words()),
+                None,
+            ))
+        }
+        ConsentState::Pending { .. } => {
+            if let Some(at) = resend_at(flow, thread) {
+                if ctx.now < at {
+                    let left = texts::duration_short(secs_between(ctx.now, at));
+                    return Err(refuse(
+                        RefusalCode::ResendTooSoon,
+                        texts::resend_too_soon(&left),
+                        Some(at),
+                    ));
+                }
+            }
+        }
+        ConsentState::NotRequested => {}
+    }
+    if let Some(q) = flow.quiet {
+        if let Some(until) = quiet_until(q, ctx.now, ctx.contact_utc_offset_seconds) {
+            let (s, e) = flow.quiet_hours_text().unwrap_or(("", ""));
+            return Err(refuse(
+                RefusalCode::QuietHours,
+                texts::quiet_hours(&normalize_hhmm(s), &normalize_hhmm(e), &hhmm(q.1)),
+                Some(until),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn normalize_hhmm(s: &str) -> String {
+    crate::flow::parse_hhmm(s)
+        .map(hhmm)
+        .unwrap_or_else(|| s.to_string())
+}
+
+/// May `agent` send a free-form message now? (Rules 1, 7, 8, 9, 10.) Does
+/// not look at the text; [`step`] also refuses an empty one.
+pub fn check_send(
+    flow: &ValidFlow,
+    ctx: &Context,
+    thread: &Thread,
+    agent: UserId,
+) -> Result<(), Refusal> {
+    common_checks(ctx, agent)?;
+    match thread.consent {
+        ConsentState::NotRequested => {
+            return Err(refuse(
+                RefusalCode::ConsentRequired,
+                texts::CONSENT_REQUIRED.to_string(),
+                None,
+            ))
+        }
+        ConsentState::Pending { .. } => {
+            let text = if is_expired(flow, thread, ctx.now) {
+                texts::request_expired(flow.flow().resend_interval_minutes)
+            } else {
+                texts::consent_pending(flow.accept_word())
+            };
+            return Err(refuse(RefusalCode::ConsentPending, text, None));
+        }
+        ConsentState::Rejected { .. } => {
+            return Err(refuse(
+                RefusalCode::Rejected,
+                texts::rejected(flow.accept_word()),
+                None,
+            ))
+        }
+        ConsentState::OptedOut { .. } => {
+            return Err(refuse(
+                RefusalCode::OptedOut,
+                texts::opted_out(&flow.reopt_words()),
+                None,
+            ))
+        }
+        ConsentState::Accepted { .. } => {}
+    }
+    if ctx.channel == Channel::WhatsApp {
+        let open = window_closes_at(thread).is_some_and(|c| ctx.now < c);
+        if !open {
+            return Err(refuse(
+                RefusalCode::WhatsappWindowClosed,
+                texts::WHATSAPP_WINDOW_CLOSED.to_string(),
+                None,
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn notice(code: NoticeCode, text: &str) -> Option<Notice> {
+    Some(Notice {
+        code,
+        text: text.to_string(),
+    })
+}
+
+/// Applies one event. Pure and total: never panics, whatever the input.
+pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> Step {
+    let mut s = Step {
+        thread: thread.clone(),
+        holder: ctx.holder,
+        outbound: Vec::new(),
+        verdict: Verdict::Allowed,
+        notice: None,
+        audit: Vec::new(),
+    };
+    let fill = Fill {
+        company: &ctx.company,
+        agent: &ctx.agent_name,
+        contact: &ctx.contact_name,
+        channel: ctx.channel.display_name(),
+    };
+    let now = ctx.now;
+    let from = thread.consent.name();
+    match event {
+        Event::AgentRequestsOptIn { agent } => match check_request(flow, ctx, thread, *agent) {
+            Err(r) => s.verdict = Verdict::Refused(r),
+            Ok(()) => {
+                let attempts = match thread.consent {
+                    ConsentState::Pending { attempts, .. } => attempts.saturating_add(1),
+                    _ => 1,
+                };
+                s.thread.consent = ConsentState::Pending {
+                    requested_at: now,
+                    attempts,
+                };
+                s.thread.auto_reprompts = 0;
+                let text = flow.request.render(&fill);
+                s.audit.push(AuditRecord {
+                    at: now,
+                    actor: Actor::Agent { id: *agent },
+                    channel: ctx.channel,
+                    from,
+                    to: StateName::Pending,
+                    how: How::AgentRequest,
+                    keyword: None,
+                    evidence: text.clone(),
+                    provider_message_id: None,
+                });
+                s.outbound.push(Outbound {
+                    kind: OutboundKind::OptInRequest,
+                    text,
+                    template: ctx.channel == Channel::WhatsApp,
+                });
+                claim(&mut s, ctx, *agent);
+            }
+        },
+        Event::AgentSends { agent, text } => match check_send(flow, ctx, thread, *agent) {
+            Err(r) => s.verdict = Verdict::Refused(r),
+            Ok(()) if text.trim().is_empty() => {
+                s.verdict = Verdict::Refused(refuse(
+                    RefusalCode::EmptyMessage,
+                    texts::EMPTY_MESSAGE.to_string(),
+                    None,
+                ))
+            }
+            Ok(()) => {
+                s.outbound.push(Outbound {
+                    kind: OutboundKind::AgentMessage,
+                    text: text.clone(),
+                    template: false,
+                });
+                claim(&mut s, ctx, *agent);
+            }
+        },
+        Event::Inbound {
+            text,
+            provider_message_id,
+        } => inbound(&mut s, flow, ctx, &fill, text, provider_message_id),
+        Event::ChannelToggled { enabled, by } => {
+            s.audit.push(AuditRecord {
+                at: now,
+                actor: Actor::Admin { id: *by },
+                channel: ctx.channel,
+                from,
+                to: from,
+                how: How::ChannelToggled,
+                keyword: None,
+                evidence: format!(
+                    "{} turned {} for this number",
+                    ctx.channel.display_name(),
+                    if *enabled { "on" } else { "off" }
+                ),
+                provider_message_id: None,
+            });
+        }
+        Event::Reassigned { to, by } => {
+            s.holder = *to;
+            s.audit.push(AuditRecord {
+                at: now,
+                actor: Actor::Admin { id: *by },
+                channel: ctx.channel,
+                from,
+                to: from,
+                how: How::Reassigned,
+                keyword: None,
+                evidence: match to {
+                    Some(u) => format!("contact assigned to user {}", u.0),
+                    None => "contact released".to_string(),
+                },
+                provider_message_id: None,
+            });
+        }
+        Event::ClockTick => {
+            if is_expired(flow, thread, now) {
+                s.notice = Some(Notice {
+                    code: NoticeCode::ResendAvailable,
+                    text: texts::request_expired(flow.flow().resend_interval_minutes),
+                });
+            }
+        }
+    }
+    s
+}
+
+/// Rule 8: on WhatsApp an allowed agent action makes the agent the holder.
+fn claim(s: &mut Step, ctx: &Context, agent: UserId) {
+    if ctx.channel == Channel::WhatsApp && s.holder.is_none() {
+        s.holder = Some(agent);
+    }
+}
+
+fn inbound(
+    s: &mut Step,
+    flow: &ValidFlow,
+    ctx: &Context,
+    fill: &Fill<'_>,
+    text: &str,
+    pmid: &Option<String>,
+) {
+    let now = ctx.now;
+    let from = s.thread.consent.name();
+    s.thread.last_inbound_at = Some(now);
+    let mut buf = String::new();
+    let intent = flow.classify_with(text, &mut buf);
+    let record = |to: StateName, actor: Actor, how: How, keyword: Option<&str>, evidence: &str| {
+        AuditRecord {
+            at: now,
+            actor,
+            channel: ctx.channel,
+            from,
+            to,
+            how,
+            keyword: keyword.map(str::to_string),
+            evidence: evidence.to_string(),
+            provider_message_id: pmid.clone(),
+        }
+    };
+
+    if !ctx.channel_enabled {
+        // Rule 9. A revocation is still honoured (recorded), but the only
+        // message is the auto-reply, at most once per day per contact.
+        let mut to = from;
+        if let Some((how, kw)) = revocation(&intent) {
+            if from != StateName::OptedOut {
+                s.thread.consent = ConsentState::OptedOut { at: now };
+                to = StateName::OptedOut;
+                s.audit
+                    .push(record(to, Actor::Contact, how, Some(kw), text));
+            }
+        }
+        let due = s
+            .thread
+            .last_channel_off_reply_at
+            .is_none_or(|t| secs_between(t, now) >= CHANNEL_OFF_REPLY_GAP_SECONDS || t > now);
+        s.audit.push(record(
+            to,
+            Actor::Contact,
+            How::ChannelOffAutoReply,
+            None,
+            text,
+        ));
+        if due {
+            s.thread.last_channel_off_reply_at = Some(now);
+            s.outbound.push(Outbound {
+                kind: OutboundKind::ChannelOffAutoReply,
+                text: flow.channel_off.render(fill),
+                template: false,
+            });
+        }
+        s.notice = notice(NoticeCode::ChannelOffInbound, texts::NOTICE_CHANNEL_OFF);
+        return;
+    }
+
+    if let Some((how, kw)) = revocation(&intent) {
+        // Rule 7 (and FCC 2024): exactly one confirmation, then silence.
+        if from != StateName::OptedOut {
+            s.thread.consent = ConsentState::OptedOut { at: now };
+            s.audit.push(record(
+                StateName::OptedOut,
+                Actor::Contact,
+                how,
+                Some(kw),
+                text,
+            ));
+            s.outbound.push(Outbound {
+                kind: OutboundKind::OptOutConfirmation,
+                text: flow.opted_out.render(fill),
+                template: false,
+            });
+            s.notice = notice(NoticeCode::ContactOptedOut, texts::NOTICE_OPTED_OUT);
+        }
+        return;
+    }
+
+    match intent {
+        Intent::Keyword {
+            set: KeywordSet::Help,
+            ..
+        } => {
+            s.outbound.push(Outbound {
+                kind: OutboundKind::Help,
+                text: flow.help.render(fill),
+                template: false,
+            });
+            s.notice = notice(NoticeCode::HelpSent, texts::NOTICE_HELP_SENT);
+        }
+        Intent::Keyword {
+            set: KeywordSet::Accept | KeywordSet::Start,
+            keyword,
+        } => {
+            if from != StateName::Accepted {
+                s.thread.consent = ConsentState::Accepted { at: now };
+                s.thread.auto_reprompts = 0;
+                s.audit.push(record(
+                    StateName::Accepted,
+                    Actor::Contact,
+                    How::Keyword,
+                    Some(keyword),
+                    text,
+                ));
+                s.outbound.push(Outbound {
+                    kind: OutboundKind::OptInConfirmation,
+                    text: flow.accepted.render(fill),
+                    template: false,
+                });
+                s.notice = notice(NoticeCode::ContactAccepted, texts::NOTICE_ACCEPTED);
+            }
+        }
+        Intent::Keyword {
+            set: KeywordSet::Reject,
+            keyword,
+        } if from == StateName::Pending => {
+            s.thread.consent = ConsentState::Rejected { at: now };
+            s.audit.push(record(
+                StateName::Rejected,
+                Actor::Contact,
+                How::Keyword,
+                Some(keyword),
+                text,
+            ));
+            s.outbound.push(Outbound {
+                kind: OutboundKind::RejectionConfirmation,
+                text: flow.rejected.render(fill),
+                template: false,
+            });
+            s.notice = notice(NoticeCode::ContactRejected, texts::NOTICE_REJECTED);
+        }
+        _ => {
+            // Rule 6: any other reply while Pending gets a new request, with
+            // loop protection. In every other state: nothing automatic.
+            if let ConsentState::Pending { attempts, .. } = s.thread.consent {
+                if s.thread.auto_reprompts < flow.flow().reprompt.max_auto_reprompts {
+                    s.thread.auto_reprompts = s.thread.auto_reprompts.saturating_add(1);
+                    s.thread.consent = ConsentState::Pending {
+                        requested_at: now,
+                        attempts: attempts.saturating_add(1),
+                    };
+                    let req = flow.request.render(fill);
+                    s.audit.push(record(
+                        StateName::Pending,
+                        Actor::System,
+                        How::AutoReprompt,
+                        None,
+                        &req,
+                    ));
+                    s.outbound.push(Outbound {
+                        kind: OutboundKind::OptInRequest,
+                        text: req,
+                        template: ctx.channel == Channel::WhatsApp,
+                    });
+                    s.notice = notice(NoticeCode::RepromptSent, texts::NOTICE_REPROMPTED);
+                } else {
+                    s.notice = notice(
+                        NoticeCode::RepromptsExhausted,
+                        texts::NOTICE_REPROMPTS_EXHAUSTED,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A stop keyword or a plain-language revocation, with audit details.
+fn revocation<'a>(intent: &Intent<'a>) -> Option<(How, &'a str)> {
+    match *intent {
+        Intent::Keyword {
+            set: KeywordSet::Stop,
+            keyword,
+        } => Some((How::Keyword, keyword)),
+        Intent::Revocation { phrase } => Some((How::PlainLanguageRevocation, phrase)),
+        _ => None,
+    }
+}

@@ -1,0 +1,210 @@
+//! Every user-facing string of the engine, in one place, so the UI, the
+//! server and the tests reference the same words.
+//!
+//! Constants are exact texts from the product brief (DESIGN.md, "The rules").
+//! Functions build texts that depend on the flow (keywords, intervals) or on
+//! time; their sentence shape is fixed and documented on each function.
+//!
+//! Default flow message templates (what the contact receives) are also here,
+//! as `DEFAULT_*` constants with `{company}`, `{agent}`, `{contact}` and
+//! `{channel}` placeholders.
+
+use crate::model::Channel;
+
+// ----- Exact texts quoted by the brief -------------------------------------
+
+/// Rule 3, shown once a pending request is older than the default (24 h)
+/// resend interval. For other intervals see [`request_expired`].
+pub const REQUEST_EXPIRED_24H: &str = "The contact hasn't responded to the opt-in request for more than 24 hours. You can try sending the request again.";
+
+/// Rule 8, for any request or message by a user who does not hold the contact
+/// on WhatsApp within the line of business.
+pub const OWNED_BY_OTHER_USER: &str = "Looks like this contact is already messaging with another user in your line of business. Contact your administrator.";
+
+/// Rule 9: the fixed tail of the "channel deactivated" auto-reply. The brief
+/// quotes it for WhatsApp; the default flow's template renders it with the
+/// channel's name, so on WhatsApp it reads exactly like this.
+pub const CHANNEL_OFF_TAIL_WHATSAPP: &str =
+    "We're not currently using this number to accept WhatsApp messages.";
+
+// ----- Default flow templates (sent to the contact) ------------------------
+
+/// Default opt-in request (rule 2): says how to accept and how to decline.
+pub const DEFAULT_REQUEST: &str = "Hi {contact}, this is {agent} from {company}. May we message you here on {channel}? Reply YES to accept or NO to decline. Reply STOP at any time to opt out.";
+/// Default confirmation after an accept keyword (rule 4).
+pub const DEFAULT_ACCEPTED: &str = "Thanks! You're now opted in to {channel} messages from {company}. Reply STOP at any time to opt out.";
+/// Default confirmation after a reject keyword (rule 5).
+pub const DEFAULT_REJECTED: &str =
+    "Understood. {company} won't message you here. If you change your mind, reply YES.";
+/// Default opt-out confirmation (rule 7), with re-opt-in instructions.
+pub const DEFAULT_OPTED_OUT: &str = "You've been unsubscribed from {company} messages on {channel} and won't receive more. To opt in again, reply START or YES.";
+/// Default HELP/INFO reply (rule 7).
+pub const DEFAULT_HELP: &str = "{company}: {agent} uses this number to message you on {channel}. Reply YES to opt in, NO to decline, STOP to opt out. Message and data rates may apply.";
+/// Default "channel deactivated" auto-reply (rule 9).
+pub const DEFAULT_CHANNEL_OFF: &str =
+    "Thanks for contacting {company}. We're not currently using this number to accept {channel} messages.";
+
+// ----- Refusals, notices and banners (shown to the agent) ------------------
+
+/// Rule 1, state NotRequested.
+pub const CONSENT_REQUIRED: &str =
+    "This contact hasn't opted in yet. Send an opt-in request before messaging them.";
+
+/// Rule 1, state Pending (request not yet expired).
+pub fn consent_pending(accept_keyword: &str) -> String {
+    format!(
+        "Waiting for the contact to accept the opt-in request. You can message them once they reply {accept_keyword}."
+    )
+}
+
+/// Rule 3 in general form. With the default 24-hour interval this is exactly
+/// [`REQUEST_EXPIRED_24H`]; otherwise the same sentence names the configured
+/// interval ("for more than 2 hours", "for more than 90 minutes").
+pub fn request_expired(interval_minutes: u32) -> String {
+    if interval_minutes == 24 * 60 {
+        return REQUEST_EXPIRED_24H.to_string();
+    }
+    format!(
+        "The contact hasn't responded to the opt-in request for more than {}. You can try sending the request again.",
+        interval_words(interval_minutes)
+    )
+}
+
+/// Rule 3 before the interval has passed: the time left.
+pub fn resend_too_soon(left: &str) -> String {
+    format!("An opt-in request is already waiting for the contact's reply. You can send it again in {left}.")
+}
+
+/// Rule 5: rejected contacts cannot be asked again.
+pub fn rejected(accept_keyword: &str) -> String {
+    format!(
+        "The contact rejected the opt-in request, so you can't send more requests. They can still opt in by replying {accept_keyword}."
+    )
+}
+
+/// Rule 7: opted-out contacts cannot be messaged or asked.
+pub fn opted_out(reopt_keywords: &str) -> String {
+    format!(
+        "The contact opted out, so you can't message them or send opt-in requests. They can opt in again by replying {reopt_keywords}."
+    )
+}
+
+/// A request while consent is already given.
+pub const ALREADY_ACCEPTED: &str = "The contact has already accepted. You can message them.";
+
+/// Rule 9, agent side.
+pub fn channel_disabled(channel: Channel) -> String {
+    format!(
+        "{} is turned off for this number. Contact your administrator.",
+        channel.display_name()
+    )
+}
+
+/// Rule 10: outside the WhatsApp 24-hour window.
+pub const WHATSAPP_WINDOW_CLOSED: &str = "More than 24 hours have passed since the contact's last message. WhatsApp only allows approved templates, such as the opt-in request, until the contact writes again.";
+
+/// Rule 11: quiet hours. `start`/`end` are "HH:MM" in the contact's time,
+/// `next` the next allowed local time ("08:00").
+pub fn quiet_hours(start: &str, end: &str, next: &str) -> String {
+    format!(
+        "It's quiet hours for this contact ({start}–{end} their time). You can send the opt-in request from {next} their time."
+    )
+}
+
+/// Sending an empty message.
+pub const EMPTY_MESSAGE: &str = "Type a message first.";
+
+/// Notice: the contact accepted.
+pub const NOTICE_ACCEPTED: &str = "The contact accepted. You can message them now.";
+/// Notice: the contact rejected (rule 5).
+pub const NOTICE_REJECTED: &str =
+    "The contact rejected the opt-in request. You can't send more requests.";
+/// Notice: the contact opted out (rule 7).
+pub const NOTICE_OPTED_OUT: &str =
+    "The contact opted out. You can't message them or send opt-in requests.";
+/// Notice: an automatic re-prompt went out (rule 6).
+pub const NOTICE_REPROMPTED: &str =
+    "The contact replied without accepting, so the opt-in request was sent again automatically.";
+/// Notice: loop protection stopped automatic re-prompts (rule 6).
+pub const NOTICE_REPROMPTS_EXHAUSTED: &str = "The contact replied again without accepting. No more automatic requests will be sent; you can resend it yourself once the resend interval has passed.";
+/// Notice: the contact asked for help (rule 7).
+pub const NOTICE_HELP_SENT: &str = "The contact asked for help and received the help message.";
+/// Notice: an inbound message hit a deactivated channel (rule 9).
+pub const NOTICE_CHANNEL_OFF: &str =
+    "A message arrived on a deactivated channel. The contact was told this number isn't in use for it.";
+
+/// Banner, NotRequested.
+pub const BANNER_NOT_REQUESTED: &str =
+    "This contact hasn't opted in yet. Send an opt-in request to start messaging.";
+
+/// Banner, Pending with time left.
+pub fn banner_pending(left: &str) -> String {
+    format!("Opt-in request sent. Waiting for the contact to reply. You can resend it in {left}.")
+}
+
+/// Banner, Accepted.
+pub const BANNER_ACCEPTED: &str = "The contact accepted messages.";
+
+/// Banner suffix, WhatsApp window open.
+pub fn banner_window_open(left: &str) -> String {
+    format!("The WhatsApp 24-hour window closes in {left}.")
+}
+
+/// Banner suffix, WhatsApp window closed.
+pub const BANNER_WINDOW_CLOSED: &str =
+    "The WhatsApp 24-hour window is closed: only approved templates can be sent.";
+
+// ----- Small helpers --------------------------------------------------------
+
+/// "24 hours", "1 hour", "90 minutes", "1 minute".
+pub fn interval_words(minutes: u32) -> String {
+    let (h, rest) = (minutes / 60, minutes % 60);
+    if rest == 0 {
+        if h == 1 {
+            "1 hour".to_string()
+        } else {
+            format!("{h} hours")
+        }
+    } else if minutes == 1 {
+        "1 minute".to_string()
+    } else {
+        format!("{minutes} minutes")
+    }
+}
+
+/// Compact duration for "time left" texts, rounded up to the minute:
+/// "23 h 59 min", "3 h", "45 min", "2 d 4 h".
+pub fn duration_short(seconds: i64) -> String {
+    let mins = if seconds <= 0 {
+        1
+    } else {
+        seconds.saturating_add(59) / 60
+    };
+    let d = mins / (24 * 60);
+    let h = (mins / 60) % 24;
+    let m = mins % 60;
+    if d > 0 {
+        if h > 0 {
+            format!("{d} d {h} h")
+        } else {
+            format!("{d} d")
+        }
+    } else if h > 0 {
+        if m > 0 {
+            format!("{h} h {m} min")
+        } else {
+            format!("{h} h")
+        }
+    } else {
+        format!("{m} min")
+    }
+}
+
+/// "YES", "START or YES", "START, UNSTOP or YES" (keywords as configured).
+pub fn or_list(words: &[&str]) -> String {
+    match words.len() {
+        0 => String::new(),
+        1 => words[0].to_string(),
+        n => format!("{} or {}", words[..n - 1].join(", "), words[n - 1]),
+    }
+}

@@ -1,0 +1,58 @@
+//! Time arithmetic that never panics, and quiet hours.
+//!
+//! The engine never reads a clock and embeds no time-zone database: the
+//! caller passes `now` and the contact's UTC offset *at `now`*. See the crate
+//! README ("Quiet hours and daylight saving") for the consequence.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// `t + secs`, saturating at chrono's limits instead of panicking.
+pub fn add_secs(t: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
+    match TimeDelta::try_seconds(secs).and_then(|d| t.checked_add_signed(d)) {
+        Some(v) => v,
+        None if secs >= 0 => DateTime::<Utc>::MAX_UTC,
+        None => DateTime::<Utc>::MIN_UTC,
+    }
+}
+
+/// Seconds from `a` to `b` (negative when `b` is earlier).
+pub fn secs_between(a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
+    b.timestamp().saturating_sub(a.timestamp())
+}
+
+/// Offsets beyond ±26 h do not exist; clamp so arithmetic stays sane.
+pub fn clamp_offset(offset_seconds: i32) -> i64 {
+    i64::from(offset_seconds.clamp(-26 * 3600, 26 * 3600))
+}
+
+/// If `now` falls inside quiet hours `(start, end)` (minutes after local
+/// midnight, end exclusive, start > end spans midnight) for a contact whose
+/// UTC offset at `now` is `offset_seconds`, returns the instant quiet hours
+/// end (the next local `end`).
+pub fn quiet_until(
+    quiet: (u32, u32),
+    now: DateTime<Utc>,
+    offset_seconds: i32,
+) -> Option<DateTime<Utc>> {
+    let (start, end) = quiet;
+    let local = now.timestamp().saturating_add(clamp_offset(offset_seconds));
+    let sec_of_day = local.rem_euclid(86_400);
+    let minute = (sec_of_day / 60) as u32;
+    let inside = if start < end {
+        minute >= start && minute < end
+    } else if start > end {
+        minute >= start || minute < end
+    } else {
+        false
+    };
+    if !inside {
+        return None;
+    }
+    let delta = (i64::from(end) * 60 - sec_of_day).rem_euclid(86_400);
+    Some(add_secs(now, delta))
+}
+
+/// "08:00" from minutes after midnight.
+pub fn hhmm(minutes: u32) -> String {
+    format!("{:02}:{:02}", (minutes / 60) % 24, minutes % 60)
+}
