@@ -180,8 +180,9 @@ pub fn duration_short(seconds: i64) -> String {
     } else {
         seconds.saturating_add(59) / 60
     };
-    let d = mins / (24 * 60);
-    let h = (mins / 60) % 24;
+    // Days only from 48 h on: "24 h" and "36 h" read better than "1 d 12 h".
+    let d = if mins >= 48 * 60 { mins / (24 * 60) } else { 0 };
+    let h = if d > 0 { (mins / 60) % 24 } else { mins / 60 };
     let m = mins % 60;
     if d > 0 {
         if h > 0 {
