@@ -64,9 +64,7 @@ pub fn agent_actions(
         Some(t) => t,
         None => match thread.consent {
             ConsentState::NotRequested => texts::BANNER_NOT_REQUESTED.to_string(),
-            ConsentState::Pending { .. } if expired => {
-                texts::request_expired(flow.flow().resend_interval_minutes)
-            }
+            ConsentState::Pending { .. } if expired => flow.txt.expired.clone(),
             ConsentState::Pending { .. } => {
                 let left = resend.map(|t| secs_between(ctx.now, t)).unwrap_or(0);
                 texts::banner_pending(&texts::duration_short(left))
@@ -84,8 +82,8 @@ pub fn agent_actions(
                 }
                 b
             }
-            ConsentState::Rejected { .. } => texts::rejected(flow.accept_word()),
-            ConsentState::OptedOut { .. } => texts::opted_out(&flow.reopt_words()),
+            ConsentState::Rejected { .. } => flow.txt.rejected.clone(),
+            ConsentState::OptedOut { .. } => flow.txt.opted_out.clone(),
         },
     };
     AgentActions {

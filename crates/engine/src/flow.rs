@@ -353,6 +353,18 @@ pub struct ValidFlow {
     pub(crate) channel_off: Template,
     /// Quiet hours as minutes after local midnight.
     pub(crate) quiet: Option<(u32, u32)>,
+    /// Refusal and banner texts that depend only on the flow, built once
+    /// here so deciding allocates as little as possible.
+    pub(crate) txt: FlowTexts,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FlowTexts {
+    pub rejected: String,
+    pub opted_out: String,
+    pub consent_pending: String,
+    pub expired: String,
+    pub quiet: String,
 }
 
 impl Serialize for ValidFlow {
@@ -679,7 +691,7 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
     }
     let mut t = templates.into_iter();
     let mut next = || t.next().unwrap_or_else(|| Template::parse("").0);
-    Ok(ValidFlow {
+    let mut v = ValidFlow {
         flow: flow.clone(),
         channel,
         keywords: normalized,
@@ -690,5 +702,21 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
         help: next(),
         channel_off: next(),
         quiet,
-    })
+        txt: FlowTexts::default(),
+    };
+    v.txt = FlowTexts {
+        rejected: texts::rejected(v.accept_word()),
+        opted_out: texts::opted_out(&v.reopt_words()),
+        consent_pending: texts::consent_pending(v.accept_word()),
+        expired: texts::request_expired(flow.resend_interval_minutes),
+        quiet: match quiet {
+            Some((s, e)) => texts::quiet_hours(
+                &crate::time::hhmm(s),
+                &crate::time::hhmm(e),
+                &crate::time::hhmm(e),
+            ),
+            None => String::new(),
+        },
+    };
+    Ok(v)
 }

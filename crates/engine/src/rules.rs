@@ -14,7 +14,7 @@ use crate::flow::{Fill, KeywordSet, ValidFlow};
 use crate::keywords::Intent;
 use crate::model::{Actor, Channel, ConsentState, StateName, Thread, UserId};
 use crate::texts;
-use crate::time::{add_secs, hhmm, quiet_until, secs_between};
+use crate::time::{add_secs, quiet_until, secs_between};
 
 /// WhatsApp's customer-service window (rule 10), in seconds.
 pub const WHATSAPP_WINDOW_SECONDS: i64 = 24 * 3600;
@@ -305,14 +305,14 @@ pub fn check_request(
         ConsentState::Rejected { .. } => {
             return Err(refuse(
                 RefusalCode::Rejected,
-                texts::rejected(flow.accept_word()),
+                flow.txt.rejected.clone(),
                 None,
             ))
         }
         ConsentState::OptedOut { .. } => {
             return Err(refuse(
                 RefusalCode::OptedOut,
-                texts::opted_out(&flow.reopt_words()),
+                flow.txt.opted_out.clone(),
                 None,
             ))
         }
@@ -332,21 +332,15 @@ pub fn check_request(
     }
     if let Some(q) = flow.quiet {
         if let Some(until) = quiet_until(q, ctx.now, ctx.contact_utc_offset_seconds) {
-            let (s, e) = flow.quiet_hours_text().unwrap_or(("", ""));
+            let _ = q;
             return Err(refuse(
                 RefusalCode::QuietHours,
-                texts::quiet_hours(&normalize_hhmm(s), &normalize_hhmm(e), &hhmm(q.1)),
+                flow.txt.quiet.clone(),
                 Some(until),
             ));
         }
     }
     Ok(())
-}
-
-fn normalize_hhmm(s: &str) -> String {
-    crate::flow::parse_hhmm(s)
-        .map(hhmm)
-        .unwrap_or_else(|| s.to_string())
 }
 
 /// May `agent` send a free-form message now? (Rules 1, 7, 8, 9, 10.) Does
@@ -368,23 +362,23 @@ pub fn check_send(
         }
         ConsentState::Pending { .. } => {
             let text = if is_expired(flow, thread, ctx.now) {
-                texts::request_expired(flow.flow().resend_interval_minutes)
+                flow.txt.expired.clone()
             } else {
-                texts::consent_pending(flow.accept_word())
+                flow.txt.consent_pending.clone()
             };
             return Err(refuse(RefusalCode::ConsentPending, text, None));
         }
         ConsentState::Rejected { .. } => {
             return Err(refuse(
                 RefusalCode::Rejected,
-                texts::rejected(flow.accept_word()),
+                flow.txt.rejected.clone(),
                 None,
             ))
         }
         ConsentState::OptedOut { .. } => {
             return Err(refuse(
                 RefusalCode::OptedOut,
-                texts::opted_out(&flow.reopt_words()),
+                flow.txt.opted_out.clone(),
                 None,
             ))
         }
@@ -521,7 +515,7 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
             if is_expired(flow, thread, now) {
                 s.notice = Some(Notice {
                     code: NoticeCode::ResendAvailable,
-                    text: texts::request_expired(flow.flow().resend_interval_minutes),
+                    text: flow.txt.expired.clone(),
                 });
             }
         }
@@ -547,7 +541,7 @@ fn inbound(
     let now = ctx.now;
     let from = s.thread.consent.name();
     s.thread.last_inbound_at = Some(now);
-    let mut buf = String::new();
+    let mut buf = String::with_capacity(text.len());
     let intent = flow.classify_with(text, &mut buf);
     let record = |to: StateName, actor: Actor, how: How, keyword: Option<&str>, evidence: &str| {
         AuditRecord {
