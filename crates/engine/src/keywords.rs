@@ -126,58 +126,34 @@ fn fold_latin(c: char) -> Option<&'static str> {
     })
 }
 
-/// Verbs that, followed by a messaging word, revoke consent.
-const STOP_VERBS: &[&str] = &["stop", "cancel", "end", "quit", "halt", "stopp"];
+// Word classes for the revocation detector. One `match` per word (compiled
+// to length + byte comparisons) instead of scanning lists: this runs on
+// every inbound message that is not an exact keyword.
+const STOP_VERB: u8 = 1; // followed by a messaging word, revokes
+const MESSAGING: u8 = 2; // "stop texting", "cancel my subscription"
+const ANYWHERE: u8 = 4; // revokes wherever it appears
+const PHRASE_END: u8 = 8; // last word of some entry in PHRASES
 
-/// Words that make a stop verb refer to the messages ("stop texting me").
-const MESSAGING_WORDS: &[&str] = &[
-    "text",
-    "texts",
-    "texting",
-    "txt",
-    "txts",
-    "txting",
-    "message",
-    "messages",
-    "messaging",
-    "msg",
-    "msgs",
-    "sms",
-    "contact",
-    "contacting",
-    "call",
-    "calls",
-    "calling",
-    "send",
-    "sending",
-    "spam",
-    "spamming",
-    "notifications",
-    "subscription",
-    "whatsapp",
-    "me",
-    "bothering",
-];
+fn word_class(w: &str) -> u8 {
+    match w {
+        "stop" | "cancel" | "end" | "quit" | "halt" | "stopp" => STOP_VERB,
+        "text" | "texts" | "message" | "messages" | "contact" | "send" => MESSAGING | PHRASE_END,
+        "me" => MESSAGING | PHRASE_END,
+        "texting" | "txt" | "txts" | "txting" | "messaging" | "msg" | "msgs" | "sms"
+        | "contacting" | "call" | "calls" | "calling" | "sending" | "spam" | "spamming"
+        | "notifications" | "subscription" | "whatsapp" | "bothering" => MESSAGING,
+        "unsubscribe" | "unsub" | "stopall" | "optout" | "revoke" | "desuscribir"
+        | "desuscribirme" | "desabonner" | "desinscrire" | "abmelden" | "abbestellen"
+        | "descadastrar" | "disiscrivi" | "disiscrivimi" => ANYWHERE,
+        "out" | "off" | "these" | "alone" | "escriban" | "escribas" | "manden" | "envien"
+        | "baja" | "escribir" | "enviar" | "de" | "recevoir" | "nachrichten" | "schreiben"
+        | "receber" | "di" => PHRASE_END,
+        _ => 0,
+    }
+}
 
-/// Words that revoke wherever they appear in a message.
-const ANYWHERE_WORDS: &[&str] = &[
-    "unsubscribe",
-    "unsub",
-    "stopall",
-    "optout",
-    "revoke",
-    "desuscribir",
-    "desuscribirme",
-    "desabonner",
-    "desinscrire",
-    "abmelden",
-    "abbestellen",
-    "descadastrar",
-    "disiscrivi",
-    "disiscrivimi",
-];
-
-/// Contiguous word sequences that revoke wherever they appear.
+/// Contiguous word sequences that revoke wherever they appear. The last word
+/// of each must be classed `PHRASE_END` in [`word_class`].
 const PHRASES: &[&[&str]] = &[
     &["opt", "out"],
     &["remove", "me"],
@@ -238,36 +214,51 @@ pub fn detect_revocation(normalized: &str) -> Option<&'static str> {
     let mut count = 0usize;
     let mut first: &str = "";
     let mut last: &str = "";
+    // Classes of the last VERB_REACH words before the current one.
+    let mut verb_recent = [false; VERB_REACH];
     for (i, w) in normalized.split(' ').enumerate() {
         if i == 0 {
             first = w;
         }
         last = w;
-        if ANYWHERE_WORDS.contains(&w) {
+        let class = word_class(w);
+        if class & ANYWHERE != 0 {
             return Some("revocation_word");
         }
         // Shift the window.
         window.rotate_left(1);
         window[3] = w;
         count += 1;
-        let have = count.min(4);
-        let recent = &window[4 - have..];
-        for p in PHRASES {
-            if p.len() <= recent.len() && recent[recent.len() - p.len()..] == **p {
-                return Some("revocation_phrase");
+        if class & PHRASE_END != 0 {
+            let have = count.min(4);
+            let recent = &window[4 - have..];
+            for p in PHRASES {
+                if p.len() <= recent.len() && recent[recent.len() - p.len()..] == **p {
+                    return Some("revocation_phrase");
+                }
             }
         }
-        if MESSAGING_WORDS.contains(&w) {
-            // Any stop verb in the previous VERB_REACH words?
-            let before = &recent[..recent.len() - 1];
-            let from = before.len().saturating_sub(VERB_REACH);
-            if before[from..].iter().any(|v| STOP_VERBS.contains(v)) {
-                return Some("stop_verb_with_object");
-            }
+        if class & MESSAGING != 0 && verb_recent.iter().any(|v| *v) {
+            return Some("stop_verb_with_object");
         }
+        verb_recent.rotate_left(1);
+        verb_recent[VERB_REACH - 1] = class & STOP_VERB != 0;
     }
     if first == "stop" || last == "stop" {
         return Some("stop_first_or_last");
     }
     None
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_phrase_ends_with_a_phrase_end_word() {
+        for p in PHRASES {
+            let last = p[p.len() - 1];
+            assert!(word_class(last) & (PHRASE_END | ANYWHERE) != 0, "{last:?}");
+        }
+    }
 }

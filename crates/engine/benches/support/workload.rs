@@ -55,7 +55,9 @@ const TEXTS: &[&str] = &[
 ];
 
 fn lcg(seed: &mut u64) -> u64 {
-    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     *seed >> 33
 }
 
@@ -103,7 +105,8 @@ pub fn cases(n: usize) -> Vec<Case> {
             ctx.company = "Acme Dental".into();
             ctx.agent_name = "Ana".into();
             ctx.contact_name = "Bo".into();
-            ctx.contact_utc_offset_seconds = [-18_000, 0, 3_600, 32_400][(lcg(&mut seed) % 4) as usize];
+            ctx.contact_utc_offset_seconds =
+                [-18_000, 0, 3_600, 32_400][(lcg(&mut seed) % 4) as usize];
             ctx.channel_enabled = !lcg(&mut seed).is_multiple_of(20);
             ctx.holder = match lcg(&mut seed) % 4 {
                 0 => Some(UserId(2)),
