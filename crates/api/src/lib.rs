@@ -1,0 +1,540 @@
+//! Wire types of Optline's REST API (`/api/v1`) and its live events (SSE).
+//!
+//! Shared by the server and the browser app, so the two can never disagree on
+//! the wire format. Serde only; the `openapi` feature (enabled by the server
+//! alone) adds `utoipa` schemas so the OpenAPI document is generated from
+//! these very types.
+//!
+//! Conventions:
+//! - Times are RFC 3339 strings in UTC (`2026-01-02T03:04:05Z`).
+//! - Phone numbers are E.164 strings (`+14155550123`).
+//! - Channels are `"sms"` or `"whatsapp"`.
+//! - Every 4xx answer has the body [`ErrorBody`].
+//! - Engine-owned data (the raw consent state, a flow, a verdict's details)
+//!   travels as JSON values in the engine's own serde format, so the browser
+//!   can hand it straight to the wasm engine.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! wire {
+    ($($item:item)*) => {
+        $(
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+            $item
+        )*
+    };
+}
+
+/// A JSON value in the engine's serde format (consent state, flow, ...).
+pub type EngineValue = serde_json::Value;
+
+wire! {
+    /// `GET /api/health`
+    pub struct Health {
+        pub status: String,
+        pub version: String,
+    }
+
+    /// Body of every 4xx/5xx answer.
+    pub struct ErrorBody {
+        pub error: ApiError,
+    }
+
+    /// What went wrong, in words a person can act on.
+    pub struct ApiError {
+        /// Stable snake_case code (`invalid_phone`, `not_found`, or an engine
+        /// refusal code such as `resend_too_soon`).
+        pub code: String,
+        /// Human text naming the field and what to do.
+        pub message: String,
+        /// Path of the offending field (`body`, `flow.keywords.accept`), if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub field: Option<String>,
+    }
+
+    /// Message channel.
+    #[serde(rename_all = "snake_case")]
+    #[derive(Copy, Eq, Hash)]
+    pub enum Channel {
+        Sms,
+        Whatsapp,
+    }
+
+    #[serde(rename_all = "snake_case")]
+    #[derive(Copy, Eq)]
+    pub enum Role {
+        Admin,
+        Agent,
+    }
+
+    /// `POST /api/v1/auth/login`
+    pub struct LoginRequest {
+        pub email: String,
+        pub password: String,
+    }
+
+    /// A business number (one per agent) and its channel switches.
+    pub struct BusinessNumber {
+        pub id: i64,
+        pub phone: String,
+        pub line_of_business_id: i64,
+        /// The user this number belongs to, if any.
+        #[serde(default)]
+        pub user_id: Option<i64>,
+        pub sms_enabled: bool,
+        pub whatsapp_enabled: bool,
+        /// `simulator` (default), later `whatsapp_cloud` or `twilio`.
+        pub provider: String,
+    }
+
+    pub struct LineOfBusiness {
+        pub id: i64,
+        pub name: String,
+    }
+
+    /// `GET /api/v1/me`
+    pub struct Me {
+        pub user: User,
+        pub organization: Organization,
+        pub lines_of_business: Vec<LineOfBusiness>,
+    }
+
+    pub struct Organization {
+        pub id: i64,
+        pub name: String,
+    }
+
+    pub struct User {
+        pub id: i64,
+        pub email: String,
+        pub name: String,
+        pub role: Role,
+        #[serde(default)]
+        pub line_of_business_id: Option<i64>,
+        /// The user's business number (agents have exactly one).
+        #[serde(default)]
+        pub number: Option<BusinessNumber>,
+        pub active: bool,
+    }
+
+    /// Consent as the UI shows it, plus the engine's raw state.
+    pub struct Consent {
+        /// `not_requested`, `pending`, `expired` (pending past the resend
+        /// interval), `accepted`, `rejected` or `opted_out`.
+        pub state: String,
+        /// When the state was entered (or the last request, for pending).
+        #[serde(default)]
+        pub since: Option<String>,
+        /// Opt-in requests sent while pending.
+        #[serde(default)]
+        pub attempts: u32,
+        /// The engine's own state value (hand it to the wasm engine).
+        pub raw: EngineValue,
+    }
+
+    /// One conversation in the inbox.
+    pub struct ConversationSummary {
+        pub id: i64,
+        pub channel: Channel,
+        pub contact: Contact,
+        pub business_number: String,
+        pub consent: Consent,
+        pub unread: u32,
+        #[serde(default)]
+        pub last_message: Option<Message>,
+        /// Last inbound message time (drives the WhatsApp 24 h window).
+        #[serde(default)]
+        pub last_inbound_at: Option<String>,
+        /// User currently holding this contact on WhatsApp in the line of business.
+        #[serde(default)]
+        pub owner_user_id: Option<i64>,
+        pub updated_at: String,
+    }
+
+    pub struct Contact {
+        pub id: i64,
+        pub phone: String,
+        #[serde(default)]
+        pub name: Option<String>,
+        /// IANA zone, e.g. `America/New_York`.
+        pub time_zone: String,
+        /// The zone's UTC offset now, in seconds (for the engine).
+        pub utc_offset_seconds: i32,
+    }
+
+    /// `GET /api/v1/conversations?q=&state=&channel=&cursor=&limit=`
+    pub struct ConversationPage {
+        pub items: Vec<ConversationSummary>,
+        /// Pass as `cursor` to get the next page; absent on the last page.
+        #[serde(default)]
+        pub next_cursor: Option<String>,
+        pub total: u64,
+    }
+
+    #[serde(rename_all = "snake_case")]
+    #[derive(Copy, Eq)]
+    pub enum Direction {
+        Inbound,
+        Outbound,
+    }
+
+    #[serde(rename_all = "snake_case")]
+    #[derive(Copy, Eq)]
+    pub enum MessageKind {
+        /// Typed by an agent.
+        Agent,
+        /// Sent by the contact.
+        Contact,
+        /// Sent by Optline itself (opt-in request, confirmations, auto-replies).
+        Automatic,
+    }
+
+    #[serde(rename_all = "snake_case")]
+    #[derive(Copy, Eq)]
+    pub enum DeliveryStatus {
+        Received,
+        Queued,
+        Sent,
+        Delivered,
+        Read,
+        Failed,
+    }
+
+    pub struct Message {
+        pub id: i64,
+        pub conversation_id: i64,
+        pub direction: Direction,
+        pub kind: MessageKind,
+        pub body: String,
+        pub status: DeliveryStatus,
+        #[serde(default)]
+        pub error: Option<String>,
+        #[serde(default)]
+        pub provider_message_id: Option<String>,
+        /// The agent who sent it (agent messages, agent-triggered requests).
+        #[serde(default)]
+        pub user_id: Option<i64>,
+        pub created_at: String,
+    }
+
+    /// `GET /api/v1/conversations/{id}`
+    pub struct ConversationDetail {
+        pub conversation: ConversationSummary,
+        /// Oldest first; the most recent `limit` messages.
+        pub messages: Vec<Message>,
+        /// Whether older messages exist (`GET .../messages?before=ID`).
+        pub has_more: bool,
+        /// The flow in force for this conversation (engine format).
+        pub flow: EngineValue,
+        /// Whether the business number's channel is switched on.
+        pub channel_enabled: bool,
+        /// The server's clock now (differs from the wall clock in test mode).
+        pub now: String,
+    }
+
+    /// `GET /api/v1/conversations/{id}/messages?before=&limit=`
+    pub struct MessagePage {
+        pub messages: Vec<Message>,
+        pub has_more: bool,
+    }
+
+    /// `POST /api/v1/conversations/{id}/messages`
+    pub struct SendMessageRequest {
+        pub body: String,
+    }
+
+    /// `POST /api/v1/conversations`: start a conversation with a new number.
+    pub struct StartConversationRequest {
+        pub phone: String,
+        pub channel: Channel,
+        #[serde(default)]
+        pub name: Option<String>,
+        /// IANA zone; defaults from the number's country or the flow.
+        #[serde(default)]
+        pub time_zone: Option<String>,
+    }
+
+    /// Answer of send / request opt-in: what the server did.
+    pub struct ActionResult {
+        pub conversation: ConversationSummary,
+        /// Messages created by the action (the agent's, automatic ones).
+        pub messages: Vec<Message>,
+    }
+
+    /// `POST /api/v1/sim/inbound`: a simulated contact sends a message.
+    pub struct SimInboundRequest {
+        /// The contact's phone (any valid number).
+        pub from: String,
+        /// A business number.
+        pub to: String,
+        pub channel: Channel,
+        pub body: String,
+        /// Provider message id; generated when absent. Re-sending the same
+        /// id is a no-op (exactly once).
+        #[serde(default)]
+        pub provider_message_id: Option<String>,
+    }
+
+    pub struct SimInboundResponse {
+        pub message_id: i64,
+        pub provider_message_id: String,
+        /// True when this provider message id had been received before.
+        pub duplicate: bool,
+    }
+
+    /// A message as the simulated phone sees it.
+    pub struct SimPhoneMessage {
+        pub id: i64,
+        /// `inbound` = sent by this phone; `outbound` = received by it.
+        pub direction: Direction,
+        pub business_number: String,
+        pub channel: Channel,
+        pub body: String,
+        pub created_at: String,
+    }
+
+    /// `GET /api/v1/sim/phones/{phone}/messages`
+    pub struct SimPhoneInbox {
+        pub phone: String,
+        pub messages: Vec<SimPhoneMessage>,
+    }
+
+    /// `GET /api/v1/sim/numbers`: business numbers a simulated phone can write to.
+    pub struct SimDirectory {
+        pub numbers: Vec<SimBusinessNumber>,
+    }
+
+    pub struct SimBusinessNumber {
+        pub phone: String,
+        pub organization: String,
+        pub line_of_business: String,
+        #[serde(default)]
+        pub agent: Option<String>,
+    }
+
+    // ---------------------------------------------------------------- admin
+
+    /// `POST /api/v1/admin/users`
+    pub struct CreateUserRequest {
+        pub email: String,
+        pub name: String,
+        pub password: String,
+        pub role: Role,
+        #[serde(default)]
+        pub line_of_business_id: Option<i64>,
+        /// Business number to give the user (E.164).
+        #[serde(default)]
+        pub phone: Option<String>,
+    }
+
+    /// `PATCH /api/v1/admin/users/{id}`: every field optional.
+    pub struct UpdateUserRequest {
+        #[serde(default)]
+        pub name: Option<String>,
+        #[serde(default)]
+        pub password: Option<String>,
+        #[serde(default)]
+        pub active: Option<bool>,
+        #[serde(default)]
+        pub line_of_business_id: Option<i64>,
+    }
+
+    pub struct UserList {
+        pub users: Vec<User>,
+    }
+
+    pub struct NumberList {
+        pub numbers: Vec<BusinessNumber>,
+    }
+
+    /// `PATCH /api/v1/admin/numbers/{id}`: channel switches.
+    pub struct UpdateNumberRequest {
+        #[serde(default)]
+        pub sms_enabled: Option<bool>,
+        #[serde(default)]
+        pub whatsapp_enabled: Option<bool>,
+        /// Assign the number to this user (must be in the organization).
+        #[serde(default)]
+        pub user_id: Option<i64>,
+    }
+
+    /// `GET /api/v1/admin/flows/{line_of_business_id}/{channel}`
+    pub struct FlowDocument {
+        pub line_of_business_id: i64,
+        pub channel: Channel,
+        /// The engine's flow value.
+        pub flow: EngineValue,
+        /// True when no custom flow is saved and the default is in force.
+        pub is_default: bool,
+        #[serde(default)]
+        pub updated_at: Option<String>,
+    }
+
+    /// `PUT .../flows/...` and `POST .../flows/.../validate` body.
+    pub struct SaveFlowRequest {
+        pub flow: EngineValue,
+    }
+
+    /// Validation result: every problem at once.
+    pub struct FlowValidation {
+        pub valid: bool,
+        pub problems: Vec<ApiError>,
+    }
+
+    /// Who holds a contact on WhatsApp in a line of business.
+    pub struct Ownership {
+        pub line_of_business_id: i64,
+        pub contact_phone: String,
+        #[serde(default)]
+        pub user_id: Option<i64>,
+        #[serde(default)]
+        pub since: Option<String>,
+    }
+
+    pub struct OwnershipList {
+        pub items: Vec<Ownership>,
+    }
+
+    /// `POST /api/v1/admin/ownership/reassign` (user_id set) and
+    /// `POST /api/v1/admin/ownership/release` (user_id ignored).
+    pub struct OwnershipChangeRequest {
+        pub line_of_business_id: i64,
+        pub contact_phone: String,
+        #[serde(default)]
+        pub user_id: Option<i64>,
+    }
+
+    /// One append-only consent audit record.
+    pub struct AuditRecord {
+        pub id: i64,
+        pub at: String,
+        pub business_number: String,
+        pub contact_phone: String,
+        pub channel: Channel,
+        /// `contact`, `system`, or `user:<id>`.
+        pub actor: String,
+        /// What happened (`opt_in_requested`, `accepted`, `opted_out`, ...).
+        pub action: String,
+        pub from_state: String,
+        pub to_state: String,
+        /// The inbound text or the outbound message.
+        pub evidence: String,
+        /// The exact request text the contact saw, when relevant.
+        #[serde(default)]
+        pub request_text: Option<String>,
+        #[serde(default)]
+        pub provider_message_id: Option<String>,
+    }
+
+    pub struct AuditPage {
+        pub items: Vec<AuditRecord>,
+        #[serde(default)]
+        pub next_cursor: Option<String>,
+    }
+
+    /// `POST /api/v1/test/clock` (only with `--test-clock`).
+    pub struct ClockAdvance {
+        pub advance_seconds: i64,
+    }
+
+    pub struct ClockNow {
+        pub now: String,
+        pub offset_seconds: i64,
+    }
+
+    // ---------------------------------------------------------------- live
+
+    /// One server-sent event on `GET /api/v1/events`. The SSE `event:` field
+    /// carries the same name as `type`.
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum LiveEvent {
+        /// A new message in one of the user's conversations.
+        Message {
+            conversation: ConversationSummary,
+            message: Message,
+        },
+        /// A delivery status changed.
+        Status {
+            conversation_id: i64,
+            message_id: i64,
+            status: DeliveryStatus,
+            #[serde(default)]
+            error: Option<String>,
+        },
+        /// Consent changed for a conversation.
+        Consent {
+            conversation_id: i64,
+            consent: Consent,
+        },
+        /// Ownership of a WhatsApp contact changed in a line of business.
+        Ownership {
+            ownership: Ownership,
+        },
+    }
+}
+
+impl LiveEvent {
+    /// The SSE `event:` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LiveEvent::Message { .. } => "message",
+            LiveEvent::Status { .. } => "status",
+            LiveEvent::Consent { .. } => "consent",
+            LiveEvent::Ownership { .. } => "ownership",
+        }
+    }
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Whatsapp => "whatsapp",
+        }
+    }
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Agent => "agent",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_event_is_tagged() {
+        let e = LiveEvent::Status {
+            conversation_id: 1,
+            message_id: 2,
+            status: DeliveryStatus::Delivered,
+            error: None,
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["type"], "status");
+        assert_eq!(v["status"], "delivered");
+        assert_eq!(e.name(), "status");
+    }
+
+    #[test]
+    fn error_field_is_optional() {
+        let b: ErrorBody = serde_json::from_str(r#"{"error":{"code":"x","message":"y"}}"#).unwrap();
+        assert_eq!(b.error.field, None);
+        let s = serde_json::to_string(&b).unwrap();
+        assert!(!s.contains("field"));
+    }
+
+    #[test]
+    fn channel_snake_case() {
+        assert_eq!(
+            serde_json::to_string(&Channel::Whatsapp).unwrap(),
+            "\"whatsapp\""
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! The HTTP application: routes, shared state, layers.
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+
+use crate::error::{ApiError, Json};
+use crate::storage::Db;
+use crate::AppConfig;
+
+/// Largest accepted request body (413 past it).
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub inner: Arc<StateInner>,
+}
+
+pub struct StateInner {
+    pub db: Db,
+    pub config: AppConfig,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = StateInner;
+    fn deref(&self) -> &StateInner {
+        &self.inner
+    }
+}
+
+pub fn router(db: Db, config: AppConfig) -> Router {
+    let static_dir = config.static_dir.clone();
+    let state = AppState {
+        inner: Arc::new(StateInner { db, config }),
+    };
+    let api = Router::new()
+        .route("/api/health", get(health))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .route("/api", axum::routing::any(api_not_found))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state);
+    api.merge(crate::static_files::service(&static_dir))
+        .layer(CompressionLayer::new())
+}
+
+async fn health() -> Json<optline_api::Health> {
+    Json(optline_api::Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+async fn api_not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "no_such_endpoint",
+        format!(
+            "There is no API endpoint at {}. See /api/v1/openapi.json for the list.",
+            uri.path()
+        ),
+    )
+}

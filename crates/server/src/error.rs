@@ -1,0 +1,251 @@
+//! JSON errors and extractors that turn every bad input into a 4xx JSON error
+//! naming the field (axum's own rejections are plain text).
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+/// An error answer: status plus `{"error":{"code","message","field"}}`.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+            field: None,
+        }
+    }
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+    pub fn unprocessable(code: &str, field: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).field(field)
+    }
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("No {what} with that id exists (or it is not visible to you)."),
+        )
+    }
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "You are not logged in or your session has expired. Log in again.",
+        )
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    }
+    pub fn body(&self) -> optline_api::ErrorBody {
+        optline_api::ErrorBody {
+            error: optline_api::ApiError {
+                code: self.code.clone(),
+                message: self.message.clone(),
+                field: self.field.clone(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            eprintln!("optline-server: internal error: {}", self.message);
+        }
+        (self.status, axum::Json(self.body())).into_response()
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::internal(format!("database error: {e}"))
+    }
+}
+
+fn serde_error(path: String, e: &serde_json::Error, what: &str) -> ApiError {
+    let raw = e.to_string();
+    // serde_json appends " at line L column C"; keep it, it helps.
+    let field = if path.is_empty() || path == "." {
+        None
+    } else {
+        Some(path)
+    };
+    let message = match &field {
+        Some(f) => format!("The {what} field `{f}` is invalid: {raw}. Fix `{f}` and retry."),
+        None => {
+            format!("The {what} is invalid: {raw}. Send a JSON object of the documented shape.")
+        }
+    };
+    // Missing fields are reported at the parent path; name them.
+    let field = field.or_else(|| {
+        raw.strip_prefix("missing field `")
+            .and_then(|r| r.split('`').next())
+            .map(|s| s.to_string())
+    });
+    let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", message);
+    if e.is_syntax() || e.is_eof() {
+        err.status = StatusCode::BAD_REQUEST;
+        err.code = "malformed_json".into();
+    }
+    err.field = field;
+    err
+}
+
+/// JSON body extractor with JSON errors naming the field. Accepts a missing or
+/// `application/json` content type.
+pub struct Json<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if let Some(ct) = req.headers().get(axum::http::header::CONTENT_TYPE) {
+            let ct = ct.to_str().unwrap_or("");
+            if !(ct.starts_with("application/json") || ct.contains("+json")) {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "Send the body as JSON with `Content-Type: application/json`.",
+                ));
+            }
+        }
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(rej) => {
+                let status = rej.status();
+                if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    return Err(ApiError::new(
+                        status,
+                        "body_too_large",
+                        format!(
+                            "The request body is larger than the {} KiB limit. Send less.",
+                            crate::app::BODY_LIMIT / 1024
+                        ),
+                    ));
+                }
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "unreadable_body",
+                    format!("The request body could not be read: {rej}"),
+                ));
+            }
+        };
+        parse_json(&bytes).map(Json)
+    }
+}
+
+/// Deserialize bytes with a path-aware error.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request(
+            "missing_body",
+            "The request needs a JSON body.",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize(de) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            Err(serde_error(path, e.inner(), "body"))
+        }
+    }
+}
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// Query-string extractor with JSON errors naming the parameter.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let q = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded_de(q);
+        match de {
+            Ok(v) => Ok(Query(v)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn serde_urlencoded_de<T: DeserializeOwned>(q: &str) -> ApiResult<T> {
+    match axum::extract::Query::<T>::try_from_uri(
+        &format!("/?{q}").parse().map_err(|_| {
+            ApiError::bad_request("invalid_query", "The query string is malformed.")
+        })?,
+    ) {
+        Ok(axum::extract::Query(v)) => Ok(v),
+        Err(rej) => {
+            let text = rej.body_text();
+            let text = text
+                .strip_prefix("Failed to deserialize query string: ")
+                .unwrap_or(&text)
+                .to_string();
+            let field = text
+                .split(':')
+                .next()
+                .map(|s| s.trim().to_string())
+                .filter(|s| {
+                    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                });
+            let mut err = ApiError::bad_request(
+                "invalid_query",
+                format!("A query parameter is invalid: {text}. Fix it and retry."),
+            );
+            err.field = field;
+            Err(err)
+        }
+    }
+}
+
+/// Path extractor with JSON errors (e.g. `/conversations/abc` → 404 JSON).
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(rej) => Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("No such resource: {}", rej.body_text()),
+            )
+            .field("path")),
+        }
+    }
+}

@@ -1,0 +1,166 @@
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use optline_server::{app, seed, storage::Db, AppConfig};
+
+/// Optline server: REST API, live events, simulator channel, and the built SPA.
+#[derive(Parser, Debug)]
+#[command(name = "optline-server", version, about)]
+struct Cli {
+    /// Address to bind.
+    #[arg(long, env = "OPTLINE_BIND", default_value = "127.0.0.1", global = true)]
+    bind: std::net::IpAddr,
+    /// Port to listen on (0 picks a free port).
+    #[arg(long, env = "OPTLINE_PORT", default_value_t = 8080, global = true)]
+    port: u16,
+    /// SQLite database file (created on first start, parent folders too).
+    #[arg(
+        long,
+        env = "OPTLINE_DB",
+        default_value = "data/optline.sqlite",
+        global = true
+    )]
+    db: PathBuf,
+    /// Folder of the built SPA (Trunk's dist/).
+    #[arg(
+        long,
+        env = "OPTLINE_STATIC_DIR",
+        default_value = "dist",
+        global = true
+    )]
+    static_dir: PathBuf,
+    /// Seed a demo organization when the database is empty and print its logins.
+    #[arg(long, env = "OPTLINE_DEMO", global = true)]
+    demo: bool,
+    /// Enable the injectable test clock (POST /api/v1/test/clock). Never in production.
+    #[arg(long, env = "OPTLINE_TEST_CLOCK", global = true)]
+    test_clock: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve (the default).
+    Serve,
+    /// Create an organization and its first admin, then exit.
+    InitOrg {
+        /// Organization name.
+        #[arg(long)]
+        name: String,
+        /// The first admin's e-mail (their login).
+        #[arg(long)]
+        admin_email: String,
+        /// The first admin's password (at least 8 characters).
+        #[arg(long, env = "OPTLINE_ADMIN_PASSWORD")]
+        admin_password: String,
+        /// Name of the first line of business.
+        #[arg(long, default_value = "General")]
+        line_of_business: String,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let code = rt.block_on(run(cli));
+    std::process::exit(code);
+}
+
+async fn run(cli: Cli) -> i32 {
+    let db = match Db::open(&cli.db) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!(
+                "optline-server: cannot open database {}: {e}",
+                cli.db.display()
+            );
+            return 2;
+        }
+    };
+    match cli.command {
+        Some(Command::InitOrg {
+            name,
+            admin_email,
+            admin_password,
+            line_of_business,
+        }) => {
+            match seed::init_org(&db, &name, &admin_email, &admin_password, &line_of_business).await
+            {
+                Ok(()) => {
+                    println!("Created organization {name:?} with admin {admin_email}");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("optline-server: {}", e.message);
+                    1
+                }
+            }
+        }
+        Some(Command::Serve) | None => {
+            if cli.demo {
+                match seed::demo(&db).await {
+                    Ok(Some(text)) => println!("{text}"),
+                    Ok(None) => println!(
+                        "Demo: the database already has data; not seeding (logins unchanged)."
+                    ),
+                    Err(e) => {
+                        eprintln!("optline-server: demo seed failed: {}", e.message);
+                        return 1;
+                    }
+                }
+            }
+            let config = AppConfig {
+                static_dir: cli.static_dir.clone(),
+                test_clock: cli.test_clock,
+            };
+            let addr = SocketAddr::new(cli.bind, cli.port);
+            let listener = match tokio::net::TcpListener::bind(addr).await {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("optline-server: cannot listen on {addr}: {e}");
+                    return 2;
+                }
+            };
+            let local = listener.local_addr().expect("local addr");
+            let router = app::router(db, config);
+            println!("Optline listening on http://{local}");
+            let _ = std::io::stdout().flush();
+            let serve = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown_signal());
+            if let Err(e) = serve.await {
+                eprintln!("optline-server: {e}");
+                return 1;
+            }
+            0
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

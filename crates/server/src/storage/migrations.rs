@@ -1,0 +1,168 @@
+//! Versioned schema migrations, applied at start (`PRAGMA user_version`).
+
+use rusqlite::Connection;
+
+/// Each entry is one version; never edit a released one, append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the whole initial model.
+    r#"
+CREATE TABLE organizations (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE lines_of_business (
+    id      INTEGER PRIMARY KEY,
+    org_id  INTEGER NOT NULL REFERENCES organizations(id),
+    name    TEXT NOT NULL
+);
+CREATE INDEX lob_org ON lines_of_business(org_id);
+CREATE TABLE users (
+    id             INTEGER PRIMARY KEY,
+    org_id         INTEGER NOT NULL REFERENCES organizations(id),
+    lob_id         INTEGER REFERENCES lines_of_business(id),
+    email          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name           TEXT NOT NULL,
+    role           TEXT NOT NULL CHECK (role IN ('admin','agent')),
+    password_hash  TEXT NOT NULL,
+    active         INTEGER NOT NULL DEFAULT 1,
+    created_at     TEXT NOT NULL
+);
+CREATE INDEX users_org ON users(org_id);
+CREATE TABLE numbers (
+    id                INTEGER PRIMARY KEY,
+    org_id            INTEGER NOT NULL REFERENCES organizations(id),
+    lob_id            INTEGER NOT NULL REFERENCES lines_of_business(id),
+    user_id           INTEGER REFERENCES users(id),
+    e164              TEXT NOT NULL UNIQUE,
+    sms_enabled       INTEGER NOT NULL DEFAULT 1,
+    whatsapp_enabled  INTEGER NOT NULL DEFAULT 1,
+    provider          TEXT NOT NULL DEFAULT 'simulator',
+    provider_config   TEXT
+);
+CREATE INDEX numbers_user ON numbers(user_id);
+CREATE TABLE contacts (
+    id        INTEGER PRIMARY KEY,
+    org_id    INTEGER NOT NULL REFERENCES organizations(id),
+    e164      TEXT NOT NULL,
+    name      TEXT,
+    tz        TEXT NOT NULL,
+    UNIQUE (org_id, e164)
+);
+CREATE TABLE consents (
+    number_id   INTEGER NOT NULL REFERENCES numbers(id),
+    contact_id  INTEGER NOT NULL REFERENCES contacts(id),
+    channel     TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (number_id, contact_id, channel)
+) WITHOUT ROWID;
+CREATE TABLE ownership (
+    lob_id      INTEGER NOT NULL REFERENCES lines_of_business(id),
+    contact_id  INTEGER NOT NULL REFERENCES contacts(id),
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    since       TEXT NOT NULL,
+    PRIMARY KEY (lob_id, contact_id)
+) WITHOUT ROWID;
+CREATE TABLE conversations (
+    id               INTEGER PRIMARY KEY,
+    org_id           INTEGER NOT NULL REFERENCES organizations(id),
+    number_id        INTEGER NOT NULL REFERENCES numbers(id),
+    contact_id       INTEGER NOT NULL REFERENCES contacts(id),
+    channel          TEXT NOT NULL,
+    unread           INTEGER NOT NULL DEFAULT 0,
+    last_message_id  INTEGER,
+    last_inbound_at  TEXT,
+    updated_at       TEXT NOT NULL,
+    UNIQUE (number_id, contact_id, channel)
+);
+CREATE INDEX conv_number_updated ON conversations(number_id, updated_at DESC, id DESC);
+CREATE INDEX conv_org_updated ON conversations(org_id, updated_at DESC, id DESC);
+CREATE TABLE messages (
+    id                   INTEGER PRIMARY KEY,
+    conversation_id      INTEGER NOT NULL REFERENCES conversations(id),
+    direction            TEXT NOT NULL,
+    kind                 TEXT NOT NULL,
+    body                 TEXT NOT NULL,
+    status               TEXT NOT NULL,
+    error                TEXT,
+    provider             TEXT NOT NULL,
+    provider_message_id  TEXT,
+    user_id              INTEGER,
+    created_at           TEXT NOT NULL
+);
+CREATE INDEX messages_conv ON messages(conversation_id, id);
+CREATE UNIQUE INDEX messages_provider_id ON messages(provider, provider_message_id)
+    WHERE provider_message_id IS NOT NULL;
+CREATE TABLE flows (
+    lob_id      INTEGER NOT NULL REFERENCES lines_of_business(id),
+    channel     TEXT NOT NULL,
+    flow        TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    updated_by  INTEGER,
+    PRIMARY KEY (lob_id, channel)
+) WITHOUT ROWID;
+CREATE TABLE audit (
+    id                   INTEGER PRIMARY KEY,
+    org_id               INTEGER NOT NULL,
+    at                   TEXT NOT NULL,
+    number               TEXT NOT NULL,
+    contact              TEXT NOT NULL,
+    channel              TEXT NOT NULL,
+    actor                TEXT NOT NULL,
+    action               TEXT NOT NULL,
+    from_state           TEXT NOT NULL,
+    to_state             TEXT NOT NULL,
+    evidence             TEXT NOT NULL,
+    request_text         TEXT,
+    provider_message_id  TEXT
+);
+CREATE INDEX audit_org ON audit(org_id, id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the consent audit is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the consent audit is append-only'); END;
+CREATE TABLE sessions (
+    token_hash  TEXT PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+) WITHOUT ROWID;
+"#,
+];
+
+/// Applies every migration newer than the file's `user_version`.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version <= current {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_twice_idempotently() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate(&mut c).unwrap();
+        migrate(&mut c).unwrap();
+        let v: i64 = c
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, latest_version());
+    }
+}

@@ -1,0 +1,182 @@
+//! All SQL lives here (this module and its children). A PostgreSQL backend is
+//! an addition beside it, not a rewrite of the handlers.
+//!
+//! Writes go through one dedicated writer thread that owns the only writing
+//! connection and practises *group commit*: it takes every write job waiting
+//! in its queue, runs each inside its own SAVEPOINT of one transaction, commits
+//! once, and only then answers each job. A job that fails is rolled back to
+//! its savepoint and does not disturb the others. Writes are therefore
+//! serialised (which makes races such as two agents claiming one WhatsApp
+//! contact atomic) while a busy server commits thousands of requests per
+//! fsync. Reads use a small pool of read-only connections (WAL lets them run
+//! beside the writer).
+
+pub mod migrations;
+pub mod queries;
+
+use std::path::Path;
+use std::sync::{mpsc, Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::oneshot;
+
+use crate::error::{ApiError, ApiResult};
+
+#[allow(unused_imports)]
+pub use queries::*;
+
+type Completion = Box<dyn FnOnce(bool) + Send>;
+type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Completion) + Send>;
+
+/// Maximum number of jobs committed together.
+const MAX_BATCH: usize = 512;
+
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<DbInner>,
+}
+
+struct DbInner {
+    writer: Mutex<mpsc::Sender<Job>>,
+    readers: Mutex<Vec<Connection>>,
+    path: std::path::PathBuf,
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(())
+}
+
+impl Db {
+    /// Opens (creating it and its parent folders if needed) and migrates.
+    pub fn open(path: &Path) -> Result<Db, String> {
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+            }
+        }
+        let mut conn = Connection::open(path).map_err(|e| e.to_string())?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| e.to_string())?;
+        configure(&conn).map_err(|e| e.to_string())?;
+        migrations::migrate(&mut conn).map_err(|e| format!("migration failed: {e}"))?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("optline-db-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| e.to_string())?;
+        Ok(Db {
+            inner: Arc::new(DbInner {
+                writer: Mutex::new(tx),
+                readers: Mutex::new(Vec::new()),
+                path: path.to_path_buf(),
+            }),
+        })
+    }
+
+    /// Runs `f` in the writer's transaction; answers after the commit.
+    pub async fn write<R, F>(&self, f: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> ApiResult<R> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<ApiResult<R>>();
+        let job: Job = Box::new(move |conn| {
+            let r = match conn {
+                Some(conn) => f(conn),
+                None => Err(ApiError::internal(
+                    "the database could not start a transaction",
+                )),
+            };
+            let ok = r.is_ok();
+            let done: Completion = Box::new(move |committed| {
+                let r = match r {
+                    Ok(_) if !committed => Err(ApiError::internal("the database could not commit")),
+                    r => r,
+                };
+                let _ = tx.send(r);
+            });
+            (ok, done)
+        });
+        self.inner
+            .writer
+            .lock()
+            .map_err(|_| ApiError::internal("writer poisoned"))?
+            .send(job)
+            .map_err(|_| ApiError::internal("database writer stopped"))?;
+        rx.await
+            .map_err(|_| ApiError::internal("database writer dropped the job"))?
+    }
+
+    /// Runs `f` on a pooled read connection in a blocking thread.
+    pub async fn read<R, F>(&self, f: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> ApiResult<R> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = inner.readers.lock().ok().and_then(|mut v| v.pop());
+            let conn = match conn {
+                Some(c) => c,
+                None => {
+                    let c = Connection::open_with_flags(
+                        &inner.path,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY
+                            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                            | OpenFlags::SQLITE_OPEN_URI,
+                    )?;
+                    c.busy_timeout(std::time::Duration::from_secs(10))?;
+                    c
+                }
+            };
+            let r = f(&conn);
+            if let Ok(mut v) = inner.readers.lock() {
+                if v.len() < 8 {
+                    v.push(conn);
+                }
+            }
+            r
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("read task failed: {e}")))?
+    }
+}
+
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while let Ok(first) = rx.recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
+        let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        for job in batch.drain(..) {
+            if !began || conn.execute_batch("SAVEPOINT job").is_err() {
+                let (_, done) = job(None);
+                completions.push(done);
+                continue;
+            }
+            let (ok, done) = job(Some(&conn));
+            if ok {
+                let _ = conn.execute_batch("RELEASE job");
+            } else {
+                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            }
+            completions.push(done);
+        }
+        let committed = began && conn.execute_batch("COMMIT").is_ok();
+        if began && !committed {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for done in completions {
+            done(committed);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Test harness: starts the real `optline-server` binary on a free port with
+//! a temporary database and static folder, and talks to it over HTTP.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+    pub static_dir: PathBuf,
+    /// Everything the server printed before its listening line.
+    pub banner: Vec<String>,
+}
+
+pub const INDEX_HTML: &str =
+    "<!doctype html><html><head><title>Optline</title></head><body><div id=app></div>\
+     <script type=module src=/optline-app-0123456789abcdef.js></script></body></html>";
+
+pub fn hashed_js() -> String {
+    // Long enough to be worth compressing.
+    "console.log('optline');\n".repeat(200)
+}
+
+impl Server {
+    /// Starts with `extra` arguments (e.g. `--demo`, `--test-clock`).
+    pub fn start(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("nested/dir/optline.sqlite");
+        let static_dir = dir.path().join("dist");
+        std::fs::create_dir_all(&static_dir).unwrap();
+        std::fs::write(static_dir.join("index.html"), INDEX_HTML).unwrap();
+        std::fs::write(
+            static_dir.join("optline-app-0123456789abcdef.js"),
+            hashed_js(),
+        )
+        .unwrap();
+        Self::start_with(dir, db, static_dir, extra)
+    }
+
+    pub fn start_with(
+        dir: tempfile::TempDir,
+        db: PathBuf,
+        static_dir: PathBuf,
+        extra: &[&str],
+    ) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_optline-server"))
+            .arg("--port")
+            .arg("0")
+            .arg("--db")
+            .arg(&db)
+            .arg("--static-dir")
+            .arg(&static_dir)
+            .args(extra)
+            .env_remove("OPTLINE_PORT")
+            .env_remove("OPTLINE_BIND")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn optline-server");
+        let stdout = child.stdout.take().unwrap();
+        let mut reader = BufReader::new(stdout);
+        let mut banner = Vec::new();
+        let base = loop {
+            let mut line = String::new();
+            let n = reader.read_line(&mut line).expect("read stdout");
+            assert!(n > 0, "server exited before listening; output: {banner:?}");
+            let line = line.trim_end().to_string();
+            if let Some(url) = line.strip_prefix("Optline listening on ") {
+                break url.to_string();
+            }
+            banner.push(line);
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+                sink.clear();
+            }
+        });
+        Server {
+            child,
+            base,
+            dir,
+            db,
+            static_dir,
+            banner,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Stops the process with SIGKILL and hands back its files.
+    pub fn kill(mut self) -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        (dir, self.db.clone(), self.static_dir.clone())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A client with its own cookie (session).
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub cookie: Option<String>,
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Client {
+    pub fn new(server: &Server) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            base: server.base.clone(),
+            cookie: None,
+        }
+    }
+
+    pub async fn req(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut rb = self.http.request(m, format!("{}{}", self.base, path));
+        if let Some(c) = &self.cookie {
+            rb = rb.header("cookie", c);
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().await.expect("request");
+        Self::resp(r).await
+    }
+
+    pub async fn raw(&self, method: &str, path: &str, body: Vec<u8>, ct: Option<&str>) -> Resp {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut rb = self
+            .http
+            .request(m, format!("{}{}", self.base, path))
+            .body(body);
+        if let Some(c) = &self.cookie {
+            rb = rb.header("cookie", c);
+        }
+        if let Some(ct) = ct {
+            rb = rb.header("content-type", ct);
+        }
+        let r = rb.send().await.expect("request");
+        Self::resp(r).await
+    }
+
+    async fn resp(r: reqwest::Response) -> Resp {
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.req("GET", path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> Resp {
+        self.req("POST", path, Some(body)).await
+    }
+
+    /// Logs in and keeps the session cookie.
+    pub async fn login(server: &Server, email: &str, password: &str) -> Client {
+        let mut c = Client::new(server);
+        let r = c
+            .post(
+                "/api/v1/auth/login",
+                serde_json::json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "login {email}: {}", r.text);
+        let cookie = r
+            .headers
+            .get("set-cookie")
+            .expect("set-cookie")
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        c.cookie = Some(cookie);
+        c
+    }
+}
