@@ -162,7 +162,16 @@ fn rule3_custom_interval_keeps_sentence_shape() {
 #[test]
 fn rule4_accept_keyword_variants() {
     let f = flow(Channel::Sms);
-    for t in ["YES", "yes", " Yes. ", "yes!!!", "👍yes👍", "ＹＥＳ", "\tYES\n", "«Yes»"] {
+    for t in [
+        "YES",
+        "yes",
+        " Yes. ",
+        "yes!!!",
+        "👍yes👍",
+        "ＹＥＳ",
+        "\tYES\n",
+        "«Yes»",
+    ] {
         let s = step(&f, &ctx(t0(), Channel::Sms), &pending(t0()), &inbound(t));
         assert_eq!(s.thread.consent.name(), StateName::Accepted, "{t:?}");
         assert_eq!(s.outbound[0].kind, OutboundKind::OptInConfirmation);
@@ -173,7 +182,13 @@ fn rule4_accept_keyword_variants() {
 #[test]
 fn rule4_sentence_is_not_consent() {
     let f = flow(Channel::Sms);
-    for t in ["yes but not now", "yes please call me", "I guess yes?", "not yes", "yesss"] {
+    for t in [
+        "yes but not now",
+        "yes please call me",
+        "I guess yes?",
+        "not yes",
+        "yesss",
+    ] {
         let s = step(&f, &ctx(t0(), Channel::Sms), &pending(t0()), &inbound(t));
         assert_ne!(s.thread.consent.name(), StateName::Accepted, "{t:?}");
     }
@@ -186,11 +201,33 @@ fn rule4_non_english_keywords() {
     fl.keywords.reject = vec!["NO".into(), "NON".into(), "NEIN".into(), "いいえ".into()];
     fl.messages.request = "{company}: reply SÍ / OUI / JA / はい to accept, NO to decline.".into();
     let f = validate(&fl, Channel::WhatsApp).unwrap();
-    for t in ["sí", "Si", "SÍ!", "oui", "Oui !", "ja", "JA.", "はい", "はい！", "「はい」", "ｓｉ"] {
-        let s = step(&f, &ctx(t0(), Channel::WhatsApp), &pending(t0()), &inbound(t));
+    for t in [
+        "sí",
+        "Si",
+        "SÍ!",
+        "oui",
+        "Oui !",
+        "ja",
+        "JA.",
+        "はい",
+        "はい！",
+        "「はい」",
+        "ｓｉ",
+    ] {
+        let s = step(
+            &f,
+            &ctx(t0(), Channel::WhatsApp),
+            &pending(t0()),
+            &inbound(t),
+        );
         assert_eq!(s.thread.consent.name(), StateName::Accepted, "{t:?}");
     }
-    let s = step(&f, &ctx(t0(), Channel::WhatsApp), &pending(t0()), &inbound("いいえ"));
+    let s = step(
+        &f,
+        &ctx(t0(), Channel::WhatsApp),
+        &pending(t0()),
+        &inbound("いいえ"),
+    );
     assert_eq!(s.thread.consent.name(), StateName::Rejected);
 }
 
@@ -206,7 +243,12 @@ fn rule5_reject_then_requests_refused_but_contact_can_accept() {
     let later = step(&f, &ctx(t0() + h(24 * 90), Channel::Sms), &s.thread, &req());
     assert_eq!(refusal(&later).code, RefusalCode::Rejected);
     assert!(later.outbound.is_empty());
-    let yes = step(&f, &ctx(t0() + h(48), Channel::Sms), &s.thread, &inbound("yes"));
+    let yes = step(
+        &f,
+        &ctx(t0() + h(48), Channel::Sms),
+        &s.thread,
+        &inbound("yes"),
+    );
     assert_eq!(yes.thread.consent.name(), StateName::Accepted);
 }
 
@@ -218,7 +260,12 @@ fn rule6_other_reply_reprompts_with_loop_protection() {
     let mut th = pending(t0());
     let mut sent = 0;
     for i in 0..20 {
-        let s = step(&f, &ctx(t0() + TimeDelta::seconds(i), Channel::Sms), &th, &inbound("Auto-reply: I'm away"));
+        let s = step(
+            &f,
+            &ctx(t0() + TimeDelta::seconds(i), Channel::Sms),
+            &th,
+            &inbound("Auto-reply: I'm away"),
+        );
         sent += s.outbound.len();
         th = s.thread;
     }
@@ -231,7 +278,18 @@ fn rule6_other_reply_reprompts_with_loop_protection() {
 #[test]
 fn rule7_stop_keywords_opt_out_with_reopt_instructions() {
     let f = flow(Channel::Sms);
-    for kw in ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE", "opt-out", "Stop."] {
+    for kw in [
+        "STOP",
+        "STOPALL",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+        "OPTOUT",
+        "REVOKE",
+        "opt-out",
+        "Stop.",
+    ] {
         let s = step(&f, &ctx(t0(), Channel::Sms), &accepted(t0()), &inbound(kw));
         assert_eq!(s.thread.consent.name(), StateName::OptedOut, "{kw}");
         assert_eq!(s.outbound.len(), 1);
@@ -263,7 +321,12 @@ fn rule7_plain_language_revocation() {
         assert_eq!(s.thread.consent.name(), StateName::OptedOut, "{t:?}");
         assert_eq!(s.outbound.len(), 1, "{t:?}");
     }
-    for t in ["I need to cancel my appointment", "see you at the end of the week", "Thanks!", "can you text me the address"] {
+    for t in [
+        "I need to cancel my appointment",
+        "see you at the end of the week",
+        "Thanks!",
+        "can you text me the address",
+    ] {
         let s = step(&f, &ctx(t0(), Channel::Sms), &accepted(t0()), &inbound(t));
         assert_eq!(s.thread.consent.name(), StateName::Accepted, "{t:?}");
     }
@@ -272,9 +335,21 @@ fn rule7_plain_language_revocation() {
 #[test]
 fn rule7_exactly_one_confirmation() {
     let f = flow(Channel::Sms);
-    let s = step(&f, &ctx(t0(), Channel::Sms), &accepted(t0()), &inbound("stop"));
+    let s = step(
+        &f,
+        &ctx(t0(), Channel::Sms),
+        &accepted(t0()),
+        &inbound("stop"),
+    );
     let mut th = s.thread;
-    for t in ["stop", "STOP", "please stop texting me", "hello?", "no", "yes but no"] {
+    for t in [
+        "stop",
+        "STOP",
+        "please stop texting me",
+        "hello?",
+        "no",
+        "yes but no",
+    ] {
         let s = step(&f, &ctx(t0() + h(1), Channel::Sms), &th, &inbound(t));
         assert!(s.outbound.is_empty(), "{t:?}");
         th = s.thread;
@@ -284,16 +359,34 @@ fn rule7_exactly_one_confirmation() {
 #[test]
 fn rule7_opted_out_blocks_agents_and_start_reopts() {
     let f = flow(Channel::Sms);
-    let th = step(&f, &ctx(t0(), Channel::Sms), &accepted(t0()), &inbound("stop")).thread;
+    let th = step(
+        &f,
+        &ctx(t0(), Channel::Sms),
+        &accepted(t0()),
+        &inbound("stop"),
+    )
+    .thread;
     let c = ctx(t0() + h(100), Channel::Sms);
-    assert_eq!(refusal(&step(&f, &c, &th, &send("x"))).code, RefusalCode::OptedOut);
-    assert_eq!(refusal(&step(&f, &c, &th, &req())).code, RefusalCode::OptedOut);
+    assert_eq!(
+        refusal(&step(&f, &c, &th, &send("x"))).code,
+        RefusalCode::OptedOut
+    );
+    assert_eq!(
+        refusal(&step(&f, &c, &th, &req())).code,
+        RefusalCode::OptedOut
+    );
     assert_eq!(
         refusal(&step(&f, &c, &th, &req())).text,
         "The contact opted out, so you can't message them or send opt-in requests. They can opt in again by replying START or YES."
     );
-    assert_eq!(step(&f, &c, &th, &inbound("START")).thread.consent.name(), StateName::Accepted);
-    assert_eq!(step(&f, &c, &th, &inbound("yes")).thread.consent.name(), StateName::Accepted);
+    assert_eq!(
+        step(&f, &c, &th, &inbound("START")).thread.consent.name(),
+        StateName::Accepted
+    );
+    assert_eq!(
+        step(&f, &c, &th, &inbound("yes")).thread.consent.name(),
+        StateName::Accepted
+    );
 }
 
 #[test]
@@ -331,7 +424,10 @@ fn rule8_exact_text_and_claim() {
     // SMS has no holder rule.
     let mut c = ctx(t0(), Channel::Sms);
     c.holder = Some(UserId(2));
-    assert_eq!(step(&flow(Channel::Sms), &c, &Thread::default(), &req()).verdict, Verdict::Allowed);
+    assert_eq!(
+        step(&flow(Channel::Sms), &c, &Thread::default(), &req()).verdict,
+        Verdict::Allowed
+    );
 }
 
 #[test]
@@ -339,10 +435,26 @@ fn rule8_admin_reassigns_and_releases() {
     let f = flow(Channel::WhatsApp);
     let mut c = ctx(t0(), Channel::WhatsApp);
     c.holder = Some(UserId(2));
-    let s = step(&f, &c, &accepted(t0()), &Event::Reassigned { to: Some(A), by: UserId(9) });
+    let s = step(
+        &f,
+        &c,
+        &accepted(t0()),
+        &Event::Reassigned {
+            to: Some(A),
+            by: UserId(9),
+        },
+    );
     assert_eq!(s.holder, Some(A));
     assert_eq!(s.audit[0].how, How::Reassigned);
-    let s = step(&f, &c, &accepted(t0()), &Event::Reassigned { to: None, by: UserId(9) });
+    let s = step(
+        &f,
+        &c,
+        &accepted(t0()),
+        &Event::Reassigned {
+            to: None,
+            by: UserId(9),
+        },
+    );
     assert_eq!(s.holder, None);
 }
 
@@ -359,12 +471,24 @@ fn rule9_auto_reply_text_and_agents_refused() {
         s.outbound[0].text,
         "Thanks for contacting Acme Dental. We're not currently using this number to accept WhatsApp messages."
     );
-    assert!(s.outbound[0].text.ends_with(texts::CHANNEL_OFF_TAIL_WHATSAPP));
-    assert_eq!(s.audit[0].how, How::ChannelOffAutoReply, "the inbound is logged");
+    assert!(s.outbound[0]
+        .text
+        .ends_with(texts::CHANNEL_OFF_TAIL_WHATSAPP));
+    assert_eq!(
+        s.audit[0].how,
+        How::ChannelOffAutoReply,
+        "the inbound is logged"
+    );
     let r = step(&f, &c, &accepted(t0()), &send("x"));
     assert_eq!(refusal(&r).code, RefusalCode::ChannelDisabled);
-    assert_eq!(refusal(&r).text, "WhatsApp is turned off for this number. Contact your administrator.");
-    assert_eq!(refusal(&step(&f, &c, &Thread::default(), &req())).code, RefusalCode::ChannelDisabled);
+    assert_eq!(
+        refusal(&r).text,
+        "WhatsApp is turned off for this number. Contact your administrator."
+    );
+    assert_eq!(
+        refusal(&step(&f, &c, &Thread::default(), &req())).code,
+        RefusalCode::ChannelDisabled
+    );
 }
 
 // ---- Rule 10: WhatsApp 24-hour window -------------------------------------------
@@ -382,7 +506,12 @@ fn rule10_window() {
     assert_eq!(a.window_closes_at, Some(t0() + h(24)));
     assert!(a.banner.contains("closes in 4 h"));
     // The request is a template: allowed without any inbound.
-    let s = step(&f, &ctx(t0(), Channel::WhatsApp), &Thread::default(), &req());
+    let s = step(
+        &f,
+        &ctx(t0(), Channel::WhatsApp),
+        &Thread::default(),
+        &req(),
+    );
     assert!(s.outbound[0].template);
 }
 
@@ -391,20 +520,32 @@ fn rule10_window() {
 #[test]
 fn rule11_quiet_hours_name_next_allowed_time() {
     let f = flow(Channel::Sms);
-    let mut c = ctx(Utc.with_ymd_and_hms(2026, 1, 6, 3, 30, 0).unwrap(), Channel::Sms);
+    let mut c = ctx(
+        Utc.with_ymd_and_hms(2026, 1, 6, 3, 30, 0).unwrap(),
+        Channel::Sms,
+    );
     c.contact_utc_offset_seconds = -5 * 3600; // 22:30 in New York
     let s = step(&f, &c, &Thread::default(), &req());
     let r = refusal(&s);
     assert_eq!(r.code, RefusalCode::QuietHours);
-    assert_eq!(r.retry_at, Some(Utc.with_ymd_and_hms(2026, 1, 6, 13, 0, 0).unwrap()));
+    assert_eq!(
+        r.retry_at,
+        Some(Utc.with_ymd_and_hms(2026, 1, 6, 13, 0, 0).unwrap())
+    );
     assert_eq!(
         r.text,
         "It's quiet hours for this contact (21:00–08:00 their time). You can send the opt-in request from 08:00 their time."
     );
     c.contact_utc_offset_seconds = 0; // 03:30 in London: also quiet
-    assert_eq!(refusal(&step(&f, &c, &Thread::default(), &req())).retry_at, Some(Utc.with_ymd_and_hms(2026, 1, 6, 8, 0, 0).unwrap()));
+    assert_eq!(
+        refusal(&step(&f, &c, &Thread::default(), &req())).retry_at,
+        Some(Utc.with_ymd_and_hms(2026, 1, 6, 8, 0, 0).unwrap())
+    );
     c.contact_utc_offset_seconds = 9 * 3600; // 12:30 in Tokyo: fine
-    assert_eq!(step(&f, &c, &Thread::default(), &req()).verdict, Verdict::Allowed);
+    assert_eq!(
+        step(&f, &c, &Thread::default(), &req()).verdict,
+        Verdict::Allowed
+    );
 }
 
 // ---- Rule 12: audit --------------------------------------------------------------
@@ -415,8 +556,18 @@ fn rule12_audit_has_evidence() {
     let c = ctx(t0(), Channel::WhatsApp);
     let s = step(&f, &c, &Thread::default(), &req());
     let a = &s.audit[0];
-    assert_eq!((a.from, a.to, a.how), (StateName::NotRequested, StateName::Pending, How::AgentRequest));
-    assert_eq!(a.evidence, s.outbound[0].text, "the exact request text the contact saw");
+    assert_eq!(
+        (a.from, a.to, a.how),
+        (
+            StateName::NotRequested,
+            StateName::Pending,
+            How::AgentRequest
+        )
+    );
+    assert_eq!(
+        a.evidence, s.outbound[0].text,
+        "the exact request text the contact saw"
+    );
     assert_eq!(a.actor, Actor::Agent { id: A });
     assert_eq!(a.channel, Channel::WhatsApp);
     let s2 = step(&f, &c, &s.thread, &inbound(" yes "));
@@ -448,9 +599,15 @@ fn validate_reports_every_problem() {
     fl.messages.opted_out = "Bye {company}.".into();
     fl.messages.help = "{foo} and {bar}".into();
     fl.resend_interval_minutes = 59;
-    fl.quiet_hours = Some(QuietHours { start: "8:00".into(), end: "08:00".into() });
+    fl.quiet_hours = Some(QuietHours {
+        start: "8:00".into(),
+        end: "08:00".into(),
+    });
     let p = validate(&fl, Channel::Sms).unwrap_err();
-    let codes: Vec<(&str, &str)> = p.iter().map(|p| (p.field.as_str(), p.code.as_str())).collect();
+    let codes: Vec<(&str, &str)> = p
+        .iter()
+        .map(|p| (p.field.as_str(), p.code.as_str()))
+        .collect();
     for want in [
         ("keywords.stop", "keyword_in_two_sets"),
         ("keywords.help", "keyword_empty"),
@@ -463,7 +620,10 @@ fn validate_reports_every_problem() {
     ] {
         assert!(codes.contains(&want), "missing {want:?} in {codes:?}");
     }
-    assert_eq!(p.iter().filter(|p| p.code == "unknown_placeholder").count(), 2);
+    assert_eq!(
+        p.iter().filter(|p| p.code == "unknown_placeholder").count(),
+        2
+    );
     assert!(p.iter().all(|p| !p.message.is_empty()));
 }
 
@@ -485,14 +645,27 @@ fn flow_and_state_serde_shapes() {
     assert_eq!(back, th);
     assert_eq!(serde_json::to_value(Channel::WhatsApp).unwrap(), "whatsapp");
     assert_eq!(serde_json::to_value(UserId(7)).unwrap(), 7);
-    assert_eq!(serde_json::to_value(RefusalCode::WhatsappWindowClosed).unwrap(), "whatsapp_window_closed");
-    for code in [RefusalCode::ConsentRequired, RefusalCode::QuietHours, RefusalCode::OwnedByOtherUser] {
+    assert_eq!(
+        serde_json::to_value(RefusalCode::WhatsappWindowClosed).unwrap(),
+        "whatsapp_window_closed"
+    );
+    for code in [
+        RefusalCode::ConsentRequired,
+        RefusalCode::QuietHours,
+        RefusalCode::OwnedByOtherUser,
+    ] {
         assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
     }
     let partial: Flow = serde_json::from_str(r#"{"keywords":{"accept":["SÍ"]}}"#).unwrap();
     assert_eq!(partial.keywords.reject, vec!["NO".to_string()]);
     let e: Event = serde_json::from_str(r#"{"type":"inbound","text":"yes"}"#).unwrap();
-    assert_eq!(e, Event::Inbound { text: "yes".into(), provider_message_id: None });
+    assert_eq!(
+        e,
+        Event::Inbound {
+            text: "yes".into(),
+            provider_message_id: None
+        }
+    );
 }
 
 #[test]
