@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up what is missing and runs every check and test: formatting, lints,
+# the Rust test suites, the engine's scenario vectors in headless Chromium
+# (wasm), and the browser end-to-end tests against the real server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "lints (native crates, then the app for wasm)"
+cargo clippy --workspace --exclude optline-app --all-targets -- -D warnings
+cargo clippy -p optline-app --target wasm32-unknown-unknown -- -D warnings
+
+step "Rust tests (engine, API types, server against real SQLite files)"
+cargo test --workspace --exclude optline-app
+
+if [ -x crates/engine/scripts/test-wasm.sh ]; then
+  step "engine scenario vectors compiled to wasm, in headless Chromium"
+  crates/engine/scripts/test-wasm.sh
+fi
+
+step "browser app (release build, as users get it)"
+trunk build --release
+
+step "browser end-to-end tests (real server, real SQLite, headless Chromium)"
+cargo build -p optline-server
+node --test --test-concurrency=1 tests/e2e/
+
+step "bundle size"
+scripts/size-report.sh

@@ -1,0 +1,46 @@
+// The app loads from the real server, the wasm mounts, and the shell is usable.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withApp, accessibilityViolations } from './harness.mjs';
+
+test('the app mounts and renders its shell with no console errors', withApp(async (app) => {
+  const page = await app.open('/');
+  await page.getByRole('heading', { name: 'Welcome to Optline' }).waitFor();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await page.getByRole('link', { name: 'Optline' }).waitFor();
+  // The footer reports the server's health, fetched by the wasm app.
+  await page.getByRole('status').getByText(/Server connected · version \d/).waitFor();
+  assert.equal(await page.title(), 'Optline');
+}));
+
+test('a deep link is served the app and shows the not-found page', withApp(async (app) => {
+  const page = await app.open('/no/such/page');
+  await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  await page.getByRole('link', { name: 'Go to the home page' }).click();
+  await page.getByRole('heading', { name: 'Welcome to Optline' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/');
+}));
+
+test('the skip link moves keyboard focus to the main content', withApp(async (app) => {
+  const page = await app.open('/');
+  await page.getByRole('heading', { name: 'Welcome to Optline' }).waitFor();
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  assert.ok(await skip.evaluate((el) => el === document.activeElement), 'first Tab reaches the skip link');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+}));
+
+test('the shell has no accessibility violations (axe-core)', withApp(async (app) => {
+  const page = await app.open('/');
+  await page.getByRole('status').getByText(/Server connected/).waitFor();
+  assert.deepEqual(await accessibilityViolations(page), []);
+}));
+
+test('the shell fits a 360 px wide phone screen without sideways scrolling', withApp(async (app) => {
+  const page = await app.open('/');
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.getByRole('heading', { name: 'Welcome to Optline' }).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+}));
