@@ -451,7 +451,7 @@ wire! {
     pub enum LiveEvent {
         /// A new message in one of the user's conversations.
         Message {
-            conversation: ConversationSummary,
+            conversation: Box<ConversationSummary>,
             message: Message,
         },
         /// A delivery status changed.

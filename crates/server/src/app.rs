@@ -22,6 +22,15 @@ pub struct AppState {
 pub struct StateInner {
     pub db: Db,
     pub config: AppConfig,
+    pub clock: crate::clock::Clock,
+    pub hub: crate::events::Hub,
+    pub flows: crate::service::FlowCache,
+}
+
+impl StateInner {
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
 }
 
 impl std::ops::Deref for AppState {
@@ -34,9 +43,15 @@ impl std::ops::Deref for AppState {
 pub fn router(db: Db, config: AppConfig) -> Router {
     let static_dir = config.static_dir.clone();
     let state = AppState {
-        inner: Arc::new(StateInner { db, config }),
+        inner: Arc::new(StateInner {
+            db,
+            config,
+            clock: Default::default(),
+            hub: Default::default(),
+            flows: Default::default(),
+        }),
     };
-    let api = Router::new()
+    let api = crate::routes::api_routes(state.clone())
         .route("/api/health", get(health))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .route("/api", axum::routing::any(api_not_found))

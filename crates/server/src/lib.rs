@@ -1,8 +1,15 @@
 //! Optline's server as a library (the binary in main.rs is a thin CLI).
 
 pub mod app;
+pub mod auth;
+pub mod clock;
 pub mod error;
+pub mod events;
+pub mod openapi;
+pub mod phone;
+pub mod routes;
 pub mod seed;
+pub mod service;
 pub mod static_files;
 pub mod storage;
 

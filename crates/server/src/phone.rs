@@ -1,0 +1,107 @@
+//! Phone numbers: parsed and normalised to E.164 with a real library.
+
+use crate::error::{ApiError, ApiResult};
+
+/// Normalises `raw` to E.164 or returns a 422 naming `field`.
+pub fn normalize(raw: &str, field: &str) -> ApiResult<String> {
+    let trimmed = raw.trim();
+    let bad = || {
+        ApiError::unprocessable(
+            "invalid_phone",
+            field,
+            format!(
+                "`{field}` is not a valid phone number: {:?}. Write it in international form, e.g. +14155550123.",
+                truncate(trimmed, 40)
+            ),
+        )
+    };
+    if trimmed.is_empty() || trimmed.len() > 40 {
+        return Err(bad());
+    }
+    let parsed = phonenumber::parse(None, trimmed).map_err(|_| bad())?;
+    if !parsed.is_valid() {
+        return Err(bad());
+    }
+    Ok(parsed.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+/// A best-effort IANA zone for a number (its country's main zone), or `None`.
+pub fn guess_time_zone(e164: &str) -> Option<&'static str> {
+    let n = phonenumber::parse(None, e164).ok()?;
+    let id = n.country().id()?;
+    use phonenumber::country::Id;
+    Some(match id {
+        Id::US => "America/New_York",
+        Id::CA => "America/Toronto",
+        Id::GB => "Europe/London",
+        Id::FR => "Europe/Paris",
+        Id::DE => "Europe/Berlin",
+        Id::ES => "Europe/Madrid",
+        Id::IT => "Europe/Rome",
+        Id::NL => "Europe/Amsterdam",
+        Id::MX => "America/Mexico_City",
+        Id::BR => "America/Sao_Paulo",
+        Id::AR => "America/Argentina/Buenos_Aires",
+        Id::IN => "Asia/Kolkata",
+        Id::JP => "Asia/Tokyo",
+        Id::AU => "Australia/Sydney",
+        Id::ZA => "Africa/Johannesburg",
+        _ => return None,
+    })
+}
+
+/// The UTC offset (seconds) of IANA zone `tz` at `now`; 0 for unknown zones.
+pub fn utc_offset(tz: &str, now: chrono::DateTime<chrono::Utc>) -> i32 {
+    use chrono::Offset;
+    match tz.parse::<chrono_tz::Tz>() {
+        Ok(zone) => now.with_timezone(&zone).offset().fix().local_minus_utc(),
+        Err(_) => 0,
+    }
+}
+
+/// Validates an IANA zone name (422 naming `field`).
+pub fn check_time_zone(tz: &str, field: &str) -> ApiResult<String> {
+    match tz.trim().parse::<chrono_tz::Tz>() {
+        Ok(z) => Ok(z.name().to_string()),
+        Err(_) => Err(ApiError::unprocessable(
+            "invalid_time_zone",
+            field,
+            format!("`{field}` must be an IANA time zone such as America/New_York."),
+        )),
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises() {
+        assert_eq!(
+            normalize("+1 (415) 555-2671", "phone").unwrap(),
+            "+14155552671"
+        );
+        assert_eq!(normalize("+44 20 7946 0958", "p").unwrap(), "+442079460958");
+        let e = normalize("12", "phone").unwrap_err();
+        assert_eq!(e.status, 422);
+        assert_eq!(e.field.as_deref(), Some("phone"));
+        assert!(normalize("<script>", "x").is_err());
+        assert!(normalize("", "x").is_err());
+    }
+
+    #[test]
+    fn zones() {
+        assert_eq!(guess_time_zone("+14155552671"), Some("America/New_York"));
+        let now = chrono::DateTime::parse_from_rfc3339("2026-01-15T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(utc_offset("America/New_York", now), -5 * 3600);
+        assert_eq!(utc_offset("Nowhere/Land", now), 0);
+        assert!(check_time_zone("Europe/Paris", "tz").is_ok());
+        assert!(check_time_zone("Mars/Base", "tz").is_err());
+    }
+}
