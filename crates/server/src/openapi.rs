@@ -1,7 +1,249 @@
-//! The OpenAPI document, generated from the crates/api types.
+//! The OpenAPI document, generated from the crates/api types (their utoipa
+//! schemas) plus the route table below. Served at /api/v1/openapi.json.
+
+use std::sync::OnceLock;
 
 use axum::response::IntoResponse;
+use optline_api as api;
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::{ContentBuilder, Ref, Required};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Optline API",
+        description = "Consent-aware business messaging. JSON under /api/v1; session cookie auth \
+                       (POST /api/v1/auth/login). Every 4xx body is an ErrorBody. Live events: \
+                       GET /api/v1/events (text/event-stream, `event:` = LiveEvent type)."
+    ),
+    components(schemas(
+        api::Health,
+        api::ErrorBody,
+        api::ApiError,
+        api::Channel,
+        api::Role,
+        api::LoginRequest,
+        api::BusinessNumber,
+        api::LineOfBusiness,
+        api::Me,
+        api::Organization,
+        api::User,
+        api::Consent,
+        api::ConversationSummary,
+        api::Contact,
+        api::ConversationPage,
+        api::Direction,
+        api::MessageKind,
+        api::DeliveryStatus,
+        api::Message,
+        api::ConversationDetail,
+        api::MessagePage,
+        api::SendMessageRequest,
+        api::StartConversationRequest,
+        api::ActionResult,
+        api::SimInboundRequest,
+        api::SimInboundResponse,
+        api::SimPhoneMessage,
+        api::SimPhoneInbox,
+        api::SimDirectory,
+        api::SimBusinessNumber,
+        api::CreateUserRequest,
+        api::UpdateUserRequest,
+        api::UserList,
+        api::NumberList,
+        api::UpdateNumberRequest,
+        api::FlowDocument,
+        api::SaveFlowRequest,
+        api::FlowValidation,
+        api::Ownership,
+        api::OwnershipList,
+        api::OwnershipChangeRequest,
+        api::AuditRecord,
+        api::AuditPage,
+        api::ClockAdvance,
+        api::ClockNow,
+        api::LiveEvent
+    ))
+)]
+struct Doc;
+
+/// (method, path, tag, summary, request schema, success status, response schema, query params)
+type Route = (
+    HttpMethod,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    Option<&'static str>,
+    &'static [&'static str],
+);
+
+const ROUTES: &[Route] = &[
+    (HttpMethod::Get, "/api/health", "system", "Health check", None, "200", Some("Health"), &[]),
+    (HttpMethod::Post, "/api/v1/auth/login", "auth", "Log in; sets the session cookie", Some("LoginRequest"), "200", Some("Me"), &[]),
+    (HttpMethod::Post, "/api/v1/auth/logout", "auth", "Log out", None, "204", None, &[]),
+    (HttpMethod::Get, "/api/v1/me", "auth", "The current user", None, "200", Some("Me"), &[]),
+    (HttpMethod::Get, "/api/v1/events", "live", "Server-sent events (LiveEvent per message)", None, "200", Some("LiveEvent"), &[]),
+    (HttpMethod::Get, "/api/v1/conversations", "agent", "Conversations, newest first (paged, searchable)", None, "200", Some("ConversationPage"), &["q", "state", "channel", "cursor", "limit"]),
+    (HttpMethod::Post, "/api/v1/conversations", "agent", "Start a conversation with a new number", Some("StartConversationRequest"), "201", Some("ConversationSummary"), &[]),
+    (HttpMethod::Get, "/api/v1/conversations/{id}", "agent", "Open a conversation", None, "200", Some("ConversationDetail"), &["limit"]),
+    (HttpMethod::Get, "/api/v1/conversations/{id}/messages", "agent", "Older messages", None, "200", Some("MessagePage"), &["before", "limit"]),
+    (HttpMethod::Post, "/api/v1/conversations/{id}/messages", "agent", "Send a free-form message (engine-checked; refusals are 409 with the engine's code and text)", Some("SendMessageRequest"), "200", Some("ActionResult"), &[]),
+    (HttpMethod::Post, "/api/v1/conversations/{id}/opt-in-request", "agent", "Send the opt-in request (engine-checked)", None, "200", Some("ActionResult"), &[]),
+    (HttpMethod::Post, "/api/v1/conversations/{id}/read", "agent", "Mark read", None, "204", None, &[]),
+    (HttpMethod::Post, "/api/v1/sim/inbound", "simulator", "A simulated contact sends a message (same path as providers)", Some("SimInboundRequest"), "200", Some("SimInboundResponse"), &[]),
+    (HttpMethod::Get, "/api/v1/sim/numbers", "simulator", "Business numbers a simulated phone can write to", None, "200", Some("SimDirectory"), &[]),
+    (HttpMethod::Get, "/api/v1/sim/phones/{phone}/messages", "simulator", "What a simulated phone sent and received", None, "200", Some("SimPhoneInbox"), &[]),
+    (HttpMethod::Get, "/api/v1/admin/users", "admin", "Users of the organization", None, "200", Some("UserList"), &[]),
+    (HttpMethod::Post, "/api/v1/admin/users", "admin", "Create a user (agents get a business number)", Some("CreateUserRequest"), "201", Some("User"), &[]),
+    (HttpMethod::Patch, "/api/v1/admin/users/{id}", "admin", "Update a user", Some("UpdateUserRequest"), "200", Some("User"), &[]),
+    (HttpMethod::Get, "/api/v1/admin/numbers", "admin", "Business numbers", None, "200", Some("NumberList"), &[]),
+    (HttpMethod::Patch, "/api/v1/admin/numbers/{id}", "admin", "Channel switches / assignment", Some("UpdateNumberRequest"), "200", Some("BusinessNumber"), &[]),
+    (HttpMethod::Get, "/api/v1/admin/flows/{lob}/{channel}", "admin", "The flow in force", None, "200", Some("FlowDocument"), &[]),
+    (HttpMethod::Put, "/api/v1/admin/flows/{lob}/{channel}", "admin", "Save a flow (re-validated by the engine; 422 naming the field)", Some("SaveFlowRequest"), "200", Some("FlowDocument"), &[]),
+    (HttpMethod::Post, "/api/v1/admin/flows/{lob}/{channel}/validate", "admin", "Validate a flow (every problem at once)", Some("SaveFlowRequest"), "200", Some("FlowValidation"), &[]),
+    (HttpMethod::Get, "/api/v1/admin/ownership", "admin", "WhatsApp contact holders", None, "200", Some("OwnershipList"), &["line_of_business_id"]),
+    (HttpMethod::Post, "/api/v1/admin/ownership/reassign", "admin", "Reassign a contact to a user", Some("OwnershipChangeRequest"), "200", Some("Ownership"), &[]),
+    (HttpMethod::Post, "/api/v1/admin/ownership/release", "admin", "Release a contact", Some("OwnershipChangeRequest"), "200", Some("Ownership"), &[]),
+    (HttpMethod::Get, "/api/v1/admin/audit", "admin", "Consent audit (filter, cursor = last id)", None, "200", Some("AuditPage"), &["contact", "number", "channel", "action", "from", "to", "cursor", "limit"]),
+    (HttpMethod::Get, "/api/v1/admin/audit.csv", "admin", "Consent audit as CSV (streamed)", None, "200", None, &["contact", "number", "channel", "action", "from", "to"]),
+    (HttpMethod::Get, "/api/v1/test/clock", "test", "Test clock (only with --test-clock)", None, "200", Some("ClockNow"), &[]),
+    (HttpMethod::Post, "/api/v1/test/clock", "test", "Advance the test clock (only with --test-clock)", Some("ClockAdvance"), "200", Some("ClockNow"), &[]),
+];
+
+fn json_ref(name: &str) -> utoipa::openapi::Content {
+    ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name(name)))
+        .build()
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = Doc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    for (method, path, tag, summary, req, status, resp, query) in ROUTES {
+        let mut op = OperationBuilder::new()
+            .tag(*tag)
+            .summary(Some(*summary))
+            .operation_id(Some(format!(
+                "{}_{}",
+                method_name(method),
+                path.trim_start_matches("/api/")
+                    .replace(['/', '.', '-'], "_")
+                    .replace(['{', '}'], "")
+            )));
+        for seg in path.split('/') {
+            if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                op = op.parameter(
+                    ParameterBuilder::new()
+                        .name(name)
+                        .parameter_in(ParameterIn::Path)
+                        .required(Required::True),
+                );
+            }
+        }
+        for q in *query {
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(*q)
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::False),
+            );
+        }
+        if let Some(r) = req {
+            op = op.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", json_ref(r))
+                    .required(Some(Required::True))
+                    .build(),
+            ));
+        }
+        let ok = match resp {
+            Some(r) => {
+                let ct = if *path == "/api/v1/events" {
+                    "text/event-stream"
+                } else {
+                    "application/json"
+                };
+                ResponseBuilder::new()
+                    .description("Success")
+                    .content(ct, json_ref(r))
+                    .build()
+            }
+            None => ResponseBuilder::new().description("Success").build(),
+        };
+        op = op.response(*status, ok).response(
+            "4XX",
+            ResponseBuilder::new()
+                .description("Error naming the field and what to do")
+                .content("application/json", json_ref("ErrorBody"))
+                .build(),
+        );
+        let item = PathItem::new(method.clone(), op.build());
+        let paths = &mut doc.paths.paths;
+        match paths.get_mut(*path) {
+            Some(existing) => merge(existing, method.clone(), item),
+            None => {
+                paths.insert(path.to_string(), item);
+            }
+        }
+    }
+    doc
+}
+
+fn method_name(m: &HttpMethod) -> &'static str {
+    match m {
+        HttpMethod::Get => "get",
+        HttpMethod::Post => "post",
+        HttpMethod::Put => "put",
+        HttpMethod::Patch => "patch",
+        HttpMethod::Delete => "delete",
+        _ => "other",
+    }
+}
+
+fn merge(existing: &mut PathItem, method: HttpMethod, item: PathItem) {
+    let op = match method {
+        HttpMethod::Get => item.get,
+        HttpMethod::Post => item.post,
+        HttpMethod::Put => item.put,
+        HttpMethod::Patch => item.patch,
+        HttpMethod::Delete => item.delete,
+        _ => None,
+    };
+    match method {
+        HttpMethod::Get => existing.get = op,
+        HttpMethod::Post => existing.post = op,
+        HttpMethod::Put => existing.put = op,
+        HttpMethod::Patch => existing.patch = op,
+        HttpMethod::Delete => existing.delete = op,
+        _ => {}
+    }
+}
 
 pub async fn serve() -> impl IntoResponse {
-    axum::Json(serde_json::json!({}))
+    static DOC: OnceLock<String> = OnceLock::new();
+    let body = DOC.get_or_init(|| document().to_json().unwrap_or_else(|_| "{}".into()));
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.as_str(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn document_has_paths_and_schemas() {
+        let doc = super::document();
+        let v = serde_json::to_value(&doc).unwrap();
+        assert!(v["paths"]["/api/v1/conversations"]["get"].is_object());
+        assert!(v["paths"]["/api/v1/conversations"]["post"].is_object());
+        assert!(v["components"]["schemas"]["LiveEvent"].is_object());
+        assert!(v["components"]["schemas"]["ErrorBody"].is_object());
+    }
 }

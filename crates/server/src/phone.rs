@@ -105,3 +105,20 @@ mod tests {
         assert!(check_time_zone("Mars/Base", "tz").is_err());
     }
 }
+
+#[cfg(test)]
+mod demo_numbers {
+    #[test]
+    fn demo_numbers_are_valid() {
+        for n in [
+            "+14155550101",
+            "+14155550102",
+            "+14155550103",
+            "+12125550141",
+            "+12125550145",
+            "+12025550199",
+        ] {
+            assert_eq!(super::normalize(n, "p").unwrap(), n);
+        }
+    }
+}

@@ -214,3 +214,98 @@ impl Client {
         c
     }
 }
+
+pub const ADMIN: (&str, &str) = ("admin@acme.example", "optline-admin");
+pub const ANA: (&str, &str) = ("ana@acme.example", "optline-agent");
+pub const BEN: (&str, &str) = ("ben@acme.example", "optline-agent");
+pub const CLEO: (&str, &str) = ("cleo@acme.example", "optline-agent");
+pub const ANA_NUMBER: &str = "+14155550101";
+pub const BEN_NUMBER: &str = "+14155550102";
+pub const CLEO_NUMBER: &str = "+14155550103";
+
+/// An IANA zone where it is about noon now (so quiet hours never interfere).
+pub fn noon_zone() -> String {
+    use chrono::Timelike;
+    let h = chrono::Utc::now().hour() as i32;
+    let mut off = 12 - h; // local = utc + off
+    if off > 12 {
+        off -= 24;
+    }
+    if off < -11 {
+        off += 24;
+    }
+    // Etc/GMT signs are inverted: Etc/GMT-3 is UTC+3.
+    if off == 0 {
+        "Etc/GMT".into()
+    } else if off > 0 {
+        format!("Etc/GMT-{off}")
+    } else {
+        format!("Etc/GMT+{}", -off)
+    }
+}
+
+impl Client {
+    /// Starts a conversation (contact at local noon); returns its id.
+    pub async fn start_conv(&self, phone: &str, channel: &str) -> i64 {
+        let r = self
+            .post(
+                "/api/v1/conversations",
+                serde_json::json!({"phone": phone, "channel": channel, "time_zone": noon_zone()}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "start conversation: {}", r.text);
+        r.body["id"].as_i64().unwrap()
+    }
+
+    pub async fn request_opt_in(&self, conv: i64) -> Resp {
+        self.req(
+            "POST",
+            &format!("/api/v1/conversations/{conv}/opt-in-request"),
+            None,
+        )
+        .await
+    }
+
+    pub async fn send(&self, conv: i64, body: &str) -> Resp {
+        self.post(
+            &format!("/api/v1/conversations/{conv}/messages"),
+            serde_json::json!({ "body": body }),
+        )
+        .await
+    }
+
+    pub async fn inbound(&self, from: &str, to: &str, channel: &str, body: &str) -> Resp {
+        let r = self
+            .post(
+                "/api/v1/sim/inbound",
+                serde_json::json!({"from": from, "to": to, "channel": channel, "body": body}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "inbound: {}", r.text);
+        r
+    }
+
+    /// Bodies the simulated phone received (outbound from the business).
+    pub async fn phone_received(&self, phone: &str) -> Vec<String> {
+        let r = self
+            .get(&format!("/api/v1/sim/phones/{phone}/messages"))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["direction"] == "outbound")
+            .map(|m| m["body"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub async fn consent_state(&self, conv: i64) -> String {
+        let r = self.get(&format!("/api/v1/conversations/{conv}")).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body["conversation"]["consent"]["state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
