@@ -57,3 +57,15 @@ fn every_rule_has_a_vector() {
     let missing: Vec<usize> = (1..=12).filter(|n| !covered[*n]).collect();
     assert!(missing.is_empty(), "rules without a vector: {missing:?}");
 }
+
+/// The README's worked example is itself a passing vector.
+#[test]
+fn readme_worked_example_passes() {
+    let readme = include_str!("../README.md");
+    let start = readme.find("### Worked example").expect("section");
+    let json_start = readme[start..].find("```json\n").expect("json block") + start + 8;
+    let json_end = readme[json_start..].find("```").expect("end") + json_start;
+    let r = vectors::run("README worked example", &readme[json_start..json_end]);
+    assert!(r.failure.is_none(), "{:?}", r.failure);
+    assert_eq!(r.steps, 2);
+}
