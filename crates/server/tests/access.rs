@@ -20,7 +20,9 @@ fn init_org(s: &Server, name: &str, email: &str, password: &str) -> std::process
 async fn login_logout_me_and_cookie_flags() {
     let s = Server::start(&["--demo"]);
     assert!(
-        s.banner.iter().any(|l| l.contains(ANA.0) && l.contains(ANA.1)),
+        s.banner
+            .iter()
+            .any(|l| l.contains(ANA.0) && l.contains(ANA.1)),
         "demo logins printed: {:?}",
         s.banner
     );
@@ -67,7 +69,9 @@ async fn agents_see_only_their_conversations_and_no_admin_api() {
     let admin = Client::login(&s, ADMIN.0, ADMIN.1).await;
     let conv = ana.start_conv("+12025550130", "sms").await;
     assert_eq!(
-        ben.get(&format!("/api/v1/conversations/{conv}")).await.status,
+        ben.get(&format!("/api/v1/conversations/{conv}"))
+            .await
+            .status,
         404
     );
     assert_eq!(ben.request_opt_in(conv).await.status, 404);
@@ -80,7 +84,10 @@ async fn agents_see_only_their_conversations_and_no_admin_api() {
         .all(|c| c["business_number"] == BEN_NUMBER));
     // The admin sees the organization.
     assert_eq!(
-        admin.get(&format!("/api/v1/conversations/{conv}")).await.status,
+        admin
+            .get(&format!("/api/v1/conversations/{conv}"))
+            .await
+            .status,
         200
     );
     for path in [
@@ -100,7 +107,11 @@ async fn agents_see_only_their_conversations_and_no_admin_api() {
 async fn tenants_are_isolated_with_404() {
     let s = Server::start(&["--demo"]);
     let out = init_org(&s, "Other Corp", "boss@other.example", "other-password");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Same e-mail twice is refused.
     let again = init_org(&s, "Other Corp", "boss@other.example", "other-password");
     assert!(!again.status.success());
@@ -124,7 +135,10 @@ async fn tenants_are_isolated_with_404() {
     let admin = Client::login(&s, ADMIN.0, ADMIN.1).await;
     let conv = ana.start_conv("+12025550131", "sms").await;
     for c in [&boss, &zed] {
-        assert_eq!(c.get(&format!("/api/v1/conversations/{conv}")).await.status, 404);
+        assert_eq!(
+            c.get(&format!("/api/v1/conversations/{conv}")).await.status,
+            404
+        );
         assert_eq!(c.request_opt_in(conv).await.status, 404);
     }
     // Other org's numbers, users, flows, line of business: 404.
@@ -139,7 +153,11 @@ async fn tenants_are_isolated_with_404() {
         .await;
     assert_eq!(r.status, 404);
     let r = boss
-        .req("PATCH", "/api/v1/admin/users/2", Some(json!({"active": false})))
+        .req(
+            "PATCH",
+            "/api/v1/admin/users/2",
+            Some(json!({"active": false})),
+        )
         .await;
     assert_eq!(r.status, 404);
     assert_eq!(boss.get("/api/v1/admin/flows/1/sms").await.status, 404);
@@ -276,8 +294,13 @@ async fn conversation_list_pages_and_searches() {
     let s = Server::start(&["--demo"]);
     let ana = Client::login(&s, ANA.0, ANA.1).await;
     for i in 0..7 {
-        ana.inbound(&format!("+1202555016{i}"), ANA_NUMBER, "sms", &format!("note {i} kiwi"))
-            .await;
+        ana.inbound(
+            &format!("+1202555016{i}"),
+            ANA_NUMBER,
+            "sms",
+            &format!("note {i} kiwi"),
+        )
+        .await;
     }
     let mut seen = std::collections::HashSet::new();
     let mut cursor: Option<String> = None;
