@@ -390,12 +390,11 @@ impl ValidFlow {
     /// Classifies an inbound text (see [`crate::keywords`] for the policy).
     pub fn classify<'a>(&'a self, text: &str) -> Intent<'a> {
         let mut buf = String::with_capacity(text.len());
-        self.classify_with(text, &mut buf)
+        normalize_into(text, &mut buf);
+        self.classify_normalized(&buf)
     }
 
-    pub(crate) fn classify_with<'a>(&'a self, text: &str, buf: &mut String) -> Intent<'a> {
-        normalize_into(text, buf);
-        let n = buf.as_str();
+    fn classify_normalized(&self, n: &str) -> Intent<'_> {
         for (set, k, i) in &self.keywords {
             if k.len() == n.len() && k == n {
                 let kw = self.flow.keywords.set(*set).get(*i).map(String::as_str);

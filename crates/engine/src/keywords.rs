@@ -225,9 +225,8 @@ pub fn detect_revocation(normalized: &str) -> Option<&'static str> {
         if class & ANYWHERE != 0 {
             return Some("revocation_word");
         }
-        // Shift the window.
-        window.rotate_left(1);
-        window[3] = w;
+        // Shift the window (4 slots; cheaper than rotate_left).
+        window = [window[1], window[2], window[3], w];
         count += 1;
         if class & PHRASE_END != 0 {
             let have = count.min(4);
@@ -241,8 +240,7 @@ pub fn detect_revocation(normalized: &str) -> Option<&'static str> {
         if class & MESSAGING != 0 && verb_recent.iter().any(|v| *v) {
             return Some("stop_verb_with_object");
         }
-        verb_recent.rotate_left(1);
-        verb_recent[VERB_REACH - 1] = class & STOP_VERB != 0;
+        verb_recent = [verb_recent[1], verb_recent[2], class & STOP_VERB != 0];
     }
     if first == "stop" || last == "stop" {
         return Some("stop_first_or_last");

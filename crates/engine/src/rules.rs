@@ -332,7 +332,6 @@ pub fn check_request(
     }
     if let Some(q) = flow.quiet {
         if let Some(until) = quiet_until(q, ctx.now, ctx.contact_utc_offset_seconds) {
-            let _ = q;
             return Err(refuse(
                 RefusalCode::QuietHours,
                 flow.txt.quiet.clone(),
@@ -541,8 +540,7 @@ fn inbound(
     let now = ctx.now;
     let from = s.thread.consent.name();
     s.thread.last_inbound_at = Some(now);
-    let mut buf = String::with_capacity(text.len());
-    let intent = flow.classify_with(text, &mut buf);
+    let intent = flow.classify(text);
     let record = |to: StateName, actor: Actor, how: How, keyword: Option<&str>, evidence: &str| {
         AuditRecord {
             at: now,
