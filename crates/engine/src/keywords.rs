@@ -129,19 +129,26 @@ fn fold_latin(c: char) -> Option<&'static str> {
 // Word classes for the revocation detector. One `match` per word (compiled
 // to length + byte comparisons) instead of scanning lists: this runs on
 // every inbound message that is not an exact keyword.
-const STOP_VERB: u8 = 1; // followed by a messaging word, revokes
-const MESSAGING: u8 = 2; // "stop texting", "cancel my subscription"
+const STOP_VERB: u8 = 1; // "stop": with any messaging word, revokes
+const MESSAGING: u8 = 2; // "stop texting", "stop calling me"
 const ANYWHERE: u8 = 4; // revokes wherever it appears
 const PHRASE_END: u8 = 8; // last word of some entry in PHRASES
+const END_VERB: u8 = 16; // "cancel", "end", "quit", "halt": only with a MSG_NOUN
+const MSG_NOUN: u8 = 32; // unambiguous words for the messages themselves
 
 fn word_class(w: &str) -> u8 {
     match w {
-        "stop" | "cancel" | "end" | "quit" | "halt" | "stopp" => STOP_VERB,
-        "text" | "texts" | "message" | "messages" | "contact" | "send" => MESSAGING | PHRASE_END,
-        "me" => MESSAGING | PHRASE_END,
-        "texting" | "txt" | "txts" | "txting" | "messaging" | "msg" | "msgs" | "sms"
-        | "contacting" | "call" | "calls" | "calling" | "sending" | "spam" | "spamming"
-        | "notifications" | "subscription" | "whatsapp" | "bothering" => MESSAGING,
+        "stop" | "stopp" => STOP_VERB,
+        "cancel" | "end" | "quit" | "halt" => END_VERB,
+        // Unambiguous: the messages themselves ("cancel my subscription").
+        "texts" | "messages" => MESSAGING | MSG_NOUN | PHRASE_END,
+        "texting" | "txts" | "txting" | "messaging" | "msgs" | "sms" | "spam" | "spamming"
+        | "notifications" | "subscription" | "whatsapp" | "alerts" => MESSAGING | MSG_NOUN,
+        // Ambiguous (also verbs/objects of ordinary requests): only after "stop".
+        "text" | "message" | "contact" | "send" | "me" => MESSAGING | PHRASE_END,
+        "txt" | "msg" | "contacting" | "call" | "calls" | "calling" | "sending" | "bothering" => {
+            MESSAGING
+        }
         "unsubscribe" | "unsub" | "stopall" | "optout" | "revoke" | "desuscribir"
         | "desuscribirme" | "desabonner" | "desinscrire" | "abmelden" | "abbestellen"
         | "descadastrar" | "disiscrivi" | "disiscrivimi" => ANYWHERE,
@@ -214,8 +221,8 @@ pub fn detect_revocation(normalized: &str) -> Option<&'static str> {
     let mut count = 0usize;
     let mut first: &str = "";
     let mut last: &str = "";
-    // Classes of the last VERB_REACH words before the current one.
-    let mut verb_recent = [false; VERB_REACH];
+    // Verb classes of the last VERB_REACH words before the current one.
+    let mut verb_recent = [0u8; VERB_REACH];
     for (i, w) in normalized.split(' ').enumerate() {
         if i == 0 {
             first = w;
@@ -237,10 +244,17 @@ pub fn detect_revocation(normalized: &str) -> Option<&'static str> {
                 }
             }
         }
-        if class & MESSAGING != 0 && verb_recent.iter().any(|v| *v) {
+        let verbs = verb_recent[0] | verb_recent[1] | verb_recent[2];
+        if (class & MESSAGING != 0 && verbs & STOP_VERB != 0)
+            || (class & MSG_NOUN != 0 && verbs & END_VERB != 0)
+        {
             return Some("stop_verb_with_object");
         }
-        verb_recent = [verb_recent[1], verb_recent[2], class & STOP_VERB != 0];
+        verb_recent = [
+            verb_recent[1],
+            verb_recent[2],
+            class & (STOP_VERB | END_VERB),
+        ];
     }
     if first == "stop" || last == "stop" {
         return Some("stop_first_or_last");
