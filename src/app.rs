@@ -9,9 +9,20 @@ use crate::pages::{home::Home, not_found::NotFound};
 
 #[component]
 pub fn App() -> impl IntoView {
+    let main = NodeRef::<leptos::html::Main>::new();
+    // The router would treat "#main" as a navigation; focusing the landmark
+    // ourselves gives keyboard and screen-reader users the expected jump.
+    let skip_to_main = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        if let Some(main) = main.get() {
+            let _ = main.focus();
+        }
+    };
     view! {
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <a class="skip-link" href="#main" on:click=skip_to_main>
+                "Skip to content"
+            </a>
             <header class="app-header">
                 <A href="/" attr:class="brand">
                     <img src="/favicon.svg" alt="" width="24" height="24" />
@@ -23,7 +34,7 @@ pub fn App() -> impl IntoView {
                     </ul>
                 </nav>
             </header>
-            <main id="main" tabindex="-1">
+            <main id="main" tabindex="-1" node_ref=main>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
                 </Routes>
