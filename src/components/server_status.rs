@@ -22,7 +22,7 @@ pub fn ServerStatus() -> impl IntoView {
                             }
                             Err(e) => {
                                 view! {
-                                    <span class="error">"Server unreachable: " {e} " "</span>
+                                    <span class="error">"Server unreachable: " {e.to_string()} " "</span>
                                     <button type="button" on:click=move |_| health.refetch()>
                                         "Retry"
                                     </button>
