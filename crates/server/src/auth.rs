@@ -15,6 +15,36 @@ pub const COOKIE: &str = "optline_session";
 /// Sessions last this long (wall clock, unaffected by the test clock).
 pub const SESSION_HOURS: i64 = 12;
 
+/// Argon2 uses ~19 MiB per hash: run them one at a time so memory stays flat.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Hashes on a blocking thread, one hash at a time.
+pub async fn hash_password_async(pw: String) -> ApiResult<String> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal("hashing closed"))?;
+    tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+}
+
+/// Verifies on a blocking thread, one at a time.
+pub async fn verify_password_async(pw: String, hash: Option<String>) -> bool {
+    let Ok(_permit) = HASHING.acquire().await else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || match hash {
+        Some(h) => verify_password(&pw, &h),
+        None => {
+            let _ = verify_password(&pw, dummy_hash());
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
 pub fn hash_password(pw: &str) -> ApiResult<String> {
     Argon2::default()
         .hash_password(pw.as_bytes())

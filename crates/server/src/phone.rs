@@ -2,8 +2,40 @@
 
 use crate::error::{ApiError, ApiResult};
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+/// Valid inputs seen recently → (E.164, guessed zone). Parsing with the full
+/// metadata is the costliest step of an inbound request; numbers repeat.
+type Cache = Mutex<HashMap<String, (String, Option<&'static str>)>>;
+
+fn cache() -> &'static Cache {
+    static C: OnceLock<Cache> = OnceLock::new();
+    C.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+const CACHE_MAX: usize = 100_000;
+
 /// Normalises `raw` to E.164 or returns a 422 naming `field`.
 pub fn normalize(raw: &str, field: &str) -> ApiResult<String> {
+    if let Some((e164, _)) = cache().lock().ok().and_then(|m| m.get(raw).cloned()) {
+        return Ok(e164);
+    }
+    let e164 = normalize_uncached(raw, field)?;
+    let tz = guess_uncached(&e164);
+    if let Ok(mut m) = cache().lock() {
+        if m.len() >= CACHE_MAX {
+            m.clear();
+        }
+        m.insert(raw.to_string(), (e164.clone(), tz));
+        if raw != e164 {
+            m.insert(e164.clone(), (e164.clone(), tz));
+        }
+    }
+    Ok(e164)
+}
+
+fn normalize_uncached(raw: &str, field: &str) -> ApiResult<String> {
     let trimmed = raw.trim();
     let bad = || {
         ApiError::unprocessable(
@@ -27,6 +59,13 @@ pub fn normalize(raw: &str, field: &str) -> ApiResult<String> {
 
 /// A best-effort IANA zone for a number (its country's main zone), or `None`.
 pub fn guess_time_zone(e164: &str) -> Option<&'static str> {
+    if let Some((_, tz)) = cache().lock().ok().and_then(|m| m.get(e164).cloned()) {
+        return tz;
+    }
+    guess_uncached(e164)
+}
+
+fn guess_uncached(e164: &str) -> Option<&'static str> {
     let n = phonenumber::parse(None, e164).ok()?;
     let id = n.country().id()?;
     use phonenumber::country::Id;

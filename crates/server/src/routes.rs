@@ -174,15 +174,7 @@ async fn login(
         .as_ref()
         .filter(|u| u.active)
         .map(|u| u.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || match hash {
-        Some(h) => auth::verify_password(&pw, &h),
-        None => {
-            let _ = auth::verify_password(&pw, auth::dummy_hash());
-            false
-        }
-    })
-    .await
-    .unwrap_or(false);
+    let ok = auth::verify_password_async(pw, hash).await;
     let Some(user) = user.filter(|_| ok) else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -532,6 +524,7 @@ pub async fn receive_inbound(
 ) -> ApiResult<api::SimInboundResponse> {
     let now = state.now();
     let st = state.clone();
+    let guessed_tz = phone::guess_time_zone(&from);
     let (res, p) = state
         .db
         .write(move |c| {
@@ -557,6 +550,7 @@ pub async fn receive_inbound(
                     body: &body,
                     provider,
                     provider_message_id: &pmid,
+                    guessed_tz,
                 },
             )
         })
@@ -687,10 +681,7 @@ async fn admin_create_user(
             "An agent needs a business number: set `phone`.",
         ));
     }
-    let pw = req.password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))??;
+    let hash = auth::hash_password_async(req.password.clone()).await?;
     let org = admin.org();
     let now = fmt(state.now());
     let user = state
@@ -749,12 +740,7 @@ async fn admin_update_user(
     let hash = match &req.password {
         Some(pw) => {
             auth::check_password_rules(pw, "password")?;
-            let pw = pw.clone();
-            Some(
-                tokio::task::spawn_blocking(move || auth::hash_password(&pw))
-                    .await
-                    .map_err(|e| ApiError::internal(e.to_string()))??,
-            )
+            Some(auth::hash_password_async(pw.clone()).await?)
         }
         None => None,
     };

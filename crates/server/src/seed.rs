@@ -149,6 +149,7 @@ pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
                         body,
                         provider: "simulator",
                         provider_message_id: &format!("seed-{n}"),
+                        guessed_tz: Some("America/New_York"),
                     },
                 )?;
                 Ok(())

@@ -532,6 +532,8 @@ pub struct Inbound<'a> {
     pub body: &'a str,
     pub provider: &'a str,
     pub provider_message_id: &'a str,
+    /// The contact's zone guessed from the number (used for new contacts).
+    pub guessed_tz: Option<&'a str>,
 }
 
 pub fn inbound(
@@ -554,7 +556,8 @@ pub fn inbound(
     let now_s = fmt(now);
     let ch = engine_channel(msg.channel);
     let flow = flows.get(c, number.lob_id, ch)?;
-    let default_tz = phone::guess_time_zone(msg.from)
+    let default_tz = msg
+        .guessed_tz
         .map(str::to_string)
         .unwrap_or_else(|| flow.flow().default_time_zone.clone());
     let contact = storage::contact_upsert(c, number.org_id, msg.from, None, &default_tz, false)?;
@@ -592,7 +595,34 @@ pub fn inbound(
     let mut created = vec![inbound_msg.clone()];
     created.extend(apply(c, &row, &facts, &step, None, &now_s, &mut publish)?);
     let changed = step.thread.consent != facts.thread.consent;
-    conversation_events(c, flows, conv_id, now, &created, changed, &mut publish)?;
+    // The row as it is now, without reading it back.
+    let mut row = row;
+    row.thread = serde_json::to_string(&step.thread).ok();
+    if facts.ctx.channel == engine::Channel::WhatsApp {
+        row.holder = step.holder.map(|u| u.0);
+    }
+    row.last_message = created.last().cloned();
+    row.updated_at = now_s.clone();
+    let summary = summary(&row, flows, c, now)?;
+    let to = recipients(c, row.org_id, row.number_user_id)?;
+    for m in &created {
+        publish.push((
+            to.clone(),
+            api::LiveEvent::Message {
+                conversation: Box::new(summary.clone()),
+                message: message(m),
+            },
+        ));
+    }
+    if changed {
+        publish.push((
+            to,
+            api::LiveEvent::Consent {
+                conversation_id: conv_id,
+                consent: summary.consent.clone(),
+            },
+        ));
+    }
     Ok((
         api::SimInboundResponse {
             message_id: inbound_msg.id,

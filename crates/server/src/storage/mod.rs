@@ -46,6 +46,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.set_prepared_statement_cache_capacity(256);
     Ok(())
 }
 
@@ -61,6 +62,9 @@ impl Db {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| e.to_string())?;
         configure(&conn).map_err(|e| e.to_string())?;
+        // Checkpoint less often: fewer stalls of the writer under load.
+        conn.pragma_update(None, "wal_autocheckpoint", 8000)
+            .map_err(|e| e.to_string())?;
         migrations::migrate(&mut conn).map_err(|e| format!("migration failed: {e}"))?;
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
@@ -129,6 +133,7 @@ impl Db {
                             | OpenFlags::SQLITE_OPEN_URI,
                     )?;
                     c.busy_timeout(std::time::Duration::from_secs(10))?;
+                    c.set_prepared_statement_cache_capacity(256);
                     c
                 }
             };

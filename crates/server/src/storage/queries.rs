@@ -561,20 +561,24 @@ pub struct ConvRow {
     pub thread: Option<String>,
     pub holder: Option<i64>,
     pub last_message: Option<MessageRow>,
+    pub org_name: String,
+    pub agent_name: Option<String>,
 }
 
 const CONV_SELECT: &str = "SELECT c.id, c.org_id, c.number_id, n.e164, n.user_id, n.lob_id, c.channel,
     n.sms_enabled, n.whatsapp_enabled, ct.id, ct.e164, ct.name, ct.tz, c.unread, c.last_inbound_at,
     c.updated_at, cs.state, o.user_id,
     m.id, m.conversation_id, m.direction, m.kind, m.body, m.status, m.error, m.provider_message_id,
-    m.user_id, m.created_at
+    m.user_id, m.created_at, org.name, au.name
     FROM conversations c
+    JOIN organizations org ON org.id = c.org_id
     JOIN numbers n ON n.id = c.number_id
     JOIN contacts ct ON ct.id = c.contact_id
     LEFT JOIN consents cs ON cs.number_id = c.number_id AND cs.contact_id = c.contact_id
          AND cs.channel = c.channel
     LEFT JOIN ownership o ON c.channel = 'whatsapp' AND o.lob_id = n.lob_id AND o.contact_id = c.contact_id
-    LEFT JOIN messages m ON m.id = c.last_message_id";
+    LEFT JOIN messages m ON m.id = c.last_message_id
+    LEFT JOIN users au ON au.id = n.user_id";
 
 fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
     let mid: Option<i64> = r.get(18)?;
@@ -615,6 +619,8 @@ fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
         thread: r.get(16)?,
         holder: r.get(17)?,
         last_message,
+        org_name: r.get(28)?,
+        agent_name: r.get(29)?,
     })
 }
 

@@ -1,0 +1,337 @@
+//! Load generator for the inbound path (HTTP → engine → SQLite → SSE fan-out).
+//!
+//! Build the release server and run:
+//!
+//! ```text
+//! cargo build --release -p optline-server --examples
+//! target/release/examples/loadgen [--seconds 10] [--workers 64] [--streams 200]
+//!                                 [--conversations 10000] [--bin target/release/optline-server]
+//! ```
+//!
+//! It starts the server on a free loopback port with a fresh temporary
+//! database (`--demo`), creates one agent (with a business number) per event
+//! stream, opens the streams, warms up one conversation per contact, then
+//! sends inbound simulator messages from `--workers` concurrent connections
+//! for `--seconds` and prints throughput, latency percentiles, events
+//! received, and the server's resident memory. Every request loop is bounded
+//! and only talks to 127.0.0.1.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+struct Args {
+    seconds: u64,
+    workers: usize,
+    streams: usize,
+    conversations: usize,
+    bin: std::path::PathBuf,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        seconds: 10,
+        workers: 64,
+        streams: 200,
+        conversations: 10_000,
+        bin: std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent()?.parent().map(|d| d.join("optline-server")))
+            .unwrap_or_else(|| "target/release/optline-server".into()),
+    };
+    let v: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < v.len() {
+        let next = v.get(i + 1).cloned().unwrap_or_default();
+        match v[i].as_str() {
+            "--seconds" => a.seconds = next.parse().expect("--seconds N"),
+            "--workers" => a.workers = next.parse().expect("--workers N"),
+            "--streams" => a.streams = next.parse().expect("--streams N"),
+            "--conversations" => a.conversations = next.parse().expect("--conversations N"),
+            "--bin" => a.bin = next.into(),
+            other => panic!("unknown argument {other}"),
+        }
+        i += 2;
+    }
+    a.seconds = a.seconds.clamp(1, 300);
+    a.streams = a.streams.clamp(1, 1000);
+    a
+}
+
+fn rss_kb(pid: u32) -> (u64, u64) {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let get = |k: &str| {
+        s.lines()
+            .find(|l| l.starts_with(k))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    (get("VmRSS:"), get("VmHWM:"))
+}
+
+fn pct(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("load.sqlite");
+    let mut child = std::process::Command::new(&a.bin)
+        .args(["--port", "0", "--demo", "--static-dir"])
+        .arg(dir.path())
+        .arg("--db")
+        .arg(&db)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", a.bin.display()));
+    let pid = child.id();
+    let out = child.stdout.take().unwrap();
+    let mut reader = std::io::BufReader::new(out);
+    let base = loop {
+        let mut line = String::new();
+        use std::io::BufRead;
+        if reader.read_line(&mut line).unwrap() == 0 {
+            panic!("server exited");
+        }
+        if let Some(u) = line.trim().strip_prefix("Optline listening on ") {
+            break u.to_string();
+        }
+    };
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut s = String::new();
+        while reader.read_line(&mut s).map(|n| n > 0).unwrap_or(false) {
+            s.clear();
+        }
+    });
+    println!(
+        "server pid {pid} at {base}; rss at start {} KB",
+        rss_kb(pid).0
+    );
+
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(a.workers + 8)
+        .build()
+        .unwrap();
+    let login = |email: String, password: &'static str| {
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            let r = http
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let admin = login("admin@acme.example".into(), "optline-admin").await;
+
+    // One agent + business number per stream.
+    let t = Instant::now();
+    let mut numbers = Vec::new();
+    for i in 0..a.streams {
+        let phone = format!("+1646555{:04}", 1000 + i);
+        let r = http
+            .post(format!("{base}/api/v1/admin/users"))
+            .header("cookie", &admin)
+            .json(
+                &json!({"email": format!("load{i}@acme.example"), "name": format!("Load {i}"),
+                          "password": "load-password", "role": "agent",
+                          "line_of_business_id": 1 + (i % 2), "phone": phone}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+        numbers.push(phone);
+    }
+    println!(
+        "created {} agents in {:.1}s",
+        a.streams,
+        t.elapsed().as_secs_f64()
+    );
+
+    // Streams.
+    let events = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut stream_tasks = Vec::new();
+    for i in 0..a.streams {
+        let cookie = login(format!("load{i}@acme.example"), "load-password").await;
+        let http = http.clone();
+        let base = base.clone();
+        let events = events.clone();
+        let stop = stop.clone();
+        stream_tasks.push(tokio::spawn(async move {
+            let mut r = http
+                .get(format!("{base}/api/v1/events"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                match tokio::time::timeout(Duration::from_millis(500), r.chunk()).await {
+                    Ok(Ok(Some(c))) => {
+                        let n = c.windows(7).filter(|w| w == b"event: ").count();
+                        events.fetch_add(n as u64, Ordering::Relaxed);
+                    }
+                    Ok(_) => break,
+                    Err(_) => {}
+                }
+            }
+        }));
+    }
+    println!("{} event streams open", a.streams);
+
+    let bodies = [
+        "Hi, is my appointment still on for tomorrow?",
+        "Thanks!",
+        "Can you send me the invoice again please",
+        "YES",
+        "What time does the technician arrive?",
+        "ok",
+        "¿Tienen disponibilidad el lunes?",
+        "HELP",
+        "The sink is leaking again 😬",
+        "no",
+    ];
+    let contact = |k: usize| format!("+1718555{:04}", k % 10_000);
+    let contacts = a.conversations.clamp(1, 10_000);
+
+    // Warm up: one conversation per contact.
+    let t = Instant::now();
+    let next = Arc::new(AtomicU64::new(0));
+    let mut warm = Vec::new();
+    for _ in 0..a.workers {
+        let http = http.clone();
+        let base = base.clone();
+        let next = next.clone();
+        let numbers = numbers.clone();
+        warm.push(tokio::spawn(async move {
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed) as usize;
+                if k >= contacts {
+                    break;
+                }
+                let r = http
+                    .post(format!("{base}/api/v1/sim/inbound"))
+                    .json(
+                        &json!({"from": contact(k), "to": numbers[k % numbers.len()],
+                                  "channel": if k % 3 == 0 { "whatsapp" } else { "sms" },
+                                  "body": "Hello", "provider_message_id": format!("warm-{k}")}),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+            }
+        }));
+    }
+    for w in warm {
+        w.await.unwrap();
+    }
+    println!(
+        "warm-up: {contacts} conversations in {:.1}s; rss {} KB",
+        t.elapsed().as_secs_f64(),
+        rss_kb(pid).0
+    );
+
+    // Measured run.
+    let ev0 = events.load(Ordering::Relaxed);
+    let deadline = Instant::now() + Duration::from_secs(a.seconds);
+    let seq = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..a.workers {
+        let http = http.clone();
+        let base = base.clone();
+        let seq = seq.clone();
+        let errors = errors.clone();
+        let numbers = numbers.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(100_000);
+            while Instant::now() < deadline {
+                let n = seq.fetch_add(1, Ordering::Relaxed) as usize;
+                let k = (n * 7919) % contacts;
+                let body = json!({"from": contact(k), "to": numbers[k % numbers.len()],
+                                  "channel": if k % 3 == 0 { "whatsapp" } else { "sms" },
+                                  "body": bodies[n % bodies.len()],
+                                  "provider_message_id": format!("load-{n}")});
+                let s = Instant::now();
+                let r = http
+                    .post(format!("{base}/api/v1/sim/inbound"))
+                    .json(&body)
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) if r.status() == 200 => {
+                        let _ = r.bytes().await;
+                        lat.push(s.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let secs = t.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ev = events.load(Ordering::Relaxed) - ev0;
+    all.sort_unstable();
+    let (rss, hwm) = rss_kb(pid);
+    println!("---------------------------------------------------------------");
+    println!(
+        "inbound: {} ok, {} errors in {:.2}s → {:.0} msg/s ({} workers, {} streams, {} conversations)",
+        all.len(),
+        errors.load(Ordering::Relaxed),
+        secs,
+        all.len() as f64 / secs,
+        a.workers,
+        a.streams,
+        contacts
+    );
+    println!(
+        "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}",
+        pct(&all, 0.50),
+        pct(&all, 0.90),
+        pct(&all, 0.99),
+        pct(&all, 0.999),
+        pct(&all, 1.0)
+    );
+    println!("SSE events received during the run: {ev}");
+    println!(
+        "server memory: rss {} MB, peak {} MB",
+        rss / 1024,
+        hwm / 1024
+    );
+    stop.store(true, Ordering::Relaxed);
+    for t in stream_tasks {
+        let _ = t.await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
