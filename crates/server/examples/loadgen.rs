@@ -234,7 +234,7 @@ async fn main() {
                     .post(format!("{base}/api/v1/sim/inbound"))
                     .json(
                         &json!({"from": contact(k), "to": numbers[k % numbers.len()],
-                                  "channel": ["whatsapp", "sms", "sms"][k % 3],
+                                  "channel": (["whatsapp", "sms", "sms"][k % 3]),
                                   "body": "Hello", "provider_message_id": format!("warm-{k}")}),
                     )
                     .send()
@@ -272,7 +272,7 @@ async fn main() {
                 let n = seq.fetch_add(1, Ordering::Relaxed) as usize;
                 let k = (n * 7919) % contacts;
                 let body = json!({"from": contact(k), "to": numbers[k % numbers.len()],
-                                  "channel": ["whatsapp", "sms", "sms"][k % 3],
+                                  "channel": (["whatsapp", "sms", "sms"][k % 3]),
                                   "body": bodies[n % bodies.len()],
                                   "provider_message_id": format!("load-{n}")});
                 let s = Instant::now();
