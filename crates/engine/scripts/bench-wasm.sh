@@ -6,7 +6,7 @@
 # (opt-level "z") instead of the speed-optimised release profile.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."   # workspace root
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target-engine}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 ROUNDS="${1:-10}"
 PROFILE="${WASM_PROFILE:-release}"
 cargo build -q --profile "$PROFILE" -p optline-engine --example wasm_bench --target wasm32-unknown-unknown
