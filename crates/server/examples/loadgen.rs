@@ -72,6 +72,16 @@ fn rss_kb(pid: u32) -> (u64, u64) {
     (get("VmRSS:"), get("VmHWM:"))
 }
 
+/// CPU seconds (user + system) the process has used so far.
+fn cpu_secs(pid: u32) -> f64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Fields after the command: state is 0, utime is 11, stime is 12.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn pct(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -258,6 +268,7 @@ async fn main() {
     let deadline = Instant::now() + Duration::from_secs(a.seconds);
     let seq = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
+    let cpu0 = cpu_secs(pid);
     let t = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..a.workers {
@@ -299,6 +310,7 @@ async fn main() {
         all.extend(t.await.unwrap());
     }
     let secs = t.elapsed().as_secs_f64();
+    let cpu = cpu_secs(pid) - cpu0;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let ev = events.load(Ordering::Relaxed) - ev0;
     all.sort_unstable();
@@ -323,6 +335,18 @@ async fn main() {
         pct(&all, 1.0)
     );
     println!("SSE events received during the run: {ev}");
+    println!(
+        "server CPU: {:.2} core-seconds for the run = {:.0} µs per message → {:.0} msg/s per fully available core",
+        cpu,
+        cpu * 1e6 / all.len().max(1) as f64,
+        all.len() as f64 / cpu.max(1e-9)
+    );
+    println!(
+        "machine load average during the run (other work competes for the 2 cores): {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
     println!(
         "server memory: rss {} MB, peak {} MB",
         rss / 1024,

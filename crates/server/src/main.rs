@@ -63,7 +63,20 @@ enum Command {
     },
 }
 
+/// glibc grows its mmap threshold after big frees (argon2 uses ~19 MiB per
+/// hash) and then keeps such blocks in per-thread arenas for good. A fixed
+/// threshold and few arenas keep the server's memory flat.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+        libc::mallopt(libc::M_ARENA_MAX, 4);
+    }
+}
+
 fn main() {
+    tune_allocator();
     let cli = Cli::parse();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

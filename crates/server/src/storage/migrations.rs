@@ -129,6 +129,12 @@ CREATE TABLE sessions (
     expires_at  TEXT NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // 2: a full unique index (NULLs stay distinct): a partial index made
+    // SQLite re-prepare statements touching messages on every bind.
+    r#"
+DROP INDEX messages_provider_id;
+CREATE UNIQUE INDEX messages_provider_msg ON messages(provider, provider_message_id);
+"#,
 ];
 
 /// Applies every migration newer than the file's `user_version`.

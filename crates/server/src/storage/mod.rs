@@ -47,6 +47,11 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.set_prepared_statement_cache_capacity(256);
+    // Stable plans: never re-prepare a cached statement because of a bound value.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     Ok(())
 }
 
@@ -134,6 +139,10 @@ impl Db {
                     )?;
                     c.busy_timeout(std::time::Duration::from_secs(10))?;
                     c.set_prepared_statement_cache_capacity(256);
+                    c.set_db_config(
+                        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+                        true,
+                    )?;
                     c
                 }
             };
@@ -150,6 +159,11 @@ impl Db {
     }
 }
 
+fn exec_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
 fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = rx.recv() {
@@ -161,22 +175,23 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
             }
         }
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
-        let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        let began = exec_cached(&conn, "BEGIN IMMEDIATE").is_ok();
         for job in batch.drain(..) {
-            if !began || conn.execute_batch("SAVEPOINT job").is_err() {
+            if !began || exec_cached(&conn, "SAVEPOINT job").is_err() {
                 let (_, done) = job(None);
                 completions.push(done);
                 continue;
             }
             let (ok, done) = job(Some(&conn));
             if ok {
-                let _ = conn.execute_batch("RELEASE job");
+                let _ = exec_cached(&conn, "RELEASE job");
             } else {
-                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                let _ = exec_cached(&conn, "ROLLBACK TO job");
+                let _ = exec_cached(&conn, "RELEASE job");
             }
             completions.push(done);
         }
-        let committed = began && conn.execute_batch("COMMIT").is_ok();
+        let committed = began && exec_cached(&conn, "COMMIT").is_ok();
         if began && !committed {
             let _ = conn.execute_batch("ROLLBACK");
         }
