@@ -5,10 +5,15 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::components::server_status::ServerStatus;
+use crate::components::user_menu::UserMenu;
 use crate::pages::{home::Home, not_found::NotFound};
+use crate::pages::{contact_phone::ContactPhone, inbox::Inbox, login::Login, thread::Thread};
+use crate::session::RequireLogin;
 
 #[component]
 pub fn App() -> impl IntoView {
+    crate::session::provide_session();
+    crate::live::provide_live();
     let main = NodeRef::<leptos::html::Main>::new();
     // The router would treat "#main" as a navigation; focusing the landmark
     // ourselves gives keyboard and screen-reader users the expected jump.
@@ -31,12 +36,22 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Main">
                     <ul>
                         <li><A href="/">"Home"</A></li>
+                        <li><A href="/inbox">"Inbox"</A></li>
+                        <li><A href="/phone">"Contact phone"</A></li>
                     </ul>
                 </nav>
+                <UserMenu />
             </header>
             <main id="main" tabindex="-1" node_ref=main>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
+                    <Route path=path!("/login") view=Login />
+                    <Route path=path!("/inbox") view=|| view! { <RequireLogin><Inbox /></RequireLogin> } />
+                    <Route
+                        path=path!("/conversations/:id")
+                        view=|| view! { <RequireLogin><Thread /></RequireLogin> }
+                    />
+                    <Route path=path!("/phone") view=ContactPhone />
                 </Routes>
             </main>
             <footer class="app-footer">

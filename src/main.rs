@@ -6,8 +6,11 @@
 
 mod app;
 mod components;
+mod live;
 mod net;
 mod pages;
+mod session;
+mod time;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -1,3 +1,8 @@
 //! Reusable pieces of the interface.
 
+pub mod composer;
+pub mod consent_badge;
+pub mod consent_banner;
+pub mod new_conversation;
 pub mod server_status;
+pub mod user_menu;

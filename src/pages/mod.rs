@@ -1,4 +1,8 @@
 //! One module per screen.
 
+pub mod contact_phone;
 pub mod home;
+pub mod inbox;
+pub mod login;
 pub mod not_found;
+pub mod thread;

@@ -114,8 +114,11 @@ export function withApp(body, options) {
     const app = await startApp(options);
     try {
       await body(app, t);
-      if (app.consoleErrors.length) {
-        throw new Error(`console errors:\n${app.consoleErrors.join('\n')}`);
+      // `allowConsole`: patterns of console errors a test expects, e.g. the
+      // browser's own "Failed to load resource: ... 401" while logged out.
+      const unexpected = app.consoleErrors.filter((e) => !(options?.allowConsole ?? []).some((re) => re.test(e)));
+      if (unexpected.length) {
+        throw new Error(`console errors:\n${unexpected.join('\n')}`);
       }
     } catch (error) {
       await app.screenshot(t.name).catch(() => {});
@@ -138,4 +141,21 @@ export async function accessibilityViolations(page) {
     return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
   });
   return violations;
+}
+
+/** Logins printed by `optline-server --demo` (crates/server/src/seed.rs). */
+export const DEMO = {
+  admin: { email: 'admin@acme.example', password: 'optline-admin' },
+  ana: { email: 'ana@acme.example', password: 'optline-agent', number: '+14155550101' },
+  ben: { email: 'ben@acme.example', password: 'optline-agent', number: '+14155550102' },
+  cleo: { email: 'cleo@acme.example', password: 'optline-agent', number: '+14155550103' },
+};
+
+/** Fills the login page as a person would and waits for the inbox. */
+export async function logIn(page, { email, password }) {
+  if (!new URL(page.url()).pathname.startsWith('/login')) await page.goto('/login');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
 }

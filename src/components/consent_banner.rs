@@ -1,0 +1,58 @@
+//! The consent banner: the engine's words for the state, and "Request opt-in"
+//! with the time until a resend is allowed. The button is disabled with the
+//! engine's reason whenever the engine refuses a request.
+
+use leptos::prelude::*;
+use optline_engine::{AgentActions, RefusalCode, StateName};
+
+#[component]
+pub fn ConsentBanner(
+    actions: Memo<Option<AgentActions>>,
+    /// A request is on its way to the server.
+    #[prop(into)]
+    requesting: Signal<bool>,
+    on_request: Callback<()>,
+) -> impl IntoView {
+    let banner = move || actions.with(|a| a.as_ref().map(|a| a.banner.clone()).unwrap_or_default());
+    let state = move || actions.with(|a| a.as_ref().map(|a| (a.state, a.expired)));
+    let refusal = move || {
+        actions.with(|a| {
+            a.as_ref()
+                .and_then(|a| a.request_opt_in.as_ref().err().cloned())
+        })
+    };
+    // An accepted contact needs no request: hide the button rather than show
+    // a refusal nobody asked for.
+    let show_button = move || {
+        refusal().is_none_or(|r| r.code != RefusalCode::AlreadyAccepted)
+    };
+    let tone = move || match state() {
+        Some((StateName::Accepted, _)) => "ok",
+        Some((StateName::Rejected | StateName::OptedOut, _)) => "error",
+        Some((_, true)) => "warn",
+        _ => "info",
+    };
+    view! {
+        <section class=move || format!("consent-banner tone-{}", tone()) aria-label="Consent">
+            <p class="banner-text" aria-live="polite">{banner}</p>
+            {move || show_button().then(|| {
+                let blocked = refusal().is_some();
+                view! {
+                    <div class="banner-actions">
+                        <button
+                            type="button"
+                            disabled=move || blocked || requesting.get()
+                            aria-describedby="request-reason"
+                            on:click=move |_| on_request.run(())
+                        >
+                            {move || if requesting.get() { "Sending request…" } else { "Request opt-in" }}
+                        </button>
+                        <span id="request-reason" class="reason">
+                            {refusal().map(|r| r.text)}
+                        </span>
+                    </div>
+                }
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,36 @@
+//! The header's right side: live status, who is logged in, and "Log out".
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use crate::live::LiveIndicator;
+use crate::net;
+use crate::session::{redirect_on_expiry, use_session};
+
+#[component]
+pub fn UserMenu() -> impl IntoView {
+    redirect_on_expiry();
+    let session = use_session();
+    let navigate = use_navigate();
+    let logout = Action::new_local(move |_: &()| async move { net::post_empty("/api/v1/auth/logout").await });
+    Effect::new(move |_| {
+        if logout.value().get().is_some() {
+            // Even if the server could not be told, forget the session here.
+            session.me.set(None);
+            navigate("/login", Default::default());
+        }
+    });
+    move || {
+        session.me.get().map(|me| {
+            view! {
+                <div class="user-menu">
+                    <LiveIndicator />
+                    <span class="user-name">{me.user.name}</span>
+                    <button type="button" class="secondary" disabled=logout.pending() on:click=move |_| { logout.dispatch(()); }>
+                        {move || if logout.pending().get() { "Logging out…" } else { "Log out" }}
+                    </button>
+                </div>
+            }
+        })
+    }
+}

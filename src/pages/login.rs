@@ -1,0 +1,85 @@
+//! Log in with e-mail and password; come back to the requested page after.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use optline_api::{LoginRequest, Me};
+
+use crate::net;
+use crate::session::use_session;
+
+/// Only same-site paths are followed (an open redirect would let a link send
+/// a freshly logged-in user elsewhere).
+fn safe_next(next: Option<String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/login") => n,
+        _ => "/inbox".to_string(),
+    }
+}
+
+#[component]
+pub fn Login() -> impl IntoView {
+    let session = use_session();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let login = Action::new_local(move |req: &LoginRequest| {
+        let req = req.clone();
+        async move { net::post_json::<_, Me>("/api/v1/auth/login", &req).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(me)) = login.value().get() {
+            session.me.set(Some(me));
+            session.flash.set(None);
+            let next = safe_next(query.with_untracked(|q| q.get("next")));
+            navigate(&next, Default::default());
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        login.dispatch(LoginRequest {
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+        });
+    };
+    let error = move || login.value().get().and_then(|r| r.err());
+    view! {
+        <section class="page login" aria-labelledby="login-title">
+            <h1 id="login-title">"Log in to Optline"</h1>
+            {move || {
+                session
+                    .flash
+                    .get()
+                    .map(|m| view! { <p class="notice warn" role="alert">{m}</p> })
+            }}
+            <form on:submit=on_submit novalidate>
+                <label for="login-email">"E-mail"</label>
+                <input
+                    id="login-email"
+                    type="email"
+                    autocomplete="username"
+                    required
+                    prop:value=email
+                    on:input=move |ev| email.set(event_target_value(&ev))
+                    aria-invalid=move || error().map(|e| (e.field.as_deref() == Some("email")).to_string())
+                />
+                <label for="login-password">"Password"</label>
+                <input
+                    id="login-password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                    prop:value=password
+                    on:input=move |ev| password.set(event_target_value(&ev))
+                />
+                {move || error().map(|e| view! { <p class="notice error" role="alert">{e.message}</p> })}
+                <button type="submit" disabled=move || login.pending().get()>
+                    {move || if login.pending().get() { "Logging in…" } else { "Log in" }}
+                </button>
+            </form>
+            <p class="hint">
+                "Trying Optline? Play the contact on the " <a href="/phone">"contact phone"</a> " page in a second tab."
+            </p>
+        </section>
+    }
+}

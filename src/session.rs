@@ -1,0 +1,112 @@
+//! Who is logged in. Loaded once from `/api/v1/me`; any 401 afterwards means
+//! the session ended on the server, so the user is sent to log in again and
+//! brought back to where they were.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::NavigateOptions;
+use optline_api::Me;
+
+use crate::net;
+
+/// Shown on the login page after a 401 from an authenticated screen.
+pub const EXPIRED: &str = "Your session has expired. Please log in again.";
+
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub me: RwSignal<Option<Me>>,
+    /// True once `/api/v1/me` has answered (either way).
+    pub checked: RwSignal<bool>,
+    /// A message for the login page (session expired).
+    pub flash: RwSignal<Option<String>>,
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+/// The current URL (path and query), to come back to after logging in.
+fn here() -> String {
+    let loc = window().location();
+    format!(
+        "{}{}",
+        loc.pathname().unwrap_or_default(),
+        loc.search().unwrap_or_default()
+    )
+}
+
+pub fn login_url(next: &str) -> String {
+    if next.is_empty() || next == "/" || next.starts_with("/login") {
+        "/login".to_string()
+    } else {
+        format!("/login?next={}", net::encode(next))
+    }
+}
+
+/// Creates the session and starts loading it.
+pub fn provide_session() -> Session {
+    let s = Session {
+        me: RwSignal::new(None),
+        checked: RwSignal::new(false),
+        flash: RwSignal::new(None),
+    };
+    provide_context(s);
+    leptos::task::spawn_local(async move {
+        if let Ok(me) = net::get_json::<Me>("/api/v1/me").await {
+            s.me.set(Some(me));
+        }
+        s.checked.set(true);
+    });
+    s
+}
+
+/// Sends the user to log in when any call finds the session gone. Called
+/// once from inside the router (it navigates).
+pub fn redirect_on_expiry() {
+    let s = use_session();
+    let navigate = use_navigate();
+    net::on_unauthorized(move || {
+        // Only a session that existed can expire; a visitor who never logged
+        // in is simply asked to log in.
+        if s.me.get_untracked().is_some() {
+            s.me.set(None);
+            s.flash.set(Some(EXPIRED.to_string()));
+            navigate(&login_url(&here()), NavigateOptions::default());
+        }
+    });
+}
+
+/// Shows `children` only to a logged-in user; others go to the login page
+/// with the requested URL kept in `next`.
+#[component]
+pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
+    let s = use_session();
+    let navigate = use_navigate();
+    let location = use_location();
+    let logged_in = Memo::new(move |_| s.me.with(|m| m.is_some()));
+    Effect::new(move |_| {
+        if s.checked.get() && !logged_in.get() {
+            // The router's `search` has no leading '?'.
+            let search = location.search.get_untracked();
+            let next = if search.is_empty() {
+                location.pathname.get_untracked()
+            } else {
+                format!("{}?{search}", location.pathname.get_untracked())
+            };
+            navigate(
+                &login_url(&next),
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    move || {
+        if logged_in.get() {
+            children().into_any()
+        } else {
+            view! { <p class="page" aria-busy="true">"Checking your session…"</p> }.into_any()
+        }
+    }
+}

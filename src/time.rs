@@ -1,0 +1,75 @@
+//! Dates and times through the browser's `Intl` (no formatting crate: the
+//! bundle budget is tight, and the browser knows the user's locale and every
+//! time zone).
+
+use chrono::{DateTime, Utc};
+use wasm_bindgen::JsValue;
+
+pub fn parse(rfc3339: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn date(t: DateTime<Utc>) -> js_sys::Date {
+    js_sys::Date::new(&JsValue::from_f64(t.timestamp_millis() as f64))
+}
+
+fn options(pairs: &[(&str, &str)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    o.into()
+}
+
+/// "14:05" (in the user's locale and zone).
+pub fn clock(t: DateTime<Utc>) -> String {
+    date(t)
+        .to_locale_time_string_with_options(
+            "default",
+            &options(&[("hour", "2-digit"), ("minute", "2-digit")]),
+        )
+        .into()
+}
+
+/// "Tuesday, 3 March 2026" — the day separator in a thread.
+pub fn day(t: DateTime<Utc>) -> String {
+    date(t)
+        .to_locale_date_string(
+            "default",
+            &options(&[
+                ("weekday", "long"),
+                ("year", "numeric"),
+                ("month", "long"),
+                ("day", "numeric"),
+            ]),
+        )
+        .into()
+}
+
+/// Inbox time: the clock today, else a short date.
+pub fn short(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if day(t) == day(now) {
+        clock(t)
+    } else {
+        date(t)
+            .to_locale_date_string("default", &options(&[("month", "short"), ("day", "numeric")]))
+            .into()
+    }
+}
+
+/// The time now in another zone, e.g. the contact's ("09:12").
+pub fn clock_in_zone(t: DateTime<Utc>, zone: &str) -> String {
+    date(t)
+        .to_locale_time_string_with_options(
+            "default",
+            &options(&[("hour", "2-digit"), ("minute", "2-digit"), ("timeZone", zone)]),
+        )
+        .into()
+}
+
+/// The browser's wall clock.
+pub fn browser_now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+}
