@@ -135,6 +135,10 @@ CREATE TABLE sessions (
 DROP INDEX messages_provider_id;
 CREATE UNIQUE INDEX messages_provider_msg ON messages(provider, provider_message_id);
 "#,
+    // 3: event recipients (the organization's admins) looked up per message.
+    r#"
+CREATE INDEX users_org_role ON users(org_id, role, active);
+"#,
 ];
 
 /// Applies every migration newer than the file's `user_version`.
