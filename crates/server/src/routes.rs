@@ -80,10 +80,45 @@ pub fn api_routes(state: AppState) -> Router<AppState> {
     r
 }
 
+/// Publishes committed events. Outbound messages to simulated phones are
+/// then reported delivered (as a provider's status callback would), which
+/// goes through the writer and emits `status` events.
 fn publish(state: &AppState, p: service::Publish) {
+    let mut sent: Vec<(Vec<i64>, i64, i64)> = Vec::new();
     for (users, ev) in p {
+        if let api::LiveEvent::Message { message, .. } = &ev {
+            if message.direction == api::Direction::Outbound
+                && message.status == api::DeliveryStatus::Sent
+            {
+                sent.push((users.clone(), message.conversation_id, message.id));
+            }
+        }
         state.hub.publish(&users, &ev);
     }
+    if sent.is_empty() {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let ids: Vec<i64> = sent.iter().map(|s| s.2).collect();
+        let done = state
+            .db
+            .write(move |c| storage::messages_set_status(c, &ids, "sent", "delivered"))
+            .await;
+        if done.is_ok() {
+            for (users, conversation_id, message_id) in sent {
+                state.hub.publish(
+                    &users,
+                    &api::LiveEvent::Status {
+                        conversation_id,
+                        message_id,
+                        status: api::DeliveryStatus::Delivered,
+                        error: None,
+                    },
+                );
+            }
+        }
+    });
 }
 
 fn check_text(s: &str, field: &str, max: usize, allow_empty: bool) -> ApiResult<()> {

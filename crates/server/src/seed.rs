@@ -220,6 +220,7 @@ pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
         act(cleo, cv, AgentAction::RequestOptIn, 41)?;
         inbound(contacts[4].0, "+14155550103", "whatsapp", "YES", 45, 5)?;
         inbound(contacts[4].0, "+14155550103", "whatsapp", "STOP", 50, 6)?;
+        storage::messages_deliver_all_sent(c)?;
         Ok(())
     })
     .await?;

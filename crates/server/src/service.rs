@@ -345,8 +345,9 @@ fn apply(
                 direction: "outbound",
                 kind: kind_of(out.kind),
                 body: &out.text,
-                // The simulator delivers at once; real providers report later.
-                status: "delivered",
+                // Handed to the provider; its delivery report comes later
+                // (the simulator's right after the commit, see routes::publish).
+                status: "sent",
                 provider: "simulator",
                 provider_message_id: None,
                 user_id: acting_user,

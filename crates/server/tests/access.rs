@@ -259,7 +259,10 @@ async fn live_events_reach_the_agent() {
     assert_eq!(ana.request_opt_in(conv).await.status, 200);
     ana.inbound("+12025550132", ANA_NUMBER, "sms", "YES").await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while !(text.contains("event: consent") && text.contains("\"state\":\"accepted\"")) {
+    while !(text.contains("event: consent")
+        && text.contains("\"state\":\"accepted\"")
+        && text.contains("event: status"))
+    {
         let chunk = tokio::time::timeout_at(deadline, stream.chunk())
             .await
             .expect("events in time")
@@ -269,6 +272,10 @@ async fn live_events_reach_the_agent() {
     }
     assert!(text.contains("event: message"));
     assert!(text.contains("\"kind\":\"contact\""));
+    assert!(
+        text.contains("\"status\":\"delivered\""),
+        "delivery reported"
+    );
 
     let mut btext = String::new();
     while let Ok(Ok(Some(chunk))) =

@@ -974,3 +974,22 @@ pub fn audit_last_request(
     .query_row(params![org, number, contact, channel], |r| r.get(0))
     .optional()?)
 }
+
+/// Sets the delivery status of messages still at `from` (never goes backwards).
+pub fn messages_set_status(c: &Connection, ids: &[i64], from: &str, to: &str) -> ApiResult<()> {
+    let mut st =
+        c.prepare_cached("UPDATE messages SET status = ?3 WHERE id = ?1 AND status = ?2")?;
+    for id in ids {
+        st.execute(params![id, from, to])?;
+    }
+    Ok(())
+}
+
+/// Marks every message still `sent` as `delivered` (the demo seed's simulator).
+pub fn messages_deliver_all_sent(c: &Connection) -> ApiResult<()> {
+    c.execute(
+        "UPDATE messages SET status = 'delivered' WHERE status = 'sent'",
+        [],
+    )?;
+    Ok(())
+}
