@@ -25,6 +25,8 @@ pub struct StateInner {
     pub clock: crate::clock::Clock,
     pub hub: crate::events::Hub,
     pub flows: crate::service::FlowCache,
+    /// Turns true when the server is shutting down (ends live streams).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 impl StateInner {
@@ -41,6 +43,19 @@ impl std::ops::Deref for AppState {
 }
 
 pub fn router(db: Db, config: AppConfig) -> Router {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    // Never shut down: keep the sender alive for the program's life.
+    std::mem::forget(tx);
+    router_with_shutdown(db, config, rx)
+}
+
+/// The router; live event streams end when `shutdown` turns true, so a
+/// graceful shutdown does not wait for them forever.
+pub fn router_with_shutdown(
+    db: Db,
+    config: AppConfig,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Router {
     let static_dir = config.static_dir.clone();
     let state = AppState {
         inner: Arc::new(StateInner {
@@ -49,6 +64,7 @@ pub fn router(db: Db, config: AppConfig) -> Router {
             clock: Default::default(),
             hub: Default::default(),
             flows: Default::default(),
+            shutdown,
         }),
     };
     let api = crate::routes::api_routes(state.clone())

@@ -142,14 +142,23 @@ async fn run(cli: Cli) -> i32 {
                 }
             };
             let local = listener.local_addr().expect("local addr");
-            let router = app::router(db, config);
+            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            let router = app::router_with_shutdown(db, config, stop_rx);
             println!("Optline listening on http://{local}");
             let _ = std::io::stdout().flush();
             let serve = axum::serve(
                 listener,
                 router.into_make_service_with_connect_info::<SocketAddr>(),
             )
-            .with_graceful_shutdown(shutdown_signal());
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                let _ = stop_tx.send(true);
+                // Do not wait for slow clients for ever.
+                tokio::spawn(async {
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                    std::process::exit(0);
+                });
+            });
             if let Err(e) = serve.await {
                 eprintln!("optline-server: {e}");
                 return 1;

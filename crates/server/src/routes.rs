@@ -287,7 +287,11 @@ async fn events(
             Err(_) => Some(Ok(SseEvent::default().event("resync").data("{}"))),
         }
     });
-    Sse::new(ready.chain(live)).keep_alive(KeepAlive::default())
+    let mut stop = state.shutdown.clone();
+    let stopped = async move {
+        let _ = stop.wait_for(|v| *v).await;
+    };
+    Sse::new(ready.chain(live).take_until(stopped)).keep_alive(KeepAlive::default())
 }
 
 // ----------------------------------------------------------------- agent

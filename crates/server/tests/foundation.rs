@@ -76,3 +76,34 @@ async fn restarts_on_the_same_file() {
     let h = Client::new(&s2).get("/api/health").await;
     assert_eq!(h.status, 200);
 }
+
+#[tokio::test]
+async fn sigterm_shuts_down_even_with_open_event_streams() {
+    let mut s = Server::start(&["--demo"]);
+    let ana = Client::login(&s, ANA.0, ANA.1).await;
+    let mut stream = ana
+        .http
+        .get(s.url("/api/v1/events"))
+        .header("cookie", ana.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let first = stream.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("ready"));
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(s.child.id() as i32, libc::SIGTERM);
+    }
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(4),
+            "still running after SIGTERM"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status:?}");
+}

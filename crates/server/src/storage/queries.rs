@@ -831,7 +831,7 @@ pub fn sim_phone_messages(
          FROM contacts ct JOIN conversations c ON c.contact_id = ct.id
          JOIN numbers n ON n.id = c.number_id
          JOIN messages m ON m.conversation_id = c.id
-         WHERE ct.e164 = ?1 ORDER BY m.id DESC LIMIT ?2",
+         WHERE ct.e164 = ?1 AND n.provider = 'simulator' ORDER BY m.id DESC LIMIT ?2",
     )?;
     let rows = st.query_map(params![e164, limit], |r| {
         Ok((message_row(r)?, r.get(10)?, r.get(11)?))
