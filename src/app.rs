@@ -1,11 +1,12 @@
 //! The application shell: landmarks, navigation and routes.
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::components::server_status::ServerStatus;
 use crate::components::user_menu::UserMenu;
+use crate::pages::admin;
 use crate::pages::{home::Home, not_found::NotFound};
 use crate::pages::{contact_phone::ContactPhone, inbox::Inbox, login::Login, thread::Thread};
 use crate::session::RequireLogin;
@@ -36,6 +37,7 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Main">
                     <ul>
                         <li><A href="/">"Home"</A></li>
+                        <li><A href="/admin">"Settings"</A></li>
                         <li><A href="/inbox">"Inbox"</A></li>
                         <li><A href="/phone">"Contact phone"</A></li>
                     </ul>
@@ -45,6 +47,14 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1" node_ref=main>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
+                    // The settings: admin::AdminLayout checks the role once for all of them.
+                    <ParentRoute path=path!("/admin") view=admin::AdminLayout>
+                        <Route path=path!("") view=|| view! { <Redirect path="/admin/users" /> } />
+                        <Route path=path!("users") view=admin::users::UsersPage />
+                        <Route path=path!("flows") view=admin::flow_editor::FlowEditorPage />
+                        <Route path=path!("ownership") view=admin::ownership::OwnershipPage />
+                        <Route path=path!("audit") view=admin::audit::AuditPage />
+                    </ParentRoute>
                     <Route path=path!("/login") view=Login />
                     <Route path=path!("/inbox") view=|| view! { <RequireLogin><Inbox /></RequireLogin> } />
                     <Route

@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub mod admin;
 pub mod contact_phone;
 pub mod home;
 pub mod inbox;

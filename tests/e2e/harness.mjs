@@ -159,3 +159,13 @@ export async function logIn(page, { email, password }) {
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('button', { name: 'Log out' }).waitFor();
 }
+
+/**
+ * Logs the app's browser context in through the API (its cookie then holds
+ * for every page of `app`), for tests whose subject is not the login page.
+ */
+export async function loginAs(app, { email, password }) {
+  const response = await app.context.request.post('/api/v1/auth/login', { data: { email, password } });
+  if (!response.ok()) throw new Error(`login as ${email} failed: ${response.status()} ${await response.text()}`);
+  return response.json();
+}

@@ -1,0 +1,129 @@
+//! The admin's settings: a guard that lets only admins in, the settings
+//! layout with its sub-navigation, and one module per settings screen.
+//!
+//! The guard asks the server who is logged in (`GET /api/v1/me`) rather than
+//! trusting anything cached in the browser: the server enforces the same rule
+//! on every admin endpoint, this page only explains it.
+
+pub mod audit;
+pub mod flow_editor;
+pub mod ownership;
+pub mod preview;
+pub mod time;
+pub mod users;
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+use optline_api::{Me, Role};
+
+use crate::net;
+
+/// The logged-in admin, provided to every settings screen.
+#[derive(Clone)]
+pub struct AdminContext {
+    pub me: Me,
+}
+
+/// The admin's context; settings screens only render under [`AdminLayout`].
+pub fn admin() -> AdminContext {
+    expect_context::<AdminContext>()
+}
+
+/// Name of a line of business, for tables that only carry its id.
+pub fn lob_name(ctx: &AdminContext, id: Option<i64>) -> String {
+    id.and_then(|id| ctx.me.lines_of_business.iter().find(|l| l.id == id))
+        .map(|l| l.name.clone())
+        .unwrap_or_else(|| "—".into())
+}
+
+/// `/admin/*`: checks the role, then shows the sub-navigation and the screen.
+#[component]
+pub fn AdminLayout() -> impl IntoView {
+    let me = LocalResource::new(|| net::get_json::<Me>("/api/v1/me"));
+    view! {
+        <Suspense fallback=|| view! { <p class="page">"Checking your access…"</p> }>
+            {move || {
+                me.get()
+                    .map(|result| match result {
+                        Ok(me) if me.user.role == Role::Admin => {
+                            provide_context(AdminContext { me });
+                            view! { <SettingsFrame /> }.into_any()
+                        }
+                        Ok(me) => view! { <NotAllowed name=me.user.name /> }.into_any(),
+                        Err(e) if e.is_unauthorized() => {
+                            view! {
+                                <section class="page" aria-labelledby="login-needed">
+                                    <h1 id="login-needed">"Please log in"</h1>
+                                    <p>"The settings are for administrators. Log in to continue."</p>
+                                    <p>
+                                        <a href="/login">"Go to the login page"</a>
+                                    </p>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => {
+                            view! {
+                                <section class="page" aria-labelledby="access-error">
+                                    <h1 id="access-error">"Settings unavailable"</h1>
+                                    <p role="alert">{e.to_string()}</p>
+                                    <button type="button" on:click=move |_| me.refetch()>
+                                        "Retry"
+                                    </button>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+/// Shown to a logged-in non-admin who typed a settings address.
+#[component]
+fn NotAllowed(name: String) -> impl IntoView {
+    view! {
+        <section class="page" aria-labelledby="not-allowed">
+            <h1 id="not-allowed">"Not allowed"</h1>
+            <p>
+                "You are logged in as " {name}
+                ", who is an agent. Only administrators can change the organization's settings. "
+                "Ask an administrator if you need a change."
+            </p>
+            <p>
+                <a href="/">"Back to the start page"</a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn SettingsFrame() -> impl IntoView {
+    view! {
+        <div class="settings">
+            <nav class="settings-nav" aria-label="Settings">
+                <h2 class="settings-nav-title">"Settings"</h2>
+                <ul>
+                    <li><A href="/admin/users">"Users and numbers"</A></li>
+                    <li><A href="/admin/flows">"Opt-in flows"</A></li>
+                    <li><A href="/admin/ownership">"Contact ownership"</A></li>
+                    <li><A href="/admin/audit">"Consent audit"</A></li>
+                </ul>
+            </nav>
+            <div class="settings-body">
+                <Outlet />
+            </div>
+        </div>
+    }
+}
+
+/// A field's error text, tied to its input through `aria-describedby`.
+#[component]
+pub fn FieldError(id: String, #[prop(into)] messages: Signal<Vec<String>>) -> impl IntoView {
+    view! {
+        <div class="field-error" id=id>
+            {move || messages.get().into_iter().map(|m| view! { <p>{m}</p> }).collect_view()}
+        </div>
+    }
+}

@@ -1,0 +1,202 @@
+//! Contact ownership (rule 8): who holds each WhatsApp contact in each line
+//! of business, and the admin's way out of a conflict — reassign or release.
+//! The server makes the change atomically and audits it.
+
+use leptos::prelude::*;
+use optline_api::{Ownership, OwnershipChangeRequest, OwnershipList, User, UserList};
+
+use super::{admin, lob_name, time};
+use crate::net::{self, ApiFailure};
+
+#[component]
+pub fn OwnershipPage() -> impl IntoView {
+    let ctx = admin();
+    let lobs = ctx.me.lines_of_business.clone();
+    let filter = RwSignal::new(None::<i64>);
+    let list = LocalResource::new(move || {
+        let url = match filter.get() {
+            Some(l) => format!("/api/v1/admin/ownership?line_of_business_id={l}"),
+            None => "/api/v1/admin/ownership".to_string(),
+        };
+        async move { net::get_json::<OwnershipList>(&url).await }
+    });
+    let users = LocalResource::new(|| net::get_json::<UserList>("/api/v1/admin/users"));
+    let status = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<String>);
+
+    // (request, release?)
+    let change = Action::new_local(move |(req, release): &(OwnershipChangeRequest, bool)| {
+        let url = if *release {
+            "/api/v1/admin/ownership/release"
+        } else {
+            "/api/v1/admin/ownership/reassign"
+        };
+        let req = req.clone();
+        async move { net::post_json::<_, Ownership>(url, &req).await }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = change.value().get() {
+            match r {
+                Ok(o) => {
+                    failure.set(None);
+                    let who = o
+                        .user_id
+                        .and_then(|id| {
+                            users
+                                .get()
+                                .and_then(Result::ok)
+                                .and_then(|l| l.users.into_iter().find(|u| u.id == id))
+                        })
+                        .map(|u| u.name);
+                    status.set(match who {
+                        Some(n) => format!("{} is now held by {n}.", o.contact_phone),
+                        None => {
+                            format!("{} is released: any user may message it.", o.contact_phone)
+                        }
+                    });
+                }
+                Err(ApiFailure { message, .. }) => failure.set(Some(message)),
+            }
+            list.refetch();
+        }
+    });
+
+    view! {
+        <section class="page" aria-labelledby="ownership-title">
+            <h1 id="ownership-title">"Contact ownership"</h1>
+            <p class="lead">
+                "On WhatsApp only one user per line of business may message a contact. "
+                "Reassign a contact to another user, or release it so the next user who writes takes it."
+            </p>
+            <div class="flow-select">
+                <label for="own-lob">"Line of business"</label>
+                <select
+                    id="own-lob"
+                    on:change=move |ev| filter.set(event_target_value(&ev).parse().ok())
+                >
+                    <option value="">"All"</option>
+                    {lobs
+                        .iter()
+                        .map(|l| view! { <option value=l.id.to_string()>{l.name.clone()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <p class="form-status" role="status">{move || status.get()}</p>
+            {move || failure.get().map(|m| view! { <p role="alert" class="error-box">{m}</p> })}
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    let people = users.get().and_then(Result::ok).map(|l| l.users).unwrap_or_default();
+                    list.get()
+                        .map(|r| match r {
+                            Ok(l) if l.items.is_empty() => {
+                                view! { <p>"No contact is held by anyone right now."</p> }.into_any()
+                            }
+                            Ok(l) => view! { <HolderTable items=l.items users=people change /> }.into_any(),
+                            Err(e) => view! { <p role="alert" class="error-box">{e.message}</p> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+type Change = Action<(OwnershipChangeRequest, bool), Result<Ownership, ApiFailure>>;
+
+#[component]
+fn HolderTable(items: Vec<Ownership>, users: Vec<User>, change: Change) -> impl IntoView {
+    let ctx = admin();
+    view! {
+        <div class="table-wrap">
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Contact"</th>
+                        <th scope="col">"Line of business"</th>
+                        <th scope="col">"Held by"</th>
+                        <th scope="col">"Since"</th>
+                        <th scope="col">"Reassign to"</th>
+                        <th scope="col">"Release"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items
+                        .into_iter()
+                        .map(|o| {
+                            let holder = o
+                                .user_id
+                                .and_then(|id| users.iter().find(|u| u.id == id))
+                                .map(|u| u.name.clone())
+                                .unwrap_or_else(|| "—".into());
+                            // Only active users of the same line of business can take it.
+                            let candidates: Vec<User> = users
+                                .iter()
+                                .filter(|u| {
+                                    u.active && u.line_of_business_id == Some(o.line_of_business_id)
+                                        && Some(u.id) != o.user_id
+                                })
+                                .cloned()
+                                .collect();
+                            let chosen = RwSignal::new(candidates.first().map(|u| u.id));
+                            let phone = o.contact_phone.clone();
+                            let lob = o.line_of_business_id;
+                            let req = move |user_id| OwnershipChangeRequest {
+                                line_of_business_id: lob,
+                                contact_phone: phone.clone(),
+                                user_id,
+                            };
+                            let req2 = req.clone();
+                            let select_label = format!("New holder of {}", o.contact_phone);
+                            let reassign_label = format!("Reassign {}", o.contact_phone);
+                            let release_label = format!("Release {}", o.contact_phone);
+                            let none = candidates.is_empty();
+                            view! {
+                                <tr>
+                                    <th scope="row">{o.contact_phone.clone()}</th>
+                                    <td>{lob_name(&ctx, Some(lob))}</td>
+                                    <td>{holder}</td>
+                                    <td>{o.since.as_deref().map(time::local).unwrap_or_default()}</td>
+                                    <td class="inline-form">
+                                        <select
+                                            aria-label=select_label
+                                            disabled=none
+                                            on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())
+                                        >
+                                            {candidates
+                                                .iter()
+                                                .map(|u| view! { <option value=u.id.to_string()>{u.name.clone()}</option> })
+                                                .collect_view()}
+                                        </select>
+                                        <button
+                                            type="button"
+                                            aria-label=reassign_label
+                                            disabled=none
+                                            on:click=move |_| {
+                                                if let Some(u) = chosen.get_untracked() {
+                                                    change.dispatch((req(Some(u)), false));
+                                                }
+                                            }
+                                        >
+                                            "Reassign"
+                                        </button>
+                                    </td>
+                                    <td>
+                                        <button
+                                            type="button"
+                                            class="secondary"
+                                            aria-label=release_label
+                                            on:click=move |_| {
+                                                change.dispatch((req2(None), true));
+                                            }
+                                        >
+                                            "Release"
+                                        </button>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
