@@ -144,6 +144,26 @@ async fn run(cli: Cli) -> i32 {
             let local = listener.local_addr().expect("local addr");
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
             let router = app::router_with_shutdown(db, config, stop_rx);
+            if std::env::var_os("OPTLINE_WRITER_STATS").is_some() {
+                tokio::spawn(async {
+                    use optline_server::storage::{COMMITS, JOBS};
+                    use std::sync::atomic::Ordering::Relaxed;
+                    let (mut j0, mut c0) = (0, 0);
+                    loop {
+                        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                        let (j, c) = (JOBS.load(Relaxed), COMMITS.load(Relaxed));
+                        if c > c0 {
+                            eprintln!(
+                                "writer: {} jobs in {} commits (avg batch {:.1})",
+                                j - j0,
+                                c - c0,
+                                (j - j0) as f64 / (c - c0) as f64
+                            );
+                        }
+                        (j0, c0) = (j, c);
+                    }
+                });
+            }
             println!("Optline listening on http://{local}");
             let _ = std::io::stdout().flush();
             let serve = axum::serve(

@@ -167,6 +167,10 @@ fn exec_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Jobs and commits so far (for the load generator's report).
+pub static JOBS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+pub static COMMITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = rx.recv() {
@@ -195,6 +199,11 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
             completions.push(done);
         }
         let committed = began && exec_cached(&conn, "COMMIT").is_ok();
+        JOBS.fetch_add(
+            completions.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        COMMITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if began && !committed {
             let _ = conn.execute_batch("ROLLBACK");
         }
