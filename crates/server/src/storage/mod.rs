@@ -70,10 +70,12 @@ impl Db {
         // 32 MiB page cache for the writer (the hot pages of every table).
         conn.pragma_update(None, "cache_size", -32768)
             .map_err(|e| e.to_string())?;
-        // Checkpoint less often: fewer stalls of the writer under load.
-        conn.pragma_update(None, "wal_autocheckpoint", 8000)
+        // The writer never checkpoints itself (that stalls every request
+        // queued behind it); a background connection does, see below.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
             .map_err(|e| e.to_string())?;
         migrations::migrate(&mut conn).map_err(|e| format!("migration failed: {e}"))?;
+        spawn_checkpointer(path.to_path_buf())?;
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("optline-db-writer".into())
@@ -160,6 +162,32 @@ impl Db {
         .await
         .map_err(|e| ApiError::internal(format!("read task failed: {e}")))?
     }
+}
+
+/// Copies the WAL back into the database from its own connection, beside
+/// the writer: passive checkpoints every 200 ms, and a blocking one only
+/// when the WAL has grown past 64 MiB despite them.
+fn spawn_checkpointer(path: std::path::PathBuf) -> Result<(), String> {
+    let conn = Connection::open(&path).map_err(|e| e.to_string())?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| e.to_string())?;
+    let wal = {
+        let mut p = path.into_os_string();
+        p.push("-wal");
+        std::path::PathBuf::from(p)
+    };
+    std::thread::Builder::new()
+        .name("optline-db-checkpoint".into())
+        .spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let big = std::fs::metadata(&wal)
+                .map(|m| m.len() > 64 << 20)
+                .unwrap_or(false);
+            let mode = if big { "RESTART" } else { "PASSIVE" };
+            let _ = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()));
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 fn exec_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
