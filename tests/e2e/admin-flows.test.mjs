@@ -25,7 +25,7 @@ async function fieldErrors(field) {
   return field.evaluate((el) =>
     (el.getAttribute('aria-describedby') || '').split(' ')
       .map((id) => document.getElementById(id))
-      .filter((e) => e && e.classList.contains('field-error'))
+      .filter((e) => e && e.classList.contains('field-errors'))
       .map((e) => e.textContent).join(' '));
 }
 

@@ -27,8 +27,11 @@ function serverBinary() {
   throw new Error('optline-server is not built: run `cargo build -p optline-server` first');
 }
 
-/** Starts the real server binary; resolves once it prints its address. */
-export async function startServer({ args = [], staticDir = path.join(root, 'dist') } = {}) {
+/**
+ * Starts the real server binary; resolves once it prints its address.
+ * OPTLINE_E2E_DIST serves another build than dist/ (e.g. `trunk build --dist elsewhere`).
+ */
+export async function startServer({ args = [], staticDir = process.env.OPTLINE_E2E_DIST ?? path.join(root, 'dist') } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'optline-e2e-'));
   const child = spawn(
     serverBinary(),

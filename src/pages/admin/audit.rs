@@ -4,7 +4,7 @@
 //! through this page's memory.
 
 use leptos::prelude::*;
-use optline_api::{AuditPage as Page, AuditRecord};
+use optline_api::{AuditPage as Page, AuditRecord, UserList};
 use web_sys::js_sys::encode_uri_component;
 
 use super::time;
@@ -61,6 +61,22 @@ pub fn AuditPage() -> impl IntoView {
     let rows = RwSignal::new(Vec::<AuditRecord>::new());
     let next = RwSignal::new(None::<String>);
     let failure = RwSignal::new(None::<net::ApiFailure>);
+    // Actors come as `user:<id>`; people read names.
+    let users = LocalResource::new(|| net::get_json::<UserList>("/api/v1/admin/users"));
+    let actor = move |a: &str| -> String {
+        let named = a
+            .strip_prefix("user:")
+            .and_then(|id| id.parse::<i64>().ok())
+            .and_then(|id| {
+                users.with(|l| {
+                    l.as_ref()
+                        .and_then(|r| r.as_ref().ok())
+                        .and_then(|l| l.users.iter().find(|u| u.id == id))
+                        .map(|u| u.name.clone())
+                })
+            });
+        named.unwrap_or_else(|| a.to_string())
+    };
 
     let load = Action::new_local(move |(q, cursor): &(String, Option<String>)| {
         let mut url = format!("/api/v1/admin/audit?limit=100&{q}");
@@ -125,7 +141,12 @@ pub fn AuditPage() -> impl IntoView {
                     prop:value=move || sig.get()
                     on:input=move |ev| sig.set(event_target_value(&ev))
                 />
-                <p class="field-error" id=err>{move || field_error(field)}</p>
+                <div class="field-errors" id=err>
+                    {move || {
+                        let m = field_error(field);
+                        (!m.is_empty()).then(|| view! { <p class="field-error">{m}</p> })
+                    }}
+                </div>
             </div>
         }
     };
@@ -189,7 +210,7 @@ pub fn AuditPage() -> impl IntoView {
                                 <td>{r.business_number}</td>
                                 <td>{r.contact_phone}</td>
                                 <td>{if r.channel == optline_api::Channel::Sms { "SMS" } else { "WhatsApp" }}</td>
-                                <td>{r.actor}</td>
+                                <td>{move || actor(&r.actor)}</td>
                                 <td>{r.action.replace('_', " ")}</td>
                                 <td>{format!("{} → {}", r.from_state.replace('_', " "), r.to_state.replace('_', " "))}</td>
                                 <td class="evidence">{r.evidence}</td>

@@ -122,8 +122,14 @@ fn SettingsFrame() -> impl IntoView {
 #[component]
 pub fn FieldError(id: String, #[prop(into)] messages: Signal<Vec<String>>) -> impl IntoView {
     view! {
-        <div class="field-error" id=id>
-            {move || messages.get().into_iter().map(|m| view! { <p>{m}</p> }).collect_view()}
+        <div class="field-errors" id=id>
+            {move || {
+                messages
+                    .get()
+                    .into_iter()
+                    .map(|m| view! { <p class="field-error">{m}</p> })
+                    .collect_view()
+            }}
         </div>
     }
 }

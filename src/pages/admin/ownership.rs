@@ -127,11 +127,14 @@ fn HolderTable(items: Vec<Ownership>, users: Vec<User>, change: Change) -> impl 
                                 .and_then(|id| users.iter().find(|u| u.id == id))
                                 .map(|u| u.name.clone())
                                 .unwrap_or_else(|| "—".into());
-                            // Only active users of the same line of business can take it.
+                            // Only active users of the same line of business with a
+                            // business number (agents) can message it.
                             let candidates: Vec<User> = users
                                 .iter()
                                 .filter(|u| {
-                                    u.active && u.line_of_business_id == Some(o.line_of_business_id)
+                                    u.active
+                                        && u.number.is_some()
+                                        && u.line_of_business_id == Some(o.line_of_business_id)
                                         && Some(u.id) != o.user_id
                                 })
                                 .cloned()
@@ -155,29 +158,43 @@ fn HolderTable(items: Vec<Ownership>, users: Vec<User>, change: Change) -> impl 
                                     <td>{lob_name(&ctx, Some(lob))}</td>
                                     <td>{holder}</td>
                                     <td>{o.since.as_deref().map(time::local).unwrap_or_default()}</td>
-                                    <td class="inline-form">
-                                        <select
-                                            aria-label=select_label
-                                            disabled=none
-                                            on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())
-                                        >
-                                            {candidates
-                                                .iter()
-                                                .map(|u| view! { <option value=u.id.to_string()>{u.name.clone()}</option> })
-                                                .collect_view()}
-                                        </select>
-                                        <button
-                                            type="button"
-                                            aria-label=reassign_label
-                                            disabled=none
-                                            on:click=move |_| {
-                                                if let Some(u) = chosen.get_untracked() {
-                                                    change.dispatch((req(Some(u)), false));
-                                                }
+                                    <td>
+                                        {if none {
+                                            view! { <span class="muted">"Nobody else can take it"</span> }
+                                                .into_any()
+                                        } else {
+                                            view! {
+                                                <div class="inline-form">
+                                                    <select
+                                                        aria-label=select_label
+                                                        on:change=move |ev| {
+                                                            chosen.set(event_target_value(&ev).parse().ok())
+                                                        }
+                                                    >
+                                                        {candidates
+                                                            .iter()
+                                                            .map(|u| {
+                                                                view! {
+                                                                    <option value=u.id.to_string()>{u.name.clone()}</option>
+                                                                }
+                                                            })
+                                                            .collect_view()}
+                                                    </select>
+                                                    <button
+                                                        type="button"
+                                                        aria-label=reassign_label
+                                                        on:click=move |_| {
+                                                            if let Some(u) = chosen.get_untracked() {
+                                                                change.dispatch((req(Some(u)), false));
+                                                            }
+                                                        }
+                                                    >
+                                                        "Reassign"
+                                                    </button>
+                                                </div>
                                             }
-                                        >
-                                            "Reassign"
-                                        </button>
+                                                .into_any()
+                                        }}
                                     </td>
                                     <td>
                                         <button
