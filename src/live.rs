@@ -75,7 +75,10 @@ fn connect(live: Live, generation: StoredValue<u64>) {
     handlers.push(on_resync);
     for name in ["message", "status", "consent", "ownership"] {
         let h = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-            let Some(data) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) else {
+            let Some(data) = e
+                .dyn_ref::<MessageEvent>()
+                .and_then(|m| m.data().as_string())
+            else {
                 return;
             };
             if let Ok(ev) = serde_json::from_str::<LiveEvent>(&data) {

@@ -19,6 +19,7 @@ pub struct Session {
     pub checked: RwSignal<bool>,
     /// A message for the login page (session expired).
     pub flash: RwSignal<Option<String>>,
+    asked: StoredValue<bool>,
 }
 
 pub fn use_session() -> Session {
@@ -43,21 +44,34 @@ pub fn login_url(next: &str) -> String {
     }
 }
 
-/// Creates the session and starts loading it.
+/// Creates the session. Nothing is fetched yet: see [`Session::ensure_checked`].
 pub fn provide_session() -> Session {
     let s = Session {
         me: RwSignal::new(None),
         checked: RwSignal::new(false),
         flash: RwSignal::new(None),
+        asked: StoredValue::new(false),
     };
     provide_context(s);
-    leptos::task::spawn_local(async move {
-        if let Ok(me) = net::get_json::<Me>("/api/v1/me").await {
-            s.me.set(Some(me));
-        }
-        s.checked.set(true);
-    });
     s
+}
+
+impl Session {
+    /// Asks the server who is logged in, once. Only screens that need a user
+    /// call this: for a visitor the answer is a 401, which the browser logs
+    /// as a console error, so public pages (home, contact phone) never ask.
+    pub fn ensure_checked(self) {
+        if self.asked.get_value() {
+            return;
+        }
+        self.asked.set_value(true);
+        leptos::task::spawn_local(async move {
+            if let Ok(me) = net::get_json::<Me>("/api/v1/me").await {
+                self.me.set(Some(me));
+            }
+            self.checked.set(true);
+        });
+    }
 }
 
 /// Sends the user to log in when any call finds the session gone. Called
@@ -81,18 +95,18 @@ pub fn redirect_on_expiry() {
 #[component]
 pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
     let s = use_session();
+    s.ensure_checked();
     let navigate = use_navigate();
     let location = use_location();
     let logged_in = Memo::new(move |_| s.me.with(|m| m.is_some()));
     Effect::new(move |_| {
         if s.checked.get() && !logged_in.get() {
-            // The router's `search` has no leading '?'.
-            let search = location.search.get_untracked();
-            let next = if search.is_empty() {
-                location.pathname.get_untracked()
-            } else {
-                format!("{}?{search}", location.pathname.get_untracked())
-            };
+            // Track the route so a later visit to a guarded page re-checks.
+            location.pathname.track();
+            let next = here();
+            if next.starts_with("/login") {
+                return; // the expiry handler already went there, keeping `next`
+            }
             navigate(
                 &login_url(&next),
                 NavigateOptions {

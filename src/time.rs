@@ -54,7 +54,10 @@ pub fn short(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
         clock(t)
     } else {
         date(t)
-            .to_locale_date_string("default", &options(&[("month", "short"), ("day", "numeric")]))
+            .to_locale_date_string(
+                "default",
+                &options(&[("month", "short"), ("day", "numeric")]),
+            )
             .into()
     }
 }
@@ -64,7 +67,11 @@ pub fn clock_in_zone(t: DateTime<Utc>, zone: &str) -> String {
     date(t)
         .to_locale_time_string_with_options(
             "default",
-            &options(&[("hour", "2-digit"), ("minute", "2-digit"), ("timeZone", zone)]),
+            &options(&[
+                ("hour", "2-digit"),
+                ("minute", "2-digit"),
+                ("timeZone", zone),
+            ]),
         )
         .into()
 }

@@ -23,9 +23,7 @@ pub fn ConsentBanner(
     };
     // An accepted contact needs no request: hide the button rather than show
     // a refusal nobody asked for.
-    let show_button = move || {
-        refusal().is_none_or(|r| r.code != RefusalCode::AlreadyAccepted)
-    };
+    let show_button = move || refusal().is_none_or(|r| r.code != RefusalCode::AlreadyAccepted);
     let tone = move || match state() {
         Some((StateName::Accepted, _)) => "ok",
         Some((StateName::Rejected | StateName::OptedOut, _)) => "error",
@@ -47,8 +45,9 @@ pub fn ConsentBanner(
                         >
                             {move || if requesting.get() { "Sending request…" } else { "Request opt-in" }}
                         </button>
+                        // The reason, unless the banner above already says it.
                         <span id="request-reason" class="reason">
-                            {refusal().map(|r| r.text)}
+                            {refusal().map(|r| r.text).filter(|t| *t != banner())}
                         </span>
                     </div>
                 }

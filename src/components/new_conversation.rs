@@ -67,7 +67,11 @@ pub fn NewConversation() -> impl IntoView {
             time_zone: None,
         });
     };
-    let show_problem = move || (touched.get() || !phone.with(|p| p.is_empty())).then(|| problem.get()).flatten();
+    let show_problem = move || {
+        (touched.get() || !phone.with(|p| p.is_empty()))
+            .then(|| problem.get())
+            .flatten()
+    };
     view! {
         <details class="new-conversation">
             <summary>"New conversation"</summary>

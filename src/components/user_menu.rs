@@ -12,7 +12,10 @@ pub fn UserMenu() -> impl IntoView {
     redirect_on_expiry();
     let session = use_session();
     let navigate = use_navigate();
-    let logout = Action::new_local(move |_: &()| async move { net::post_empty("/api/v1/auth/logout").await });
+    let logout =
+        Action::new_local(
+            move |_: &()| async move { net::post_empty("/api/v1/auth/logout").await },
+        );
     Effect::new(move |_| {
         if logout.value().get().is_some() {
             // Even if the server could not be told, forget the session here.

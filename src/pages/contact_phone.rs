@@ -6,7 +6,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use optline_api::{Channel, Direction, SimDirectory, SimInboundRequest, SimInboundResponse, SimPhoneInbox};
+use optline_api::{
+    Channel, Direction, SimDirectory, SimInboundRequest, SimInboundResponse, SimPhoneInbox,
+};
 
 use crate::components::new_conversation::phone_problem;
 use crate::net::{self, ApiFailure};
@@ -43,7 +45,14 @@ pub fn ContactPhone() -> impl IntoView {
             net::encode(&to.get()),
             net::encode(&channel.get())
         );
-        navigate(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() });
+        navigate(
+            &url,
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
     });
 
     let valid_me = Memo::new(move |_| me.with(|p| phone_problem(p).is_none()));
@@ -54,7 +63,12 @@ pub fn ContactPhone() -> impl IntoView {
         }
         let phone = me.get_untracked();
         leptos::task::spawn_local(async move {
-            match net::get_json::<SimPhoneInbox>(&format!("/api/v1/sim/phones/{}/messages", net::encode(&phone))).await {
+            match net::get_json::<SimPhoneInbox>(&format!(
+                "/api/v1/sim/phones/{}/messages",
+                net::encode(&phone)
+            ))
+            .await
+            {
                 Ok(i) => {
                     poll_error.set(None);
                     if inbox.with_untracked(|x| x.as_ref() != Some(&i)) {
@@ -93,7 +107,11 @@ pub fn ContactPhone() -> impl IntoView {
         send.dispatch(SimInboundRequest {
             from: me.get_untracked(),
             to: to.get_untracked(),
-            channel: if channel.get_untracked() == "whatsapp" { Channel::Whatsapp } else { Channel::Sms },
+            channel: if channel.get_untracked() == "whatsapp" {
+                Channel::Whatsapp
+            } else {
+                Channel::Sms
+            },
             body: reply.get_untracked(),
             provider_message_id: None,
         });

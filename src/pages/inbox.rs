@@ -8,7 +8,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use optline_api::{Channel, ConversationPage, ConversationSummary, Direction, LiveEvent, MessageKind};
+use optline_api::{
+    Channel, ConversationPage, ConversationSummary, Direction, LiveEvent, MessageKind,
+};
 
 use crate::components::consent_badge::ConsentBadge;
 use crate::components::new_conversation::NewConversation;
@@ -31,9 +33,14 @@ fn matches_locally(c: &ConversationSummary, q: &str) -> bool {
         return true;
     }
     let q = q.to_lowercase();
-    c.contact.name.as_deref().is_some_and(|n| n.to_lowercase().contains(&q))
+    c.contact
+        .name
+        .as_deref()
+        .is_some_and(|n| n.to_lowercase().contains(&q))
         || c.contact.phone.contains(&q)
-        || c.last_message.as_ref().is_some_and(|m| m.body.to_lowercase().contains(&q))
+        || c.last_message
+            .as_ref()
+            .is_some_and(|m| m.body.to_lowercase().contains(&q))
 }
 
 #[derive(Clone, PartialEq)]
@@ -46,7 +53,11 @@ struct Filters {
 impl Filters {
     fn query(&self, cursor: Option<&str>) -> String {
         let mut s = format!("/api/v1/conversations?limit={PAGE}");
-        for (k, v) in [("q", &self.q), ("state", &self.state), ("channel", &self.channel)] {
+        for (k, v) in [
+            ("q", &self.q),
+            ("state", &self.state),
+            ("channel", &self.channel),
+        ] {
             if !v.is_empty() {
                 s.push_str(&format!("&{k}={}", net::encode(v)));
             }
@@ -84,7 +95,11 @@ pub fn Inbox() -> impl IntoView {
 
     let load = move |more: bool| {
         let f = filters.get_untracked();
-        let cursor = if more { next_cursor.get_untracked() } else { None };
+        let cursor = if more {
+            next_cursor.get_untracked()
+        } else {
+            None
+        };
         if more && cursor.is_none() {
             return;
         }
@@ -125,7 +140,14 @@ pub fn Inbox() -> impl IntoView {
                 sep = '&';
             }
         }
-        navigate(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() });
+        navigate(
+            &url,
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
         load(false);
     });
     Effect::new(move |prev: Option<u64>| {
@@ -156,7 +178,10 @@ pub fn Inbox() -> impl IntoView {
                     }
                 });
             }
-            LiveEvent::Consent { conversation_id, consent } => items.update(|v| {
+            LiveEvent::Consent {
+                conversation_id,
+                consent,
+            } => items.update(|v| {
                 if let Some(c) = v.iter_mut().find(|c| c.id == conversation_id) {
                     c.consent = consent;
                 }
@@ -172,7 +197,10 @@ pub fn Inbox() -> impl IntoView {
             if exact {
                 v.clone()
             } else {
-                v.iter().filter(|c| matches_locally(c, &f.q)).cloned().collect()
+                v.iter()
+                    .filter(|c| matches_locally(c, &f.q))
+                    .cloned()
+                    .collect()
             }
         })
     });

@@ -178,7 +178,11 @@ pub fn Thread() -> impl IntoView {
         n
     });
     // Countdowns (resend, WhatsApp window) move on without a reload.
-    let interval = set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(20)).ok();
+    let interval = set_interval_with_handle(
+        move || tick.update(|t| *t += 1),
+        std::time::Duration::from_secs(20),
+    )
+    .ok();
     on_cleanup(move || {
         if let Some(h) = interval {
             h.clear();
@@ -189,7 +193,10 @@ pub fn Thread() -> impl IntoView {
         let Some(ev) = live.event.get() else { return };
         let me = id.get_untracked();
         match ev {
-            LiveEvent::Message { conversation, message } if conversation.id == me => {
+            LiveEvent::Message {
+                conversation,
+                message,
+            } if conversation.id == me => {
                 let inbound = message.direction == Direction::Inbound;
                 detail.update(|d| {
                     if let Some(d) = d {
@@ -201,15 +208,26 @@ pub fn Thread() -> impl IntoView {
                     mark_read();
                 }
             }
-            LiveEvent::Status { conversation_id, message_id, status, error } if conversation_id == me => {
+            LiveEvent::Status {
+                conversation_id,
+                message_id,
+                status,
+                error,
+            } if conversation_id == me => {
                 detail.update(|d| {
-                    if let Some(m) = d.as_mut().and_then(|d| d.messages.iter_mut().find(|m| m.id == message_id)) {
+                    if let Some(m) = d
+                        .as_mut()
+                        .and_then(|d| d.messages.iter_mut().find(|m| m.id == message_id))
+                    {
                         m.status = status;
                         m.error = error;
                     }
                 });
             }
-            LiveEvent::Consent { conversation_id, consent } if conversation_id == me => {
+            LiveEvent::Consent {
+                conversation_id,
+                consent,
+            } if conversation_id == me => {
                 detail.update(|d| {
                     if let Some(d) = d {
                         d.conversation.consent = consent;
@@ -218,7 +236,8 @@ pub fn Thread() -> impl IntoView {
             }
             LiveEvent::Ownership { ownership } => {
                 let ours = detail.with_untracked(|d| {
-                    d.as_ref().is_some_and(|d| d.conversation.contact.phone == ownership.contact_phone)
+                    d.as_ref()
+                        .is_some_and(|d| d.conversation.contact.phone == ownership.contact_phone)
                 });
                 if ours {
                     load();
@@ -269,7 +288,11 @@ pub fn Thread() -> impl IntoView {
                 retry: None,
             }
         } else {
-            Notice { tone: Tone::Error, text: e.message, retry: Some(retry) }
+            Notice {
+                tone: Tone::Error,
+                text: e.message,
+                retry: Some(retry),
+            }
         };
         notice.set(Some(n));
     };
@@ -280,18 +303,31 @@ pub fn Thread() -> impl IntoView {
         }
         let text = draft.get_untracked();
         let Some(step) = predict(&Event::AgentSends {
-            agent: engine::UserId(session.me.with_untracked(|m| m.as_ref().map(|m| m.user.id).unwrap_or(0))),
+            agent: engine::UserId(
+                session
+                    .me
+                    .with_untracked(|m| m.as_ref().map(|m| m.user.id).unwrap_or(0)),
+            ),
             text: text.clone(),
         }) else {
             return;
         };
         if let Verdict::Refused(r) = step.verdict {
-            notice.set(Some(Notice { tone: Tone::Warn, text: r.text, retry: None }));
+            notice.set(Some(Notice {
+                tone: Tone::Warn,
+                text: r.text,
+                retry: None,
+            }));
             return;
         }
         notice.set(None);
         sending.set(true);
-        optimistic_msgs.set(step.outbound.iter().map(|o| (o.text.clone(), MessageKind::Agent)).collect());
+        optimistic_msgs.set(
+            step.outbound
+                .iter()
+                .map(|o| (o.text.clone(), MessageKind::Agent))
+                .collect(),
+        );
         let id = id.get_untracked();
         leptos::task::spawn_local(async move {
             let r = net::post_json::<_, ActionResult>(
@@ -317,26 +353,52 @@ pub fn Thread() -> impl IntoView {
         if requesting.get_untracked() {
             return;
         }
-        let agent = engine::UserId(session.me.with_untracked(|m| m.as_ref().map(|m| m.user.id).unwrap_or(0)));
-        let Some(step) = predict(&Event::AgentRequestsOptIn { agent }) else { return };
+        let agent = engine::UserId(
+            session
+                .me
+                .with_untracked(|m| m.as_ref().map(|m| m.user.id).unwrap_or(0)),
+        );
+        let Some(step) = predict(&Event::AgentRequestsOptIn { agent }) else {
+            return;
+        };
         if let Verdict::Refused(r) = step.verdict {
-            notice.set(Some(Notice { tone: Tone::Warn, text: r.text, retry: None }));
+            notice.set(Some(Notice {
+                tone: Tone::Warn,
+                text: r.text,
+                retry: None,
+            }));
             return;
         }
-        notice.set(Some(Notice { tone: Tone::Info, text: "Sending the opt-in request…".into(), retry: None }));
+        notice.set(Some(Notice {
+            tone: Tone::Info,
+            text: "Sending the opt-in request…".into(),
+            retry: None,
+        }));
         requesting.set(true);
         optimistic_thread.set(Some(step.thread.clone()));
-        optimistic_msgs.set(step.outbound.iter().map(|o| (o.text.clone(), MessageKind::Automatic)).collect());
+        optimistic_msgs.set(
+            step.outbound
+                .iter()
+                .map(|o| (o.text.clone(), MessageKind::Automatic))
+                .collect(),
+        );
         let id = id.get_untracked();
         leptos::task::spawn_local(async move {
-            let r = net::post_action::<ActionResult>(&format!("/api/v1/conversations/{id}/opt-in-request")).await;
+            let r = net::post_action::<ActionResult>(&format!(
+                "/api/v1/conversations/{id}/opt-in-request"
+            ))
+            .await;
             requesting.set(false);
             optimistic_thread.set(None);
             optimistic_msgs.set(Vec::new());
             match r {
                 Ok(r) => {
                     apply_result(r);
-                    notice.set(Some(Notice { tone: Tone::Info, text: "Opt-in request sent.".into(), retry: None }));
+                    notice.set(Some(Notice {
+                        tone: Tone::Info,
+                        text: "Opt-in request sent.".into(),
+                        retry: None,
+                    }));
                 }
                 Err(e) => on_failure(e, Retry::Request),
             }
@@ -348,11 +410,18 @@ pub fn Thread() -> impl IntoView {
         Retry::Load => load(),
     };
     let load_older = move || {
-        let Some(first) = detail.with_untracked(|d| d.as_ref().and_then(|d| d.messages.first().map(|m| m.id))) else { return };
+        let Some(first) =
+            detail.with_untracked(|d| d.as_ref().and_then(|d| d.messages.first().map(|m| m.id)))
+        else {
+            return;
+        };
         let id = id.get_untracked();
         loading_older.set(true);
         leptos::task::spawn_local(async move {
-            let r = net::get_json::<MessagePage>(&format!("/api/v1/conversations/{id}/messages?before={first}")).await;
+            let r = net::get_json::<MessagePage>(&format!(
+                "/api/v1/conversations/{id}/messages?before={first}"
+            ))
+            .await;
             loading_older.set(false);
             match r {
                 Ok(p) => detail.update(|d| {
@@ -361,7 +430,11 @@ pub fn Thread() -> impl IntoView {
                         merge(&mut d.messages, p.messages);
                     }
                 }),
-                Err(e) => notice.set(Some(Notice { tone: Tone::Error, text: e.message, retry: None })),
+                Err(e) => notice.set(Some(Notice {
+                    tone: Tone::Error,
+                    text: e.message,
+                    retry: None,
+                })),
             }
         });
     };
@@ -430,14 +503,21 @@ pub fn Thread() -> impl IntoView {
             }
         });
         for (text, kind) in optimistic_msgs.get() {
-            let (who, class) = if kind == MessageKind::Automatic { ("Automatic message", "msg automatic optimistic") } else { ("You", "msg outbound optimistic") };
-            out.push(view! {
-                <li class=class>
-                    <span class="msg-who">{who}</span>
-                    <p class="msg-body">{text}</p>
-                    <span class="msg-meta"><span class="msg-status">"Sending…"</span></span>
-                </li>
-            }.into_any());
+            let (who, class) = if kind == MessageKind::Automatic {
+                ("Automatic message", "msg automatic optimistic")
+            } else {
+                ("You", "msg outbound optimistic")
+            };
+            out.push(
+                view! {
+                    <li class=class>
+                        <span class="msg-who">{who}</span>
+                        <p class="msg-body">{text}</p>
+                        <span class="msg-meta"><span class="msg-status">"Sending…"</span></span>
+                    </li>
+                }
+                .into_any(),
+            );
         }
         out
     };

