@@ -290,7 +290,15 @@ fn facts(c: &Connection, flows: &FlowCache, row: &ConvRow, now: DateTime<Utc>) -
     };
     ctx.contact_name = row.contact.name.clone().unwrap_or_default();
     let thread = match storage::thread_get(c, row.number_id, row.contact.id, &row.channel)? {
-        Some(s) => parse_thread(Some(&s)),
+        // Never guess a consent state: a stored thread the engine cannot read
+        // (e.g. after an incompatible engine change) refuses every action
+        // instead of silently restarting at NotRequested.
+        Some(s) => serde_json::from_str(&s).map_err(|e| {
+            ApiError::internal(format!(
+                "stored consent state of conversation {} is unreadable: {e}",
+                row.id
+            ))
+        })?,
         None => engine::Thread::default(),
     };
     Ok(Facts { ctx, flow, thread })
