@@ -37,7 +37,13 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Main">
                     <ul>
                         <li><A href="/">"Home"</A></li>
-                        <li><A href="/admin">"Settings"</A></li>
+                        // Only admins are offered the settings (others would see "Not allowed").
+                        {move || {
+                            let admin = crate::session::use_session()
+                                .me
+                                .with(|m| m.as_ref().is_some_and(|m| m.user.role == optline_api::Role::Admin));
+                            admin.then(|| view! { <li><A href="/admin">"Settings"</A></li> })
+                        }}
                         <li><A href="/inbox">"Inbox"</A></li>
                         <li><A href="/phone">"Contact phone"</A></li>
                     </ul>

@@ -79,6 +79,27 @@ test('editing a flow into an invalid state shows field errors; fixing it enables
   assert.equal((await bad.json()).error.field, 'flow.messages.accepted');
 }, DEMO_SERVER));
 
+test('a refusal from the server on save is shown beside the field it names', withApp(async (app) => {
+  const { page } = await openEditor(app);
+  // The editor only saves flows the engine accepts, and the server runs the
+  // same engine, so a real disagreement cannot be typed: stand in for one.
+  await page.route('**/api/v1/admin/flows/*/whatsapp', (route) => route.request().method() === 'PUT'
+    ? route.fulfill({ status: 422, contentType: 'application/json', body: JSON.stringify({ error: {
+      code: 'invalid_flow', field: 'flow.messages.help', message: 'The flow is invalid and was not saved. Say how to get help.' } }) })
+    : route.continue());
+  const help = page.getByRole('textbox', { name: 'Help reply' });
+  await help.fill('Reply HELP for help.');
+  await page.getByRole('button', { name: 'Save flow' }).click();
+  await page.locator('#flow-messages-help-error').getByText('Server: The flow is invalid and was not saved. Say how to get help.').waitFor();
+  assert.equal(await help.getAttribute('aria-invalid'), 'true');
+  const i = app.consoleErrors.findIndex((e) => e.includes('422'));
+  assert.ok(i >= 0);
+  app.consoleErrors.splice(i, 1);
+  // Editing the field again clears the server's old verdict.
+  await help.fill('Reply HELP for help, STOP to stop.');
+  assert.equal(await page.locator('#flow-messages-help-error').textContent(), '');
+}, DEMO_SERVER));
+
 test('leaving the editor with unsaved changes asks first', withApp(async (app) => {
   const { page, accept } = await openEditor(app);
   await accept.fill('YES, OK');

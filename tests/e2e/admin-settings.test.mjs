@@ -22,6 +22,9 @@ test('an agent who types a settings address sees "Not allowed"', withApp(async (
   await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
   await page.getByText('Only administrators can change').waitFor();
   assert.equal(await page.getByRole('navigation', { name: 'Settings' }).count(), 0);
+  // Once the app knows who is here, the main navigation offers no settings.
+  await page.getByRole('banner').getByText('Ana Alvarez').waitFor();
+  assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).count(), 0);
   // The server agrees: the admin API refuses the agent.
   const r = await app.context.request.get('/api/v1/admin/users');
   assert.equal(r.status(), 403);
@@ -32,6 +35,7 @@ test('users and numbers: list, add an agent, deactivate', withApp(async (app) =>
   const page = await app.open('/admin');
   await page.getByRole('heading', { name: 'Users and numbers' }).waitFor();
   assert.equal(new URL(page.url()).pathname, '/admin/users');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).waitFor();
   await page.getByRole('rowheader', { name: 'Ana Alvarez' }).waitFor();
   await page.getByRole('rowheader', { name: '+14155550101' }).waitFor();
   assert.equal(await page.getByRole('row', { name: /\+14155550101/ }).getByText('Simulator').count(), 1);
@@ -87,6 +91,14 @@ test('switching WhatsApp off makes the contact get the auto-reply and the agent 
   const detail = await (await ana.get(`/api/v1/conversations/${conv.id}`)).json();
   assert.equal(detail.channel_enabled, false);
   await ana.dispose();
+  // ...and in her browser the thread says so, in the engine's words.
+  const anaBrowser = await app.browser.newContext({ baseURL: app.server.url });
+  const login = await anaBrowser.request.post('/api/v1/auth/login', { data: DEMO.ana });
+  assert.ok(login.ok());
+  const anaPage = await anaBrowser.newPage();
+  await anaPage.goto(`/conversations/${conv.id}`);
+  await anaPage.getByText('WhatsApp is turned off for this number. Contact your administrator.').first().waitFor();
+  await anaBrowser.close();
 
   // Switching it back on is audited with who did it.
   await page.getByRole('switch', { name: 'WhatsApp for +14155550101' }).check();

@@ -40,6 +40,16 @@ pub fn lob_name(ctx: &AdminContext, id: Option<i64>) -> String {
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     let me = LocalResource::new(|| net::get_json::<Me>("/api/v1/me"));
+    // Share the answer with the app's session, so the header (user menu,
+    // Settings link) knows who is here without asking the server again.
+    let session = crate::session::use_session();
+    Effect::new(move |_| {
+        if let Some(Ok(m)) = me.get() {
+            if session.me.with_untracked(Option::is_none) {
+                session.me.set(Some(m));
+            }
+        }
+    });
     view! {
         <Suspense fallback=|| view! { <p class="page">"Checking your access…"</p> }>
             {move || {
