@@ -276,20 +276,16 @@ fn facts(c: &Connection, flows: &FlowCache, row: &ConvRow, now: DateTime<Utc>) -
         engine::Channel::WhatsApp => row.whatsapp_enabled,
     };
     ctx.contact_utc_offset_seconds = phone::utc_offset(&row.contact.tz, now);
+    // Everything below comes with the conversation row (one query).
     ctx.holder = if ch == engine::Channel::WhatsApp {
-        storage::holder_get(c, row.lob_id, row.contact.id)?.map(engine::UserId)
+        row.holder.map(engine::UserId)
     } else {
         None
     };
-    ctx.company = storage::org_name(c, row.org_id)?;
-    ctx.agent_name = match row.number_user_id {
-        Some(u) => storage::user_by_id(c, u)?
-            .map(|u| u.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
+    ctx.company = row.org_name.clone();
+    ctx.agent_name = row.agent_name.clone().unwrap_or_default();
     ctx.contact_name = row.contact.name.clone().unwrap_or_default();
-    let thread = match storage::thread_get(c, row.number_id, row.contact.id, &row.channel)? {
+    let thread = match row.thread.clone() {
         // Never guess a consent state: a stored thread the engine cannot read
         // (e.g. after an incompatible engine change) refuses every action
         // instead of silently restarting at NotRequested.
@@ -316,14 +312,7 @@ fn apply(
 ) -> ApiResult<Vec<MessageRow>> {
     let thread_json =
         serde_json::to_string(&step.thread).map_err(|e| ApiError::internal(e.to_string()))?;
-    storage::thread_put(
-        c,
-        row.number_id,
-        row.contact.id,
-        &row.channel,
-        &thread_json,
-        now_s,
-    )?;
+    storage::thread_put(c, row.id, &thread_json)?;
     if facts.ctx.channel == engine::Channel::WhatsApp && step.holder != facts.ctx.holder {
         storage::holder_set(
             c,

@@ -145,13 +145,31 @@ CREATE INDEX users_org_role ON users(org_id, role, active);
     r#"
 DROP INDEX conv_org_updated;
 "#,
+    // 5: the consent thread of (number, contact, channel) moves into the
+    // conversation row of the same key, which every message rewrites anyway.
+    r#"
+ALTER TABLE conversations ADD COLUMN thread TEXT;
+UPDATE conversations SET thread = (
+    SELECT cs.state FROM consents cs
+    WHERE cs.number_id = conversations.number_id AND cs.contact_id = conversations.contact_id
+      AND cs.channel = conversations.channel);
+DROP TABLE consents;
+"#,
 ];
 
 /// Applies every migration newer than the file's `user_version`.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    migrate_to(conn, latest_version())
+}
+
+/// Applies migrations up to `target` (tests use it to build old schemas).
+pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         let version = i as i64 + 1;
+        if version > target {
+            break;
+        }
         if version <= current {
             continue;
         }
@@ -170,6 +188,35 @@ pub fn latest_version() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn v5_moves_consent_threads_into_conversations() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate_to(&mut c, 4).unwrap();
+        c.execute_batch(
+            "INSERT INTO organizations VALUES (1, 'o', 't');
+             INSERT INTO lines_of_business VALUES (1, 1, 'l');
+             INSERT INTO numbers(id, org_id, lob_id, e164) VALUES (1, 1, 1, '+1');
+             INSERT INTO contacts VALUES (1, 1, '+2', NULL, 'UTC');
+             INSERT INTO conversations(id, org_id, number_id, contact_id, channel, updated_at)
+                 VALUES (7, 1, 1, 1, 'sms', 't'), (8, 1, 1, 1, 'whatsapp', 't');
+             INSERT INTO consents VALUES (1, 1, 'sms', '{\"x\":1}', 't');",
+        )
+        .unwrap();
+        migrate(&mut c).unwrap();
+        let t: Option<String> = c
+            .query_row("SELECT thread FROM conversations WHERE id = 7", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(t.as_deref(), Some("{\"x\":1}"));
+        let t: Option<String> = c
+            .query_row("SELECT thread FROM conversations WHERE id = 8", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(t, None);
+    }
 
     #[test]
     fn migrates_twice_idempotently() {

@@ -388,34 +388,12 @@ pub fn contact_id_by_e164(c: &Connection, org: i64, e164: &str) -> ApiResult<Opt
 
 // ---------------------------------------------------------- consent / owner
 
-/// The engine thread (JSON) of (number, contact, channel), if any.
-pub fn thread_get(
-    c: &Connection,
-    number: i64,
-    contact: i64,
-    channel: &str,
-) -> ApiResult<Option<String>> {
-    Ok(c.prepare_cached(
-        "SELECT state FROM consents WHERE number_id = ?1 AND contact_id = ?2 AND channel = ?3",
-    )?
-    .query_row(params![number, contact, channel], |r| r.get(0))
-    .optional()?)
-}
-
-pub fn thread_put(
-    c: &Connection,
-    number: i64,
-    contact: i64,
-    channel: &str,
-    state: &str,
-    now: &str,
-) -> ApiResult<()> {
-    c.prepare_cached(
-        "INSERT INTO consents(number_id, contact_id, channel, state, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(number_id, contact_id, channel) DO UPDATE SET state = ?4, updated_at = ?5",
-    )?
-    .execute(params![number, contact, channel, state, now])?;
+/// Stores the engine thread (JSON) of a conversation, i.e. of its
+/// (business number, contact, channel). It lives in the conversation's row,
+/// which every message rewrites anyway: one page written, not two.
+pub fn thread_put(c: &Connection, conversation: i64, state: &str) -> ApiResult<()> {
+    c.prepare_cached("UPDATE conversations SET thread = ?2 WHERE id = ?1")?
+        .execute(params![conversation, state])?;
     Ok(())
 }
 
@@ -567,15 +545,13 @@ pub struct ConvRow {
 
 const CONV_SELECT: &str = "SELECT c.id, c.org_id, c.number_id, n.e164, n.user_id, n.lob_id, c.channel,
     n.sms_enabled, n.whatsapp_enabled, ct.id, ct.e164, ct.name, ct.tz, c.unread, c.last_inbound_at,
-    c.updated_at, cs.state, o.user_id,
+    c.updated_at, c.thread, o.user_id,
     m.id, m.conversation_id, m.direction, m.kind, m.body, m.status, m.error, m.provider_message_id,
     m.user_id, m.created_at, org.name, au.name
     FROM conversations c
     JOIN organizations org ON org.id = c.org_id
     JOIN numbers n ON n.id = c.number_id
     JOIN contacts ct ON ct.id = c.contact_id
-    LEFT JOIN consents cs ON cs.number_id = c.number_id AND cs.contact_id = c.contact_id
-         AND cs.channel = c.channel
     LEFT JOIN ownership o ON c.channel = 'whatsapp' AND o.lob_id = n.lob_id AND o.contact_id = c.contact_id
     LEFT JOIN messages m ON m.id = c.last_message_id
     LEFT JOIN users au ON au.id = n.user_id";
@@ -672,7 +648,7 @@ pub fn conversations_list(
     };
     let filter = "(?2 IS NULL OR ct.name LIKE ?2 ESCAPE '\\' OR ct.e164 LIKE ?2 ESCAPE '\\'
             OR c.id IN (SELECT conversation_id FROM messages WHERE body LIKE ?2 ESCAPE '\\'))
-        AND (?3 IS NULL OR COALESCE(json_extract(cs.state, '$.consent.state'), 'not_requested') = ?3)
+        AND (?3 IS NULL OR COALESCE(json_extract(c.thread, '$.consent.state'), 'not_requested') = ?3)
         AND (?4 IS NULL OR c.channel = ?4)";
     let q =
         f.q.as_deref()
@@ -682,8 +658,6 @@ pub fn conversations_list(
         .prepare_cached(&format!(
             "SELECT COUNT(*) FROM conversations c JOIN numbers n ON n.id = c.number_id
              JOIN contacts ct ON ct.id = c.contact_id
-             LEFT JOIN consents cs ON cs.number_id = c.number_id AND cs.contact_id = c.contact_id
-                  AND cs.channel = c.channel
              WHERE {scope_sql} AND {filter}"
         ))?
         .query_row(params![scope_id, q, f.state, f.channel], |r| r.get(0))?;
