@@ -276,7 +276,10 @@ pub fn FlowEditorPage() -> impl IntoView {
     });
     Effect::new(move |_| match save.value().get() {
         Some(Ok(d)) => {
+            // Show what the server stored, so the editor and the baseline for
+            // "unsaved changes" are the same flow.
             if let Ok(f) = serde_json::from_value::<Flow>(d.flow) {
+                draft.load(&f);
                 saved.set(Some(f));
             }
             is_default.set(false);
