@@ -128,6 +128,12 @@ test('reassigning a contact lifts the conflict for the new holder', withApp(asyn
   const after = await ben.post(`/api/v1/conversations/${conv}/opt-in-request`);
   assert.ok(after.ok(), `Ben may now ask: ${await after.text()}`);
   await ben.dispose();
+
+  // Releasing frees the contact: nobody holds it any more.
+  await page.getByRole('button', { name: `Release ${contact}` }).click();
+  await page.getByRole('status').getByText(`${contact} is released`).waitFor();
+  await page.getByRole('rowheader', { name: contact }).waitFor({ state: 'detached' });
+  await page.getByRole('rowheader', { name: '+12125550145' }).waitFor();
 }, DEMO_SERVER));
 
 test('the audit filters, and its CSV export holds exactly the filtered rows', withApp(async (app) => {
