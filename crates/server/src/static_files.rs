@@ -18,7 +18,29 @@ pub fn service(dir: &Path) -> Router {
         .fallback(ServeFile::new(index));
     Router::new()
         .fallback_service(serve)
+        .layer(axum::middleware::from_fn(missing_files_are_404))
         .layer(axum::middleware::from_fn(cache_headers))
+}
+
+/// A missing *file* (a last segment with an extension, such as `/logo.png`)
+/// is a 404: answering it with index.html would hide broken asset links
+/// behind a 200. App routes never contain a dot in their last segment.
+async fn missing_files_are_404(req: Request, next: Next) -> Response {
+    let looks_like_file = req
+        .uri()
+        .path()
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.') && last != "index.html");
+    let res = next.run(req).await;
+    let is_fallback_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if looks_like_file && is_fallback_html {
+        return (StatusCode::NOT_FOUND, "Not found").into_response();
+    }
+    res
 }
 
 /// True for Trunk-style content-hashed names: `name-0123456789abcdef.js`,

@@ -35,6 +35,10 @@ async fn serves_app_and_health() {
     assert_eq!(deep.status, 200);
     assert_eq!(deep.text, INDEX_HTML);
 
+    // A missing file is a 404, not the app's HTML under a 200.
+    let missing = c.get("/missing-logo.png").await;
+    assert_eq!(missing.status, 404);
+
     // Hashed asset: long cache.
     let js = c.get("/optline-app-0123456789abcdef.js").await;
     assert_eq!(js.status, 200);
