@@ -84,8 +84,80 @@ wire! {
         pub user_id: Option<i64>,
         pub sms_enabled: bool,
         pub whatsapp_enabled: bool,
-        /// `simulator` (default), later `whatsapp_cloud` or `twilio`.
+        /// `simulator` (default), `whatsapp` (WhatsApp Cloud API) or `twilio` (SMS).
         pub provider: String,
+        /// The provider's settings without secrets (absent for the simulator).
+        #[serde(default)]
+        pub provider_settings: Option<ProviderSettings>,
+    }
+
+    /// A number's provider settings as the API shows them: secrets are never
+    /// returned, only whether each is configured.
+    pub struct ProviderSettings {
+        /// `whatsapp` or `twilio`.
+        pub kind: String,
+        /// WhatsApp: the Cloud API phone number id.
+        #[serde(default)]
+        pub phone_number_id: Option<String>,
+        /// WhatsApp: the approved template sent as the opt-in request outside the 24-h window.
+        #[serde(default)]
+        pub template_name: Option<String>,
+        #[serde(default)]
+        pub template_language: Option<String>,
+        /// Twilio: the account SID (not a secret).
+        #[serde(default)]
+        pub account_sid: Option<String>,
+        /// Twilio: the sender (E.164 or messaging service SID).
+        #[serde(default)]
+        pub from: Option<String>,
+        /// Each secret of the provider and whether it is set.
+        pub secrets: Vec<SecretState>,
+        /// Where the provider must send its webhooks (path under the public URL).
+        pub webhook_path: String,
+    }
+
+    pub struct SecretState {
+        /// `app_secret`, `verify_token`, `access_token` or `auth_token`.
+        pub name: String,
+        pub configured: bool,
+    }
+
+    /// `provider` in `PATCH /api/v1/admin/numbers/{id}`. A secret left out
+    /// keeps its stored value when the kind does not change.
+    pub struct ProviderConfigInput {
+        /// `simulator`, `whatsapp` or `twilio`.
+        pub kind: String,
+        #[serde(default)]
+        pub app_secret: Option<String>,
+        #[serde(default)]
+        pub verify_token: Option<String>,
+        #[serde(default)]
+        pub access_token: Option<String>,
+        #[serde(default)]
+        pub phone_number_id: Option<String>,
+        #[serde(default)]
+        pub template_name: Option<String>,
+        #[serde(default)]
+        pub template_language: Option<String>,
+        #[serde(default)]
+        pub account_sid: Option<String>,
+        #[serde(default)]
+        pub auth_token: Option<String>,
+        #[serde(default)]
+        pub from: Option<String>,
+    }
+
+    /// The whole body `PATCH /api/v1/admin/numbers/{id}` accepts (the
+    /// fields of [`UpdateNumberRequest`] plus the provider settings).
+    pub struct UpdateNumberAdminRequest {
+        #[serde(default)]
+        pub sms_enabled: Option<bool>,
+        #[serde(default)]
+        pub whatsapp_enabled: Option<bool>,
+        #[serde(default)]
+        pub user_id: Option<i64>,
+        #[serde(default)]
+        pub provider: Option<ProviderConfigInput>,
     }
 
     pub struct LineOfBusiness {

@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod openapi;
 pub mod phone;
+pub mod providers;
 pub mod routes;
 pub mod seed;
 pub mod service;
@@ -20,4 +21,6 @@ use std::path::PathBuf;
 pub struct AppConfig {
     pub static_dir: PathBuf,
     pub test_clock: bool,
+    /// Provider endpoints, public URL and send policy.
+    pub providers: providers::retry::ProvidersConfig,
 }

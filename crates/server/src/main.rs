@@ -38,6 +38,58 @@ struct Cli {
     /// Enable the injectable test clock (POST /api/v1/test/clock). Never in production.
     #[arg(long, env = "OPTLINE_TEST_CLOCK", global = true)]
     test_clock: bool,
+    /// Public origin of this server as providers reach it (e.g.
+    /// https://optline.example.com); Twilio signs webhooks over it.
+    #[arg(long, env = "OPTLINE_PUBLIC_URL", global = true)]
+    public_url: Option<String>,
+    /// WhatsApp Cloud API base URL.
+    #[arg(
+        long,
+        env = "OPTLINE_WHATSAPP_BASE_URL",
+        default_value = "https://graph.facebook.com",
+        global = true
+    )]
+    whatsapp_base_url: String,
+    /// WhatsApp Graph API version.
+    #[arg(
+        long,
+        env = "OPTLINE_WHATSAPP_API_VERSION",
+        default_value = "v21.0",
+        global = true
+    )]
+    whatsapp_api_version: String,
+    /// Twilio REST API base URL.
+    #[arg(
+        long,
+        env = "OPTLINE_TWILIO_BASE_URL",
+        default_value = "https://api.twilio.com",
+        global = true
+    )]
+    twilio_base_url: String,
+    /// Attempts per outbound message (transient failures are retried).
+    #[arg(
+        long,
+        env = "OPTLINE_SEND_MAX_ATTEMPTS",
+        default_value_t = 5,
+        global = true
+    )]
+    send_max_attempts: u32,
+    /// First retry delay in ms (doubles per retry, capped at 30 s).
+    #[arg(
+        long,
+        env = "OPTLINE_SEND_RETRY_BASE_MS",
+        default_value_t = 500,
+        global = true
+    )]
+    send_retry_base_ms: u64,
+    /// Per-request timeout of a send, in ms.
+    #[arg(
+        long,
+        env = "OPTLINE_SEND_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    send_timeout_ms: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -132,6 +184,16 @@ async fn run(cli: Cli) -> i32 {
             let config = AppConfig {
                 static_dir: cli.static_dir.clone(),
                 test_clock: cli.test_clock,
+                providers: optline_server::providers::retry::ProvidersConfig {
+                    public_url: cli.public_url.clone(),
+                    whatsapp_base_url: cli.whatsapp_base_url.clone(),
+                    whatsapp_api_version: cli.whatsapp_api_version.clone(),
+                    twilio_base_url: cli.twilio_base_url.clone(),
+                    max_attempts: cli.send_max_attempts.clamp(1, 20),
+                    retry_base_ms: cli.send_retry_base_ms,
+                    retry_cap_ms: 30_000,
+                    timeout_ms: cli.send_timeout_ms.max(1),
+                },
             };
             let addr = SocketAddr::new(cli.bind, cli.port);
             let listener = match tokio::net::TcpListener::bind(addr).await {

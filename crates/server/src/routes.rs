@@ -45,6 +45,14 @@ pub fn api_routes(state: AppState) -> Router<AppState> {
             post(request_opt_in),
         )
         .route("/api/v1/conversations/{id}/read", post(mark_read))
+        .route(
+            "/api/v1/webhooks/whatsapp",
+            get(crate::providers::whatsapp::handshake).post(crate::providers::whatsapp::receive),
+        )
+        .route(
+            "/api/v1/webhooks/twilio/{id}",
+            post(crate::providers::twilio::receive),
+        )
         .route("/api/v1/sim/inbound", post(sim_inbound))
         .route("/api/v1/sim/numbers", get(sim_numbers))
         .route("/api/v1/sim/phones/{phone}/messages", get(sim_phone))
@@ -83,7 +91,8 @@ pub fn api_routes(state: AppState) -> Router<AppState> {
 /// Publishes committed events. Outbound messages to simulated phones are
 /// then reported delivered (as a provider's status callback would), which
 /// goes through the writer and emits `status` events.
-fn publish(state: &AppState, p: service::Publish) {
+/// Messages `queued` for a real provider are handed to its sender.
+pub fn publish(state: &AppState, p: service::Publish) {
     let mut sent: Vec<(Vec<i64>, i64, i64)> = Vec::new();
     for (users, ev) in p {
         if let api::LiveEvent::Message { message, .. } = &ev {
@@ -91,6 +100,10 @@ fn publish(state: &AppState, p: service::Publish) {
                 && message.status == api::DeliveryStatus::Sent
             {
                 sent.push((users.clone(), message.conversation_id, message.id));
+            } else if message.direction == api::Direction::Outbound
+                && message.status == api::DeliveryStatus::Queued
+            {
+                crate::providers::send::dispatch(state, message.id);
             }
         }
         state.hub.publish(&users, &ev);
@@ -173,6 +186,7 @@ pub fn number_view(n: &storage::NumberRow) -> api::BusinessNumber {
         sms_enabled: n.sms_enabled,
         whatsapp_enabled: n.whatsapp_enabled,
         provider: n.provider.clone(),
+        provider_settings: crate::providers::settings_view(n),
     }
 }
 
@@ -590,6 +604,8 @@ pub async fn receive_inbound(
                     provider,
                     provider_message_id: &pmid,
                     guessed_tz,
+                    unsupported: None,
+                    carrier_stop: false,
                 },
             )
         })
@@ -838,7 +854,7 @@ async fn admin_update_number(
     axum::extract::State(state): axum::extract::State<AppState>,
     AdminUser(admin): AdminUser,
     Path(id): Path<i64>,
-    Json(req): Json<api::UpdateNumberRequest>,
+    Json(req): Json<api::UpdateNumberAdminRequest>,
 ) -> ApiResult<Json<api::BusinessNumber>> {
     let now = state.now();
     let a = admin.0.clone();
@@ -854,6 +870,17 @@ async fn admin_update_number(
                     return Err(ApiError::not_found("user").field("user_id"));
                 }
                 storage::number_update(c, id, None, None, Some(u))?;
+            }
+            if let Some(p) = &req.provider {
+                let cfg =
+                    crate::providers::validate_input(p, &crate::providers::ProviderConfig::of(&n))?;
+                let json = match &cfg {
+                    crate::providers::ProviderConfig::Simulator => None,
+                    c => Some(
+                        serde_json::to_string(c).map_err(|e| ApiError::internal(e.to_string()))?,
+                    ),
+                };
+                storage::number_set_provider(c, id, cfg.kind(), cfg.key(), json.as_deref())?;
             }
             service::toggle_channels(c, now, &a, &n, req.sms_enabled, req.whatsapp_enabled)?;
             storage::number_by_id(c, id)?.ok_or_else(|| ApiError::not_found("business number"))

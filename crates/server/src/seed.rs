@@ -150,6 +150,8 @@ pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
                         provider: "simulator",
                         provider_message_id: &format!("seed-{n}"),
                         guessed_tz: Some("America/New_York"),
+                        unsupported: None,
+                        carrier_stop: false,
                     },
                 )?;
                 Ok(())

@@ -219,7 +219,7 @@ pub fn visible_conversation(c: &Connection, user: &UserRow, id: i64) -> ApiResul
 }
 
 /// Users who hear about a conversation: its number's user and the org's admins.
-fn recipients(c: &Connection, org: i64, number_user: Option<i64>) -> ApiResult<Vec<i64>> {
+pub fn recipients(c: &Connection, org: i64, number_user: Option<i64>) -> ApiResult<Vec<i64>> {
     let mut v = storage::admin_ids(c, org)?;
     if let Some(u) = number_user {
         if !v.contains(&u) {
@@ -334,6 +334,13 @@ fn apply(
         ));
     }
     let mut created = Vec::new();
+    // A real provider sends it after the commit (`queued` until it answers);
+    // otherwise the simulator plays the contact's phone.
+    let (status, provider) = if crate::providers::routes_channel(&row.provider, &row.channel) {
+        ("queued", row.provider.as_str())
+    } else {
+        ("sent", "simulator")
+    };
     for out in &step.outbound {
         let m = storage::message_insert(
             c,
@@ -344,8 +351,8 @@ fn apply(
                 body: &out.text,
                 // Handed to the provider; its delivery report comes later
                 // (the simulator's right after the commit, see routes::publish).
-                status: "sent",
-                provider: "simulator",
+                status,
+                provider,
                 provider_message_id: None,
                 user_id: acting_user,
             },
@@ -532,6 +539,12 @@ pub struct Inbound<'a> {
     pub provider_message_id: &'a str,
     /// The contact's zone guessed from the number (used for new contacts).
     pub guessed_tz: Option<&'a str>,
+    /// A message type Optline does not handle (image, audio, location, ...):
+    /// recorded as such, not shown to the engine.
+    pub unsupported: Option<&'a str>,
+    /// The carrier (Twilio) treated this message as STOP: an opt-out
+    /// whatever the flow says, and no confirmation from us (the carrier sent one).
+    pub carrier_stop: bool,
 }
 
 pub fn inbound(
@@ -567,7 +580,7 @@ pub fn inbound(
         msg.channel,
         &now_s,
     )?;
-    let inbound_msg = storage::message_insert(
+    let mut inbound_msg = storage::message_insert(
         c,
         &NewMessage {
             conversation_id: conv_id,
@@ -583,15 +596,73 @@ pub fn inbound(
     )?;
     let row = storage::conversation_row(c, conv_id)?
         .ok_or_else(|| ApiError::not_found("conversation"))?;
+    if let Some(kind) = msg.unsupported {
+        // Recorded (it opens the WhatsApp window like any inbound message)
+        // and shown to the agent, but never read as a keyword.
+        let err = format!(
+            "unsupported message type: {kind} (Optline shows text messages only; open it in the provider's app)"
+        );
+        storage::message_set_error(c, inbound_msg.id, &err)?;
+        inbound_msg.error = Some(err);
+        let mut publish = Vec::new();
+        conversation_events(
+            c,
+            flows,
+            conv_id,
+            now,
+            std::slice::from_ref(&inbound_msg),
+            false,
+            &mut publish,
+        )?;
+        return Ok((
+            api::SimInboundResponse {
+                message_id: inbound_msg.id,
+                provider_message_id: msg.provider_message_id.to_string(),
+                duplicate: false,
+            },
+            publish,
+        ));
+    }
     let facts = facts(c, flows, &row, now)?;
     let event = engine::Event::Inbound {
         text: msg.body.to_string(),
         provider_message_id: Some(msg.provider_message_id.to_string()),
     };
-    let step = engine::step(&facts.flow, &facts.ctx, &facts.thread, &event);
+    let mut step = engine::step(&facts.flow, &facts.ctx, &facts.thread, &event);
+    let mut carrier_opt_out = false;
+    if msg.carrier_stop {
+        // The carrier already confirmed the opt-out and blocks further
+        // messages, so nothing is sent; consent follows the carrier.
+        step.outbound.clear();
+        if !matches!(step.thread.consent, engine::ConsentState::OptedOut { .. }) {
+            step.thread.consent = engine::ConsentState::OptedOut { at: now };
+            step.audit.clear();
+            carrier_opt_out = true;
+        }
+    }
     let mut publish = Vec::new();
     let mut created = vec![inbound_msg.clone()];
     created.extend(apply(c, &row, &facts, &step, None, &now_s, &mut publish)?);
+    if carrier_opt_out {
+        storage::audit_insert(
+            c,
+            &AuditRow {
+                id: 0,
+                org_id: row.org_id,
+                at: now_s.clone(),
+                number: row.number_e164.clone(),
+                contact: row.contact.e164.clone(),
+                channel: row.channel.clone(),
+                actor: "contact".into(),
+                action: "opted_out:carrier_stop".into(),
+                from_state: facts.thread.consent.name().as_str().into(),
+                to_state: "opted_out".into(),
+                evidence: format!("{} [carrier STOP via {}]", msg.body, msg.provider),
+                request_text: None,
+                provider_message_id: Some(msg.provider_message_id.to_string()),
+            },
+        )?;
+    }
     let changed = step.thread.consent != facts.thread.consent;
     // The row as it is now, without reading it back.
     let mut row = row;

@@ -155,6 +155,24 @@ UPDATE conversations SET thread = (
       AND cs.channel = conversations.channel);
 DROP TABLE consents;
 "#,
+    // 6: real providers. `provider_key` identifies a number in a provider's
+    // webhooks (the WhatsApp phone_number_id); outbound messages count their
+    // send attempts; a delivery status that arrives before its message is
+    // known (the send answer still in flight) waits in `pending_statuses`.
+    r#"
+ALTER TABLE numbers ADD COLUMN provider_key TEXT;
+CREATE UNIQUE INDEX numbers_provider_key ON numbers(provider, provider_key);
+ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE pending_statuses (
+    id                   INTEGER PRIMARY KEY,
+    provider             TEXT NOT NULL,
+    provider_message_id  TEXT NOT NULL,
+    status               TEXT NOT NULL,
+    error                TEXT,
+    received_at          TEXT NOT NULL
+);
+CREATE INDEX pending_statuses_msg ON pending_statuses(provider, provider_message_id);
+"#,
 ];
 
 /// Applies every migration newer than the file's `user_version`.

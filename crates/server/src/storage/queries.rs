@@ -214,10 +214,12 @@ pub struct NumberRow {
     pub sms_enabled: bool,
     pub whatsapp_enabled: bool,
     pub provider: String,
+    /// The provider's settings as JSON (secrets included: never send it out).
+    pub provider_config: Option<String>,
 }
 
 const NUMBER_COLS: &str =
-    "id, org_id, lob_id, user_id, e164, sms_enabled, whatsapp_enabled, provider";
+    "id, org_id, lob_id, user_id, e164, sms_enabled, whatsapp_enabled, provider, provider_config";
 
 fn number_row(r: &Row) -> rusqlite::Result<NumberRow> {
     Ok(NumberRow {
@@ -229,6 +231,7 @@ fn number_row(r: &Row) -> rusqlite::Result<NumberRow> {
         sms_enabled: r.get(5)?,
         whatsapp_enabled: r.get(6)?,
         provider: r.get(7)?,
+        provider_config: r.get(8)?,
     })
 }
 
@@ -541,13 +544,15 @@ pub struct ConvRow {
     pub last_message: Option<MessageRow>,
     pub org_name: String,
     pub agent_name: Option<String>,
+    /// The number's provider (`simulator`, `whatsapp`, `twilio`).
+    pub provider: String,
 }
 
 const CONV_SELECT: &str = "SELECT c.id, c.org_id, c.number_id, n.e164, n.user_id, n.lob_id, c.channel,
     n.sms_enabled, n.whatsapp_enabled, ct.id, ct.e164, ct.name, ct.tz, c.unread, c.last_inbound_at,
     c.updated_at, c.thread, o.user_id,
     m.id, m.conversation_id, m.direction, m.kind, m.body, m.status, m.error, m.provider_message_id,
-    m.user_id, m.created_at, org.name, au.name
+    m.user_id, m.created_at, org.name, au.name, n.provider
     FROM conversations c
     JOIN organizations org ON org.id = c.org_id
     JOIN numbers n ON n.id = c.number_id
@@ -597,6 +602,7 @@ fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
         last_message,
         org_name: r.get(28)?,
         agent_name: r.get(29)?,
+        provider: r.get(30)?,
     })
 }
 
@@ -965,5 +971,225 @@ pub fn messages_deliver_all_sent(c: &Connection) -> ApiResult<()> {
         "UPDATE messages SET status = 'delivered' WHERE status = 'sent'",
         [],
     )?;
+    Ok(())
+}
+
+// --------------------------------------------------------------- providers
+
+/// Sets a number's provider, its webhook key and its settings (JSON).
+pub fn number_set_provider(
+    c: &Connection,
+    id: i64,
+    provider: &str,
+    key: Option<&str>,
+    config: Option<&str>,
+) -> ApiResult<()> {
+    match c.execute(
+        "UPDATE numbers SET provider = ?2, provider_key = ?3, provider_config = ?4 WHERE id = ?1",
+        params![id, provider, key, config],
+    ) {
+        Ok(_) => Ok(()),
+        Err(e) if unique_violation(&e) => Err(ApiError::conflict(
+            "provider_key_taken",
+            "Another business number already uses this phone_number_id. Each WhatsApp phone number can belong to one business number only.",
+        )
+        .field("provider.phone_number_id")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The number a provider's webhook names by its key (WhatsApp phone_number_id).
+pub fn number_by_provider_key(
+    c: &Connection,
+    provider: &str,
+    key: &str,
+) -> ApiResult<Option<NumberRow>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {NUMBER_COLS} FROM numbers WHERE provider = ?1 AND provider_key = ?2"
+    ))?
+    .query_row(params![provider, key], number_row)
+    .optional()?)
+}
+
+/// Every number using `provider` (few; for the WhatsApp verification handshake).
+pub fn numbers_by_provider(c: &Connection, provider: &str) -> ApiResult<Vec<NumberRow>> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {NUMBER_COLS} FROM numbers WHERE provider = ?1"
+    ))?;
+    let rows = st.query_map([provider], number_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Ordering of delivery statuses: a report never moves a message backwards.
+pub fn status_rank(s: &str) -> i32 {
+    match s {
+        "queued" => 0,
+        "sent" => 1,
+        "delivered" => 2,
+        "read" => 3,
+        "failed" => 4,
+        _ => -1,
+    }
+}
+
+/// A status applied to a stored message: (message, conversation, status, error).
+pub type AppliedStatus = (i64, i64, String, Option<String>);
+
+/// Applies a provider's delivery report to the outbound message it names.
+/// Unknown message (the send answer not recorded yet): the report is kept in
+/// `pending_statuses` and applied when the message gets its provider id.
+pub fn status_apply(
+    c: &Connection,
+    provider: &str,
+    pmid: &str,
+    status: &str,
+    error: Option<&str>,
+    now: &str,
+) -> ApiResult<Option<AppliedStatus>> {
+    let cur = c
+        .prepare_cached(
+            "SELECT id, conversation_id, status FROM messages
+             WHERE provider = ?1 AND provider_message_id = ?2 AND direction = 'outbound'",
+        )?
+        .query_row(params![provider, pmid], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .optional()?;
+    match cur {
+        None => {
+            c.prepare_cached(
+                "INSERT INTO pending_statuses(provider, provider_message_id, status, error, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![provider, pmid, status, error, now])?;
+            Ok(None)
+        }
+        Some((id, conv, old)) => {
+            if status_rank(status) <= status_rank(&old) {
+                return Ok(None);
+            }
+            c.prepare_cached(
+                "UPDATE messages SET status = ?2, error = COALESCE(?3, error) WHERE id = ?1",
+            )?
+            .execute(params![id, status, error])?;
+            Ok(Some((
+                id,
+                conv,
+                status.to_string(),
+                error.map(str::to_string),
+            )))
+        }
+    }
+}
+
+/// What the sender needs to hand an outbound message to its provider.
+#[derive(Debug, Clone)]
+pub struct OutboundJob {
+    pub message_id: i64,
+    pub conversation_id: i64,
+    pub body: String,
+    pub status: String,
+    pub channel: String,
+    pub contact: String,
+    pub number: NumberRow,
+    pub last_inbound_at: Option<String>,
+}
+
+pub fn outbound_job(c: &Connection, message_id: i64) -> ApiResult<Option<OutboundJob>> {
+    let row = c
+        .prepare_cached(
+            "SELECT m.id, m.conversation_id, m.body, m.status, c.channel, ct.e164, c.number_id,
+                    c.last_inbound_at
+             FROM messages m JOIN conversations c ON c.id = m.conversation_id
+             JOIN contacts ct ON ct.id = c.contact_id WHERE m.id = ?1",
+        )?
+        .query_row([message_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
+        })
+        .optional()?;
+    let Some((id, conv, body, status, channel, contact, number_id, last_in)) = row else {
+        return Ok(None);
+    };
+    let Some(number) = number_by_id(c, number_id)? else {
+        return Ok(None);
+    };
+    Ok(Some(OutboundJob {
+        message_id: id,
+        conversation_id: conv,
+        body,
+        status,
+        channel,
+        contact,
+        number,
+        last_inbound_at: last_in,
+    }))
+}
+
+/// Records a send's outcome: accepted (provider id, `sent`) or failed.
+/// Returns the status reports that were waiting for this provider id.
+pub fn outbound_finish(
+    c: &Connection,
+    message_id: i64,
+    provider: &str,
+    result: Result<&str, &str>,
+    attempts: u32,
+) -> ApiResult<Vec<(String, Option<String>)>> {
+    match result {
+        Ok(pmid) => {
+            c.prepare_cached(
+                "UPDATE messages SET provider_message_id = ?2, attempts = ?3,
+                    status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END
+                 WHERE id = ?1",
+            )?
+            .execute(params![message_id, pmid, attempts])?;
+            let mut st = c.prepare_cached(
+                "SELECT status, error FROM pending_statuses
+                 WHERE provider = ?1 AND provider_message_id = ?2 ORDER BY id",
+            )?;
+            let rows = st.query_map(params![provider, pmid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let waiting: Vec<(String, Option<String>)> = rows.collect::<Result<_, _>>()?;
+            if !waiting.is_empty() {
+                c.prepare_cached(
+                    "DELETE FROM pending_statuses WHERE provider = ?1 AND provider_message_id = ?2",
+                )?
+                .execute(params![provider, pmid])?;
+            }
+            Ok(waiting)
+        }
+        Err(reason) => {
+            c.prepare_cached(
+                "UPDATE messages SET status = 'failed', error = ?2, attempts = ?3 WHERE id = ?1",
+            )?
+            .execute(params![message_id, reason, attempts])?;
+            Ok(Vec::new())
+        }
+    }
+}
+
+/// Send attempts of a message (tests, diagnostics).
+pub fn message_attempts(c: &Connection, id: i64) -> ApiResult<i64> {
+    Ok(
+        c.prepare_cached("SELECT attempts FROM messages WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?,
+    )
+}
+
+/// Inserts an inbound message not handed to the engine (unsupported type).
+pub fn message_set_error(c: &Connection, id: i64, error: &str) -> ApiResult<()> {
+    c.prepare_cached("UPDATE messages SET error = ?2 WHERE id = ?1")?
+        .execute(params![id, error])?;
     Ok(())
 }

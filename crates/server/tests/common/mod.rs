@@ -2,6 +2,8 @@
 //! a temporary database and static folder, and talks to it over HTTP.
 #![allow(dead_code)]
 
+pub mod standin;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -1,0 +1,386 @@
+//! Provider adapters. The simulator is built in (see `routes::publish`);
+//! `whatsapp` speaks the WhatsApp Cloud API, `twilio` Twilio's SMS API. Each
+//! one verifies its webhooks' signatures, feeds inbound messages to the one
+//! inbound path (`service::inbound`, exactly once per provider message id),
+//! applies delivery statuses (kept in `pending_statuses` when they arrive
+//! before their message), and sends queued outbound messages after the
+//! commit with bounded, backed-off retries (`send`, `retry`).
+//!
+//! Settings live per business number in `numbers.provider_config` (JSON).
+//! Secrets never leave the server: the API shows `configured: true`, and the
+//! `Debug` of the settings types redacts them so they cannot reach a log.
+
+pub mod retry;
+pub mod send;
+pub mod twilio;
+pub mod whatsapp;
+
+use optline_api as api;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, ApiResult};
+use crate::storage::NumberRow;
+
+/// WhatsApp Cloud API settings of a number.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct WhatsAppConfig {
+    pub app_secret: String,
+    pub verify_token: String,
+    pub access_token: String,
+    pub phone_number_id: String,
+    pub template_name: String,
+    pub template_language: String,
+}
+
+/// Twilio settings of a number.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TwilioConfig {
+    pub account_sid: String,
+    pub auth_token: String,
+    pub from: String,
+}
+
+impl std::fmt::Debug for WhatsAppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WhatsAppConfig")
+            .field("phone_number_id", &self.phone_number_id)
+            .field("template_name", &self.template_name)
+            .field("template_language", &self.template_language)
+            .field("secrets", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TwilioConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwilioConfig")
+            .field("account_sid", &self.account_sid)
+            .field("from", &self.from)
+            .field("auth_token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A number's provider and its settings.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProviderConfig {
+    Simulator,
+    Whatsapp(WhatsAppConfig),
+    Twilio(TwilioConfig),
+}
+
+impl ProviderConfig {
+    /// The settings stored with a number (simulator when none or unreadable).
+    pub fn of(n: &NumberRow) -> ProviderConfig {
+        n.provider_config
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or(ProviderConfig::Simulator)
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ProviderConfig::Simulator => "simulator",
+            ProviderConfig::Whatsapp(_) => "whatsapp",
+            ProviderConfig::Twilio(_) => "twilio",
+        }
+    }
+
+    /// What identifies the number in the provider's webhooks.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ProviderConfig::Whatsapp(w) => Some(&w.phone_number_id),
+            _ => None,
+        }
+    }
+}
+
+/// Whether messages of `channel` on a number of `provider` go through that
+/// provider (WhatsApp Cloud carries WhatsApp, Twilio carries SMS); the other
+/// channel of such a number stays on the simulator.
+pub fn routes_channel(provider: &str, channel: &str) -> bool {
+    matches!(
+        (provider, channel),
+        ("whatsapp", "whatsapp") | ("twilio", "sms")
+    )
+}
+
+/// The API's view of a number's settings: no secret values.
+pub fn settings_view(n: &NumberRow) -> Option<api::ProviderSettings> {
+    let secret = |name: &str, v: &str| api::SecretState {
+        name: name.into(),
+        configured: !v.is_empty(),
+    };
+    match ProviderConfig::of(n) {
+        ProviderConfig::Simulator => None,
+        ProviderConfig::Whatsapp(w) => Some(api::ProviderSettings {
+            kind: "whatsapp".into(),
+            phone_number_id: Some(w.phone_number_id.clone()),
+            template_name: Some(w.template_name.clone()),
+            template_language: Some(w.template_language.clone()),
+            account_sid: None,
+            from: None,
+            secrets: vec![
+                secret("app_secret", &w.app_secret),
+                secret("verify_token", &w.verify_token),
+                secret("access_token", &w.access_token),
+            ],
+            webhook_path: "/api/v1/webhooks/whatsapp".into(),
+        }),
+        ProviderConfig::Twilio(t) => Some(api::ProviderSettings {
+            kind: "twilio".into(),
+            phone_number_id: None,
+            template_name: None,
+            template_language: None,
+            account_sid: Some(t.account_sid.clone()),
+            from: Some(t.from.clone()),
+            secrets: vec![secret("auth_token", &t.auth_token)],
+            webhook_path: format!("/api/v1/webhooks/twilio/{}", n.id),
+        }),
+    }
+}
+
+fn field_value(
+    given: &Option<String>,
+    old: Option<&str>,
+    field: &str,
+    max: usize,
+) -> ApiResult<String> {
+    let v = match given {
+        Some(v) => v.trim().to_string(),
+        None => old.unwrap_or_default().to_string(),
+    };
+    let path = format!("provider.{field}");
+    if v.is_empty() {
+        return Err(ApiError::unprocessable(
+            "required",
+            &path,
+            format!("`{path}` is required for this provider."),
+        ));
+    }
+    if v.chars().count() > max || v.chars().any(|c| c.is_control()) {
+        return Err(ApiError::unprocessable(
+            "invalid",
+            &path,
+            format!("`{path}` must be at most {max} printable characters."),
+        ));
+    }
+    Ok(v)
+}
+
+/// Validates new settings against the stored ones (a secret left out keeps
+/// its value when the kind is unchanged). Errors name the field.
+pub fn validate_input(
+    input: &api::ProviderConfigInput,
+    old: &ProviderConfig,
+) -> ApiResult<ProviderConfig> {
+    match input.kind.as_str() {
+        "simulator" => Ok(ProviderConfig::Simulator),
+        "whatsapp" => {
+            let o = match old {
+                ProviderConfig::Whatsapp(w) => Some(w),
+                _ => None,
+            };
+            let w = WhatsAppConfig {
+                app_secret: field_value(
+                    &input.app_secret,
+                    o.map(|w| w.app_secret.as_str()),
+                    "app_secret",
+                    256,
+                )?,
+                verify_token: field_value(
+                    &input.verify_token,
+                    o.map(|w| w.verify_token.as_str()),
+                    "verify_token",
+                    256,
+                )?,
+                access_token: field_value(
+                    &input.access_token,
+                    o.map(|w| w.access_token.as_str()),
+                    "access_token",
+                    4096,
+                )?,
+                phone_number_id: field_value(
+                    &input.phone_number_id,
+                    o.map(|w| w.phone_number_id.as_str()),
+                    "phone_number_id",
+                    64,
+                )?,
+                template_name: field_value(
+                    &input.template_name,
+                    o.map(|w| w.template_name.as_str()),
+                    "template_name",
+                    512,
+                )?,
+                template_language: field_value(
+                    &input.template_language,
+                    o.map(|w| w.template_language.as_str()),
+                    "template_language",
+                    16,
+                )?,
+            };
+            if !w.phone_number_id.chars().all(|c| c.is_ascii_digit()) {
+                return Err(ApiError::unprocessable(
+                    "invalid",
+                    "provider.phone_number_id",
+                    "`provider.phone_number_id` is the numeric id Meta shows under WhatsApp > API Setup (not the phone number).",
+                ));
+            }
+            if !w
+                .template_name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                return Err(ApiError::unprocessable(
+                    "invalid",
+                    "provider.template_name",
+                    "`provider.template_name` is a WhatsApp template name: lowercase letters, digits and underscores.",
+                ));
+            }
+            Ok(ProviderConfig::Whatsapp(w))
+        }
+        "twilio" => {
+            let o = match old {
+                ProviderConfig::Twilio(t) => Some(t),
+                _ => None,
+            };
+            let t = TwilioConfig {
+                account_sid: field_value(
+                    &input.account_sid,
+                    o.map(|t| t.account_sid.as_str()),
+                    "account_sid",
+                    64,
+                )?,
+                auth_token: field_value(
+                    &input.auth_token,
+                    o.map(|t| t.auth_token.as_str()),
+                    "auth_token",
+                    256,
+                )?,
+                from: field_value(&input.from, o.map(|t| t.from.as_str()), "from", 64)?,
+            };
+            if !(t.account_sid.starts_with("AC")
+                && t.account_sid.chars().all(|c| c.is_ascii_alphanumeric()))
+            {
+                return Err(ApiError::unprocessable(
+                    "invalid",
+                    "provider.account_sid",
+                    "`provider.account_sid` is the Twilio Account SID (starts with AC).",
+                ));
+            }
+            Ok(ProviderConfig::Twilio(t))
+        }
+        _ => Err(ApiError::unprocessable(
+            "invalid",
+            "provider.kind",
+            "`provider.kind` must be `simulator`, `whatsapp` or `twilio`.",
+        )),
+    }
+}
+
+/// Twilio's own opt-out words: the carrier has already acted on them.
+pub fn is_carrier_stop(body: &str) -> bool {
+    let w: String = body
+        .trim()
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_ascii_uppercase();
+    matches!(
+        w.as_str(),
+        "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" | "OPTOUT" | "REVOKE"
+    )
+}
+
+/// One thing a provider's webhook told us.
+#[derive(Debug, Clone)]
+pub enum WebhookItem {
+    Inbound {
+        number: NumberRow,
+        channel: &'static str,
+        from: String,
+        body: String,
+        provider_message_id: String,
+        unsupported: Option<String>,
+        carrier_stop: bool,
+    },
+    Status {
+        provider_message_id: String,
+        status: String,
+        error: Option<String>,
+    },
+}
+
+/// Stores every item of one webhook delivery in one write job (one
+/// savepoint of the writer's transaction) and returns after the commit, so
+/// the provider is acknowledged only for what is durable. Duplicates of an
+/// inbound provider id are recognised inside the serialised writer, so a
+/// retry storm cannot create a second message or a second consent change.
+pub async fn commit_items(
+    state: &crate::app::AppState,
+    provider: &'static str,
+    items: Vec<WebhookItem>,
+) -> ApiResult<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let now = state.now();
+    let st = state.clone();
+    let publish = state
+        .db
+        .write(move |c| {
+            let now_s = crate::clock::fmt(now);
+            let mut publish: crate::service::Publish = Vec::new();
+            for item in &items {
+                match item {
+                    WebhookItem::Inbound {
+                        number,
+                        channel,
+                        from,
+                        body,
+                        provider_message_id,
+                        unsupported,
+                        carrier_stop,
+                    } => {
+                        let guessed_tz = crate::phone::guess_time_zone(from);
+                        let (_, p) = crate::service::inbound(
+                            c,
+                            &st.flows,
+                            now,
+                            &crate::service::Inbound {
+                                from,
+                                to: number,
+                                channel,
+                                body,
+                                provider,
+                                provider_message_id,
+                                guessed_tz,
+                                unsupported: unsupported.as_deref(),
+                                carrier_stop: *carrier_stop,
+                            },
+                        )?;
+                        publish.extend(p);
+                    }
+                    WebhookItem::Status {
+                        provider_message_id,
+                        status,
+                        error,
+                    } => {
+                        if let Some(applied) = crate::storage::status_apply(
+                            c,
+                            provider,
+                            provider_message_id,
+                            status,
+                            error.as_deref(),
+                            &now_s,
+                        )? {
+                            publish.push(send::status_event(c, applied)?);
+                        }
+                    }
+                }
+            }
+            Ok(publish)
+        })
+        .await?;
+    crate::routes::publish(state, publish);
+    Ok(())
+}

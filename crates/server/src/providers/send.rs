@@ -1,0 +1,239 @@
+//! Sending queued outbound messages after the commit that created them.
+//!
+//! `dispatch` is called by `routes::publish` for each new `queued` message:
+//! one task per message id, so a message has exactly one outbound row and
+//! one sender, whose attempts are counted on the row. The writer is never
+//! held while the provider is called: the task reads what it needs, calls
+//! the provider (with retries), then records the outcome in a new write job
+//! together with any status reports that arrived before the answer.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use optline_api as api;
+use rusqlite::Connection;
+
+use super::retry::{self, Outcome};
+use super::ProviderConfig;
+use crate::app::AppState;
+use crate::error::ApiResult;
+use crate::storage::{self, AppliedStatus, OutboundJob};
+
+fn client() -> &'static reqwest::Client {
+    static C: OnceLock<reqwest::Client> = OnceLock::new();
+    C.get_or_init(|| {
+        reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .expect("http client")
+    })
+}
+
+/// The live `status` event of an applied delivery report.
+pub fn status_event(
+    c: &Connection,
+    (message_id, conversation_id, status, error): AppliedStatus,
+) -> ApiResult<(Vec<i64>, api::LiveEvent)> {
+    let row = storage::conversation_row(c, conversation_id)?
+        .ok_or_else(|| crate::error::ApiError::not_found("conversation"))?;
+    let to = crate::service::recipients(c, row.org_id, row.number_user_id)?;
+    let status = match status.as_str() {
+        "queued" => api::DeliveryStatus::Queued,
+        "sent" => api::DeliveryStatus::Sent,
+        "delivered" => api::DeliveryStatus::Delivered,
+        "read" => api::DeliveryStatus::Read,
+        _ => api::DeliveryStatus::Failed,
+    };
+    Ok((
+        to,
+        api::LiveEvent::Status {
+            conversation_id,
+            message_id,
+            status,
+            error,
+        },
+    ))
+}
+
+/// Starts sending message `id` (already committed as `queued`).
+pub fn dispatch(state: &AppState, id: i64) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let job = match state.db.read(move |c| storage::outbound_job(c, id)).await {
+            Ok(Some(j)) if j.status == "queued" => j,
+            _ => return,
+        };
+        let provider = ProviderConfig::of(&job.number);
+        let kind = provider.kind();
+        let (result, attempts) = send_with_retries(&state, &provider, &job).await;
+        let st = state.clone();
+        let done = state
+            .db
+            .write(move |c| {
+                let (res, reason) = match &result {
+                    Ok(pmid) => (Ok(pmid.as_str()), None),
+                    Err(r) => (Err(r.as_str()), Some(r.clone())),
+                };
+                let waiting = storage::outbound_finish(c, id, kind, res, attempts)?;
+                let mut publish = Vec::new();
+                let first = match &reason {
+                    None => "sent",
+                    Some(_) => "failed",
+                };
+                publish.push(status_event(
+                    c,
+                    (id, job.conversation_id, first.to_string(), reason),
+                )?);
+                if let Ok(pmid) = &result {
+                    for (s, e) in waiting {
+                        if let Some(a) = storage::status_apply(c, kind, pmid, &s, e.as_deref(), "")?
+                        {
+                            publish.push(status_event(c, a)?);
+                        }
+                    }
+                }
+                let _ = &st;
+                Ok(publish)
+            })
+            .await;
+        if let Ok(p) = done {
+            crate::routes::publish(&state, p);
+        }
+    });
+}
+
+/// Attempts the send until accepted, permanently refused, or out of attempts.
+pub async fn send_with_retries(
+    state: &AppState,
+    provider: &ProviderConfig,
+    job: &OutboundJob,
+) -> (Result<String, String>, u32) {
+    let cfg = &state.config.providers;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match send_once(state, provider, job).await {
+            Outcome::Accepted(id) => return (Ok(id), attempt),
+            Outcome::Permanent(r) => return (Err(r), attempt),
+            Outcome::Transient(r) => {
+                if attempt >= cfg.max_attempts.max(1) {
+                    return (
+                        Err(format!("{r} (gave up after {attempt} attempts)")),
+                        attempt,
+                    );
+                }
+                tokio::time::sleep(retry::backoff(cfg, attempt)).await;
+            }
+        }
+    }
+}
+
+fn in_window(state: &AppState, last_inbound_at: Option<&str>) -> bool {
+    let Some(t) = last_inbound_at.and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok()) else {
+        return false;
+    };
+    state
+        .now()
+        .signed_duration_since(t.with_timezone(&chrono::Utc))
+        < chrono::Duration::hours(24)
+}
+
+async fn send_once(state: &AppState, provider: &ProviderConfig, job: &OutboundJob) -> Outcome {
+    let cfg = &state.config.providers;
+    let timeout = Duration::from_millis(cfg.timeout_ms);
+    let req = match provider {
+        ProviderConfig::Whatsapp(w) => {
+            let url = format!(
+                "{}/{}/{}/messages",
+                cfg.whatsapp_base_url.trim_end_matches('/'),
+                cfg.whatsapp_api_version,
+                w.phone_number_id
+            );
+            let body = super::whatsapp::send_body(
+                w,
+                &job.contact,
+                &job.body,
+                in_window(state, job.last_inbound_at.as_deref()),
+            );
+            client().post(url).bearer_auth(&w.access_token).json(&body)
+        }
+        ProviderConfig::Twilio(t) => {
+            let url = format!(
+                "{}/2010-04-01/Accounts/{}/Messages.json",
+                cfg.twilio_base_url.trim_end_matches('/'),
+                t.account_sid
+            );
+            let mut form = vec![
+                ("To", job.contact.clone()),
+                ("From", t.from.clone()),
+                ("Body", job.body.clone()),
+            ];
+            if let Some(p) = &cfg.public_url {
+                form.push((
+                    "StatusCallback",
+                    format!(
+                        "{}/api/v1/webhooks/twilio/{}",
+                        p.trim_end_matches('/'),
+                        job.number.id
+                    ),
+                ));
+            }
+            client()
+                .post(url)
+                .basic_auth(&t.account_sid, Some(&t.auth_token))
+                .form(&form)
+        }
+        ProviderConfig::Simulator => return Outcome::Permanent("no provider configured".into()),
+    };
+    let resp = match req.timeout(timeout).send().await {
+        Ok(r) => r,
+        Err(e) if e.is_timeout() => {
+            return Outcome::Transient(format!("{} did not answer in time", name(provider)))
+        }
+        Err(e) if e.is_connect() => {
+            return Outcome::Transient(format!("{} could not be reached", name(provider)))
+        }
+        Err(_) => return Outcome::Transient(format!("{} request failed", name(provider))),
+    };
+    let status = resp.status().as_u16();
+    let v: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
+    if (200..300).contains(&status) {
+        let id = match provider {
+            ProviderConfig::Whatsapp(_) => v["messages"][0]["id"].as_str(),
+            _ => v["sid"].as_str(),
+        };
+        return match id {
+            Some(id) if !id.is_empty() => Outcome::Accepted(id.to_string()),
+            _ => Outcome::Permanent(format!(
+                "{} accepted the message but returned no message id",
+                name(provider)
+            )),
+        };
+    }
+    let reason = match provider {
+        ProviderConfig::Whatsapp(_) => {
+            let e = &v["error"];
+            match (e["code"].as_i64(), e["message"].as_str()) {
+                (Some(c), Some(m)) => format!("WhatsApp error {c}: {m} (HTTP {status})"),
+                _ => format!("WhatsApp answered HTTP {status}"),
+            }
+        }
+        _ => match (v["code"].as_i64(), v["message"].as_str()) {
+            (Some(c), Some(m)) => format!("Twilio error {c}: {m} (HTTP {status})"),
+            _ => format!("Twilio answered HTTP {status}"),
+        },
+    };
+    if retry::transient_status(status) {
+        Outcome::Transient(reason)
+    } else {
+        Outcome::Permanent(reason)
+    }
+}
+
+fn name(p: &ProviderConfig) -> &'static str {
+    match p {
+        ProviderConfig::Whatsapp(_) => "WhatsApp",
+        ProviderConfig::Twilio(_) => "Twilio",
+        ProviderConfig::Simulator => "simulator",
+    }
+}
