@@ -188,3 +188,51 @@ pub async fn receive(
         Err(e) => e.into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_matches_twilios_documented_example() {
+        let p = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let params = vec![
+            p("To", "+18005551212"),
+            p("CallSid", "CA1234567890ABCDE"),
+            p("Digits", "1234"),
+            p("From", "+12349013030"),
+            p("Caller", "+12349013030"),
+        ];
+        let url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+        assert_eq!(sign("12345", url, &params), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
+        assert!(verify(
+            "12345",
+            url,
+            &params,
+            "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+        ));
+        assert!(!verify(
+            "12346",
+            url,
+            &params,
+            "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+        ));
+        assert!(!verify(
+            "12345",
+            url,
+            &params[1..],
+            "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+        ));
+        assert!(!verify("12345", url, &params, "not base64!"));
+    }
+
+    #[test]
+    fn carrier_stop_words() {
+        for w in ["STOP", "stop", " Stop. ", "END", "unsubscribe", "Quit!"] {
+            assert!(super::super::is_carrier_stop(w), "{w}");
+        }
+        for w in ["stop texting me", "yes", "STOPPED", ""] {
+            assert!(!super::super::is_carrier_stop(w), "{w}");
+        }
+    }
+}

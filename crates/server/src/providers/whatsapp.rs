@@ -329,3 +329,24 @@ pub fn send_body(
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_is_hmac_sha256_of_the_raw_body() {
+        let body = br#"{"object":"whatsapp_business_account"}"#;
+        let want = "sha256=9ad562e605c605da13e5f88a6cd28686f2c0c3c2ebea47eeb3d220e23a8777c3";
+        assert_eq!(sign("k3y", body), want);
+        assert!(verify("k3y", body, want));
+        assert!(!verify(
+            "k3y",
+            br#"{"object":"whatsapp_business_account" }"#,
+            want
+        ));
+        assert!(!verify("other", body, want));
+        assert!(!verify("k3y", body, &want[7..]));
+        assert!(!verify("k3y", body, "sha256=zz"));
+    }
+}

@@ -1,0 +1,318 @@
+//! Twilio SMS adapter against a local stand-in: X-Twilio-Signature over the
+//! configured public URL, recorded payloads (inbound text, STOP, status
+//! callbacks delivered / undelivered), sending with retries.
+
+mod common;
+use common::standin::{answer, StandIn};
+use common::*;
+use optline_server::providers::twilio::sign;
+use serde_json::{json, Value};
+
+const SID: &str = "AC00000000000000000000000000000001";
+const AUTH_TOKEN: &str = "twilio-auth-token-c0ffee";
+const PUBLIC: &str = "https://optline.example.com";
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/twilio/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+struct Setup {
+    server: Server,
+    admin: Client,
+    ben: Client,
+    standin: StandIn,
+    hook: Client,
+    number: i64,
+}
+
+async fn setup() -> Setup {
+    let standin = StandIn::start().await;
+    let server = Server::start(&[
+        "--demo",
+        "--public-url",
+        PUBLIC,
+        "--twilio-base-url",
+        &standin.base,
+        "--send-retry-base-ms",
+        "20",
+    ]);
+    let admin = Client::login(&server, ADMIN.0, ADMIN.1).await;
+    let r = admin.get("/api/v1/admin/numbers").await;
+    let number = r.body["numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["phone"] == BEN_NUMBER)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let r = admin
+        .req(
+            "PATCH",
+            &format!("/api/v1/admin/numbers/{number}"),
+            Some(json!({"provider": {"kind": "twilio", "account_sid": SID,
+                "auth_token": AUTH_TOKEN, "from": BEN_NUMBER}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!r.text.contains(AUTH_TOKEN));
+    assert_eq!(
+        r.body["provider_settings"]["webhook_path"],
+        format!("/api/v1/webhooks/twilio/{number}")
+    );
+    let ben = Client::login(&server, BEN.0, BEN.1).await;
+    let hook = Client::new(&server);
+    Setup {
+        server,
+        admin,
+        ben,
+        standin,
+        hook,
+        number,
+    }
+}
+
+async fn post_form(s: &Setup, body: &str, sig: Option<String>) -> Resp {
+    let mut rb = s
+        .hook
+        .http
+        .post(format!(
+            "{}/api/v1/webhooks/twilio/{}",
+            s.hook.base, s.number
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_string());
+    if let Some(sig) = sig {
+        rb = rb.header("x-twilio-signature", sig);
+    }
+    let r = rb.send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let text = r.text().await.unwrap();
+    Resp {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
+    }
+}
+
+fn signature(s: &Setup, body: &str, token: &str, origin: &str) -> String {
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(body).unwrap();
+    sign(
+        token,
+        &format!("{origin}/api/v1/webhooks/twilio/{}", s.number),
+        &params,
+    )
+}
+
+async fn post_signed(s: &Setup, body: &str) -> Resp {
+    let sig = signature(s, body, AUTH_TOKEN, PUBLIC);
+    post_form(s, body, Some(sig)).await
+}
+
+fn count(s: &Server, sql: &str) -> i64 {
+    rusqlite::Connection::open_with_flags(&s.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+async fn sms_conv(c: &Client, phone: &str) -> Value {
+    let r = c.get("/api/v1/conversations?channel=sms").await;
+    let id = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["contact"]["phone"] == phone)
+        .unwrap_or_else(|| panic!("no conversation with {phone}: {}", r.text))["id"]
+        .as_i64()
+        .unwrap();
+    c.get(&format!("/api/v1/conversations/{id}")).await.body
+}
+
+#[tokio::test]
+async fn inbound_is_verified_against_the_public_url_and_stored_once() {
+    let s = setup().await;
+    let body = fixture("inbound_text.txt");
+    assert_eq!(post_form(&s, &body, None).await.status, 401);
+    let wrong_token = signature(&s, &body, "not-the-token", PUBLIC);
+    assert_eq!(post_form(&s, &body, Some(wrong_token)).await.status, 401);
+    // Signed for another URL (what a server ignoring the proxy would compute).
+    let wrong_url = signature(&s, &body, AUTH_TOKEN, "http://127.0.0.1:8080");
+    assert_eq!(post_form(&s, &body, Some(wrong_url)).await.status, 401);
+    assert_eq!(
+        count(
+            &s.server,
+            "SELECT COUNT(*) FROM messages WHERE provider='twilio'"
+        ),
+        0
+    );
+    for _ in 0..3 {
+        let r = post_signed(&s, &body).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(r.text.contains("<Response>"), "{}", r.text);
+        assert_eq!(r.headers["content-type"], "text/xml");
+    }
+    let d = sms_conv(&s.ben, "+12025550171").await;
+    let inbound: Vec<_> = d["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["direction"] == "inbound")
+        .cloned()
+        .collect();
+    assert_eq!(inbound.len(), 1);
+    assert_eq!(inbound[0]["body"], "Hi, do you deliver?");
+    assert_eq!(
+        inbound[0]["provider_message_id"],
+        "SM1f0e8ae6ade43cb3c0ce4525424e404f"
+    );
+    let numbers = s.admin.get("/api/v1/admin/numbers").await;
+    assert!(!numbers.text.contains(AUTH_TOKEN));
+}
+
+#[tokio::test]
+async fn a_carrier_stop_is_an_opt_out_whatever_the_flow_says() {
+    let s = setup().await;
+    // The line's SMS flow no longer lists STOP as a stop keyword.
+    let nums = s.admin.get("/api/v1/admin/numbers").await;
+    let lob = nums.body["numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["phone"] == BEN_NUMBER)
+        .unwrap()["line_of_business_id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/admin/flows/{lob}/sms");
+    let mut flow = s.admin.get(&path).await.body["flow"].clone();
+    flow["keywords"]["stop"] = json!(["UNSUBSCRIBE"]);
+    // "End" is one of Twilio's opt-out words, but no longer one of ours.
+    let end = fixture("inbound_stop.txt").replace("Body=STOP&", "Body=End&");
+    let r = s
+        .admin
+        .req("PUT", &path, Some(json!({ "flow": flow })))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = post_signed(&s, &end).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let d = sms_conv(&s.ben, "+12025550171").await;
+    assert_eq!(d["conversation"]["consent"]["state"], "opted_out", "{d}");
+    let audit = s
+        .admin
+        .get("/api/v1/admin/audit?contact=%2B12025550171")
+        .await;
+    assert!(
+        audit.text.contains("opted_out:carrier_stop"),
+        "{}",
+        audit.text
+    );
+    // Nothing is sent back (the carrier confirmed it) and agents are refused.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(s.standin.requests().is_empty());
+    let conv = d["conversation"]["id"].as_i64().unwrap();
+    assert_eq!(s.ben.request_opt_in(conv).await.status, 409);
+    // Delivered again: still one opt-out.
+    post_signed(&s, &end).await;
+    assert_eq!(
+        count(
+            &s.server,
+            "SELECT COUNT(*) FROM audit WHERE to_state = 'opted_out' AND contact = '+12025550171'"
+        ),
+        1
+    );
+}
+
+async fn wait_status(c: &Client, conv: i64, msg: i64, want: &str) -> Value {
+    for _ in 0..200 {
+        let d = c.get(&format!("/api/v1/conversations/{conv}")).await.body;
+        if let Some(m) = d["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == msg)
+        {
+            if m["status"] == want {
+                return m.clone();
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("message {msg} never reached {want}");
+}
+
+#[tokio::test]
+async fn sends_through_messages_json_with_retries_and_status_callbacks() {
+    let s = setup().await;
+    let conv = s.ben.start_conv("+12025550171", "sms").await;
+    s.standin.script(vec![
+        answer(
+            500,
+            json!({"code": 20500, "message": "Internal Server Error"}),
+        ),
+        answer(429, json!({"code": 20429, "message": "Too Many Requests"})),
+    ]);
+    let r = s.ben.request_opt_in(conv).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let msg = r.body["messages"][0]["id"].as_i64().unwrap();
+    let m = wait_status(&s.ben, conv, msg, "sent").await;
+    let sid = m["provider_message_id"].as_str().unwrap().to_string();
+    assert!(sid.starts_with("SM"));
+    let reqs = s.standin.requests();
+    assert_eq!(reqs.len(), 3);
+    use base64::Engine as _;
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{SID}:{AUTH_TOKEN}"))
+    );
+    for q in &reqs {
+        assert_eq!(q.path, format!("/2010-04-01/Accounts/{SID}/Messages.json"));
+        assert_eq!(q.authorization, basic);
+        assert_eq!(q.content_type, "application/x-www-form-urlencoded");
+        let form: Vec<(String, String)> = serde_urlencoded::from_str(&q.body).unwrap();
+        let get = |k: &str| form.iter().find(|(n, _)| n == k).unwrap().1.clone();
+        assert_eq!(get("To"), "+12025550171");
+        assert_eq!(get("From"), BEN_NUMBER);
+        assert_eq!(
+            get("StatusCallback"),
+            format!("{PUBLIC}/api/v1/webhooks/twilio/{}", s.number)
+        );
+        assert!(!get("Body").is_empty());
+    }
+    // Status callback: delivered.
+    let cb = fixture("status_delivered.txt").replace("SID_PLACEHOLDER", &sid);
+    assert_eq!(post_signed(&s, &cb).await.status, 200);
+    wait_status(&s.ben, conv, msg, "delivered").await;
+
+    // Another message: accepted, then undelivered with an ErrorCode.
+    let conv2 = s.ben.start_conv("+12025550172", "sms").await;
+    let r = s.ben.request_opt_in(conv2).await;
+    let msg2 = r.body["messages"][0]["id"].as_i64().unwrap();
+    let m = wait_status(&s.ben, conv2, msg2, "sent").await;
+    let sid2 = m["provider_message_id"].as_str().unwrap().to_string();
+    let cb = fixture("status_undelivered.txt").replace("SID_PLACEHOLDER", &sid2);
+    assert_eq!(post_signed(&s, &cb).await.status, 200);
+    let m = wait_status(&s.ben, conv2, msg2, "failed").await;
+    assert!(
+        m["error"].as_str().unwrap().contains("Twilio error 30006"),
+        "{m}"
+    );
+
+    // A permanent refusal (invalid number) is shown at once, not retried.
+    let conv3 = s.ben.start_conv("+12025550173", "sms").await;
+    let before = s.standin.requests().len();
+    s.standin.script(vec![answer(
+        400,
+        json!({"code": 21211, "message": "The 'To' number is not a valid phone number."}),
+    )]);
+    let r = s.ben.request_opt_in(conv3).await;
+    let msg3 = r.body["messages"][0]["id"].as_i64().unwrap();
+    let m = wait_status(&s.ben, conv3, msg3, "failed").await;
+    assert!(m["error"].as_str().unwrap().contains("21211"), "{m}");
+    assert_eq!(s.standin.requests().len(), before + 1);
+}
