@@ -31,11 +31,14 @@ function serverBinary() {
  * Starts the real server binary; resolves once it prints its address.
  * OPTLINE_E2E_DIST serves another build than dist/ (e.g. `trunk build --dist elsewhere`).
  */
-export async function startServer({ args = [], staticDir = process.env.OPTLINE_E2E_DIST ?? path.join(root, 'dist') } = {}) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'optline-e2e-'));
+export async function startServer({
+  args = [], staticDir = process.env.OPTLINE_E2E_DIST ?? path.join(root, 'dist'),
+  port = 0, dataDir: reuse, // to restart a server where it was: same URL, same database
+} = {}) {
+  const dataDir = reuse ?? mkdtempSync(path.join(tmpdir(), 'optline-e2e-'));
   const child = spawn(
     serverBinary(),
-    ['--port', '0', '--db', path.join(dataDir, 'optline.sqlite'), '--static-dir', staticDir, ...args],
+    ['--port', String(port), '--db', path.join(dataDir, 'optline.sqlite'), '--static-dir', staticDir, ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } },
   );
   let output = '';
@@ -52,13 +55,14 @@ export async function startServer({ args = [], staticDir = process.env.OPTLINE_E
   });
   return {
     url,
+    dataDir,
     output: () => output,
-    async stop() {
+    async stop({ keepData = false } = {}) {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
