@@ -6,7 +6,15 @@
 //! cargo build --release -p optline-server --examples
 //! target/release/examples/loadgen [--seconds 10] [--workers 64] [--streams 200]
 //!                                 [--conversations 10000] [--bin target/release/optline-server]
+//!                                 [--mode sim|whatsapp]
 //! ```
+//!
+//! `--mode whatsapp` configures every load number as a WhatsApp Cloud API
+//! number (one app secret, like one Meta app) and sends signed webhook
+//! notifications to `/api/v1/webhooks/whatsapp` instead of simulator
+//! messages: signature checking and de-duplication on (one request in ten
+//! re-delivers an earlier message id, as Meta's retries do). Outbound
+//! replies go to a stand-in Cloud API inside this process.
 //!
 //! It starts the server on a free loopback port with a fresh temporary
 //! database (`--demo`), creates one agent (with a business number) per event
@@ -28,6 +36,43 @@ struct Args {
     streams: usize,
     conversations: usize,
     bin: std::path::PathBuf,
+    whatsapp: bool,
+}
+
+const APP_SECRET: &str = "load-app-secret";
+
+fn phone_number_id(i: usize) -> String {
+    format!("9{i:09}")
+}
+
+/// A signed WhatsApp notification with one text message.
+fn wa_notification(pnid: &str, from: &str, id: &str, text: &str) -> (String, String) {
+    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
+        "field": "messages", "value": {"messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "1", "phone_number_id": pnid},
+        "contacts": [{"profile": {"name": "Load"}, "wa_id": from.trim_start_matches('+')}],
+        "messages": [{"from": from.trim_start_matches('+'), "id": id, "timestamp": "1749416383",
+                      "type": "text", "text": {"body": text}}]}}]}]})
+    .to_string();
+    let sig = optline_server::providers::whatsapp::sign(APP_SECRET, body.as_bytes());
+    (body, sig)
+}
+
+/// A stand-in Cloud API answering every send with a message id.
+async fn stand_in() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let n = Arc::new(AtomicU64::new(0));
+    let app = axum::Router::new().fallback(move || {
+        let id = n.fetch_add(1, Ordering::Relaxed);
+        async move {
+            axum::Json(json!({"messaging_product": "whatsapp", "messages": [{"id": format!("wamid.load{id}")}]}))
+        }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    base
 }
 
 fn args() -> Args {
@@ -40,6 +85,7 @@ fn args() -> Args {
             .ok()
             .and_then(|p| p.parent()?.parent().map(|d| d.join("optline-server")))
             .unwrap_or_else(|| "target/release/optline-server".into()),
+        whatsapp: false,
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -51,6 +97,13 @@ fn args() -> Args {
             "--streams" => a.streams = next.parse().expect("--streams N"),
             "--conversations" => a.conversations = next.parse().expect("--conversations N"),
             "--bin" => a.bin = next.into(),
+            "--mode" => {
+                a.whatsapp = match next.as_str() {
+                    "whatsapp" => true,
+                    "sim" => false,
+                    m => panic!("--mode sim|whatsapp, not {m}"),
+                }
+            }
             other => panic!("unknown argument {other}"),
         }
         i += 2;
@@ -95,9 +148,16 @@ async fn main() {
     let a = args();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("load.sqlite");
+    let wa_base = if a.whatsapp {
+        stand_in().await
+    } else {
+        "http://127.0.0.1:9".to_string()
+    };
     let mut child = std::process::Command::new(&a.bin)
         .args(["--port", "0", "--demo", "--static-dir"])
         .arg(dir.path())
+        .arg("--whatsapp-base-url")
+        .arg(&wa_base)
         .arg("--db")
         .arg(&db)
         .stdout(std::process::Stdio::piped())
@@ -170,7 +230,25 @@ async fn main() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+        let text = r.text().await.unwrap_or_default();
+        assert!(text.contains("\"number\""), "{text}");
+        if a.whatsapp {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let id = v["number"]["id"].as_i64().unwrap();
+            let r = http
+                .patch(format!("{base}/api/v1/admin/numbers/{id}"))
+                .header("cookie", &admin)
+                .json(
+                    &json!({"provider": {"kind": "whatsapp", "app_secret": APP_SECRET,
+                    "verify_token": "load", "access_token": "load-token",
+                    "phone_number_id": phone_number_id(i), "template_name": "optin_request",
+                    "template_language": "en_US"}}),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+        }
         numbers.push(phone);
     }
     println!(
@@ -234,22 +312,38 @@ async fn main() {
         let base = base.clone();
         let next = next.clone();
         let numbers = numbers.clone();
+        let whatsapp = a.whatsapp;
         warm.push(tokio::spawn(async move {
             loop {
                 let k = next.fetch_add(1, Ordering::Relaxed) as usize;
                 if k >= contacts {
                     break;
                 }
-                let r = http
-                    .post(format!("{base}/api/v1/sim/inbound"))
-                    .json(
-                        &json!({"from": contact(k), "to": numbers[k % numbers.len()],
+                let r = if whatsapp {
+                    let (body, sig) = wa_notification(
+                        &phone_number_id(k % numbers.len()),
+                        &contact(k),
+                        &format!("wamid.warm-{k}"),
+                        "Hello",
+                    );
+                    http.post(format!("{base}/api/v1/webhooks/whatsapp"))
+                        .header("content-type", "application/json")
+                        .header("x-hub-signature-256", sig)
+                        .body(body)
+                        .send()
+                        .await
+                        .unwrap()
+                } else {
+                    http.post(format!("{base}/api/v1/sim/inbound"))
+                        .json(
+                            &json!({"from": contact(k), "to": numbers[k % numbers.len()],
                                   "channel": (["whatsapp", "sms", "sms"][k % 3]),
                                   "body": "Hello", "provider_message_id": format!("warm-{k}")}),
-                    )
-                    .send()
-                    .await
-                    .unwrap();
+                        )
+                        .send()
+                        .await
+                        .unwrap()
+                };
                 assert_eq!(r.status(), 200);
             }
         }));
@@ -277,21 +371,35 @@ async fn main() {
         let seq = seq.clone();
         let errors = errors.clone();
         let numbers = numbers.clone();
+        let whatsapp = a.whatsapp;
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(100_000);
             while Instant::now() < deadline {
                 let n = seq.fetch_add(1, Ordering::Relaxed) as usize;
                 let k = (n * 7919) % contacts;
-                let body = json!({"from": contact(k), "to": numbers[k % numbers.len()],
+                let req = if whatsapp {
+                    // One in ten re-delivers an earlier message id (de-duplicated).
+                    let id = if n % 10 == 9 { n - 5 } else { n };
+                    let k = (id * 7919) % contacts;
+                    let (body, sig) = wa_notification(
+                        &phone_number_id(k % numbers.len()),
+                        &contact(k),
+                        &format!("wamid.load-{id}"),
+                        bodies[id % bodies.len()],
+                    );
+                    http.post(format!("{base}/api/v1/webhooks/whatsapp"))
+                        .header("content-type", "application/json")
+                        .header("x-hub-signature-256", sig)
+                        .body(body)
+                } else {
+                    let body = json!({"from": contact(k), "to": numbers[k % numbers.len()],
                                   "channel": (["whatsapp", "sms", "sms"][k % 3]),
                                   "body": bodies[n % bodies.len()],
                                   "provider_message_id": format!("load-{n}")});
+                    http.post(format!("{base}/api/v1/sim/inbound")).json(&body)
+                };
                 let s = Instant::now();
-                let r = http
-                    .post(format!("{base}/api/v1/sim/inbound"))
-                    .json(&body)
-                    .send()
-                    .await;
+                let r = req.send().await;
                 match r {
                     Ok(r) if r.status() == 200 => {
                         let _ = r.bytes().await;
@@ -317,7 +425,8 @@ async fn main() {
     let (rss, hwm) = rss_kb(pid);
     println!("---------------------------------------------------------------");
     println!(
-        "inbound: {} ok, {} errors in {:.2}s → {:.0} msg/s ({} workers, {} streams, {} conversations)",
+        "inbound ({}): {} ok, {} errors in {:.2}s → {:.0} msg/s ({} workers, {} streams, {} conversations)",
+        if a.whatsapp { "signed WhatsApp webhooks, de-dup on" } else { "simulator" },
         all.len(),
         errors.load(Ordering::Relaxed),
         secs,

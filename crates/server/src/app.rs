@@ -25,6 +25,8 @@ pub struct StateInner {
     pub clock: crate::clock::Clock,
     pub hub: crate::events::Hub,
     pub flows: crate::service::FlowCache,
+    /// Numbers with a real provider (cleared when an admin changes a number).
+    pub provider_numbers: crate::providers::Cache,
     /// Turns true when the server is shutting down (ends live streams).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -64,6 +66,7 @@ pub fn router_with_shutdown(
             clock: Default::default(),
             hub: Default::default(),
             flows: Default::default(),
+            provider_numbers: Default::default(),
             shutdown,
         }),
     };

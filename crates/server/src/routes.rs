@@ -103,7 +103,13 @@ pub fn publish(state: &AppState, p: service::Publish) {
             } else if message.direction == api::Direction::Outbound
                 && message.status == api::DeliveryStatus::Queued
             {
-                crate::providers::send::dispatch(state, message.id);
+                if let api::LiveEvent::Message {
+                    conversation,
+                    message,
+                } = &ev
+                {
+                    crate::providers::send::dispatch(state, conversation, message, &users);
+                }
             }
         }
         state.hub.publish(&users, &ev);
@@ -885,7 +891,10 @@ async fn admin_update_number(
             service::toggle_channels(c, now, &a, &n, req.sms_enabled, req.whatsapp_enabled)?;
             storage::number_by_id(c, id)?.ok_or_else(|| ApiError::not_found("business number"))
         })
-        .await?;
+        .await;
+    // Settings, user or switches may have changed: forget cached numbers.
+    state.provider_numbers.clear();
+    let n = n?;
     Ok(Json(number_view(&n)))
 }
 

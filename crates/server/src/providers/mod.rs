@@ -21,6 +21,77 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::NumberRow;
 
+/// Numbers with a real provider, by WhatsApp phone_number_id and by E.164,
+/// so webhooks and sends do not query the database for settings that change
+/// only through the admin API (which clears it).
+#[derive(Default)]
+pub struct Cache {
+    map: std::sync::RwLock<std::collections::HashMap<String, NumberRow>>,
+}
+
+impl Cache {
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.map.write() {
+            m.clear();
+        }
+    }
+
+    fn get(&self, k: &str) -> Option<NumberRow> {
+        self.map.read().ok()?.get(k).cloned()
+    }
+
+    fn put(&self, k: String, n: &NumberRow) {
+        if let Ok(mut m) = self.map.write() {
+            if m.len() > 100_000 {
+                m.clear();
+            }
+            m.insert(k, n.clone());
+        }
+    }
+
+    /// The WhatsApp number with this phone_number_id.
+    pub async fn whatsapp(
+        &self,
+        db: &crate::storage::Db,
+        pnid: &str,
+    ) -> ApiResult<Option<NumberRow>> {
+        let k = format!("wa:{pnid}");
+        if let Some(n) = self.get(&k) {
+            return Ok(Some(n));
+        }
+        let p = pnid.to_string();
+        let n = db
+            .read(move |c| crate::storage::number_by_provider_key(c, "whatsapp", &p))
+            .await?;
+        if let Some(n) = &n {
+            self.put(k, n);
+        }
+        Ok(n)
+    }
+
+    /// The number `e164` (only cached when it has a real provider).
+    pub async fn by_e164(
+        &self,
+        db: &crate::storage::Db,
+        e164: &str,
+    ) -> ApiResult<Option<NumberRow>> {
+        let k = format!("n:{e164}");
+        if let Some(n) = self.get(&k) {
+            return Ok(Some(n));
+        }
+        let p = e164.to_string();
+        let n = db
+            .read(move |c| crate::storage::number_by_e164(c, &p))
+            .await?;
+        if let Some(n) = &n {
+            if n.provider != "simulator" {
+                self.put(k, n);
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// WhatsApp Cloud API settings of a number.
 #[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct WhatsAppConfig {

@@ -17,7 +17,7 @@ use super::retry::{self, Outcome};
 use super::ProviderConfig;
 use crate::app::AppState;
 use crate::error::ApiResult;
-use crate::storage::{self, AppliedStatus, OutboundJob};
+use crate::storage::{self, AppliedStatus, NumberRow, OutboundJob};
 
 fn client() -> &'static reqwest::Client {
     static C: OnceLock<reqwest::Client> = OnceLock::new();
@@ -37,36 +37,64 @@ pub fn status_event(
     let row = storage::conversation_row(c, conversation_id)?
         .ok_or_else(|| crate::error::ApiError::not_found("conversation"))?;
     let to = crate::service::recipients(c, row.org_id, row.number_user_id)?;
-    let status = match status.as_str() {
-        "queued" => api::DeliveryStatus::Queued,
-        "sent" => api::DeliveryStatus::Sent,
-        "delivered" => api::DeliveryStatus::Delivered,
-        "read" => api::DeliveryStatus::Read,
-        _ => api::DeliveryStatus::Failed,
-    };
-    Ok((
-        to,
-        api::LiveEvent::Status {
-            conversation_id,
-            message_id,
-            status,
-            error,
-        },
-    ))
+    Ok((to, live_status(message_id, conversation_id, &status, error)))
 }
 
-/// Starts sending message `id` (already committed as `queued`).
-pub fn dispatch(state: &AppState, id: i64) {
+/// Starts sending a message just committed as `queued`. Everything needed
+/// comes with its live event (and the cached number settings), so the only
+/// database work is recording the outcome.
+pub fn dispatch(
+    state: &AppState,
+    conversation: &api::ConversationSummary,
+    message: &api::Message,
+    recipients: &[i64],
+) {
     let state = state.clone();
+    let number_e164 = conversation.business_number.clone();
+    let mut job = OutboundJob {
+        message_id: message.id,
+        conversation_id: message.conversation_id,
+        body: message.body.clone(),
+        status: "queued".into(),
+        channel: conversation.channel.as_str().to_string(),
+        contact: conversation.contact.phone.clone(),
+        number: NumberRow {
+            id: 0,
+            org_id: 0,
+            lob_id: 0,
+            user_id: None,
+            e164: String::new(),
+            sms_enabled: true,
+            whatsapp_enabled: true,
+            provider: String::new(),
+            provider_config: None,
+        },
+        last_inbound_at: conversation.last_inbound_at.clone(),
+    };
+    let recipients = recipients.to_vec();
     tokio::spawn(async move {
-        let job = match state.db.read(move |c| storage::outbound_job(c, id)).await {
-            Ok(Some(j)) if j.status == "queued" => j,
+        match state
+            .provider_numbers
+            .by_e164(&state.db, &number_e164)
+            .await
+        {
+            Ok(Some(n)) => job.number = n,
             _ => return,
-        };
+        }
         let provider = ProviderConfig::of(&job.number);
         let kind = provider.kind();
         let (result, attempts) = send_with_retries(&state, &provider, &job).await;
-        let st = state.clone();
+        if let Err(reason) = &result {
+            // The provider's own words; never settings or secrets.
+            eprintln!(
+                "optline: message {} to {} via {} failed: {reason}",
+                job.message_id,
+                job.contact,
+                name(&provider)
+            );
+        }
+        let id = job.message_id;
+        let conv = job.conversation_id;
         let done = state
             .db
             .write(move |c| {
@@ -75,24 +103,17 @@ pub fn dispatch(state: &AppState, id: i64) {
                     Err(r) => (Err(r.as_str()), Some(r.clone())),
                 };
                 let waiting = storage::outbound_finish(c, id, kind, res, attempts)?;
-                let mut publish = Vec::new();
-                let first = match &reason {
-                    None => "sent",
-                    Some(_) => "failed",
-                };
-                publish.push(status_event(
-                    c,
-                    (id, job.conversation_id, first.to_string(), reason),
-                )?);
+                let first = if reason.is_none() { "sent" } else { "failed" };
+                let mut publish = vec![(recipients.clone(), live_status(id, conv, first, reason))];
                 if let Ok(pmid) = &result {
                     for (s, e) in waiting {
-                        if let Some(a) = storage::status_apply(c, kind, pmid, &s, e.as_deref(), "")?
+                        if let Some((m, cv, st, er)) =
+                            storage::status_apply(c, kind, pmid, &s, e.as_deref(), "")?
                         {
-                            publish.push(status_event(c, a)?);
+                            publish.push((recipients.clone(), live_status(m, cv, &st, er)));
                         }
                     }
                 }
-                let _ = &st;
                 Ok(publish)
             })
             .await;
@@ -100,6 +121,26 @@ pub fn dispatch(state: &AppState, id: i64) {
             crate::routes::publish(&state, p);
         }
     });
+}
+
+fn live_status(
+    message_id: i64,
+    conversation_id: i64,
+    status: &str,
+    error: Option<String>,
+) -> api::LiveEvent {
+    api::LiveEvent::Status {
+        conversation_id,
+        message_id,
+        status: match status {
+            "queued" => api::DeliveryStatus::Queued,
+            "sent" => api::DeliveryStatus::Sent,
+            "delivered" => api::DeliveryStatus::Delivered,
+            "read" => api::DeliveryStatus::Read,
+            _ => api::DeliveryStatus::Failed,
+        },
+        error,
+    }
 }
 
 /// Attempts the send until accepted, permanently refused, or out of attempts.

@@ -289,18 +289,13 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
 }
 
 async fn lookup(state: &AppState, ids: Vec<String>) -> Result<Vec<(String, NumberRow)>, ApiError> {
-    state
-        .db
-        .read(move |c| {
-            let mut v = Vec::new();
-            for id in ids {
-                if let Some(n) = storage::number_by_provider_key(c, "whatsapp", &id)? {
-                    v.push((id, n));
-                }
-            }
-            Ok(v)
-        })
-        .await
+    let mut v = Vec::new();
+    for id in ids {
+        if let Some(n) = state.provider_numbers.whatsapp(&state.db, &id).await? {
+            v.push((id, n));
+        }
+    }
+    Ok(v)
 }
 
 /// The JSON body of a send: free-form text inside the 24-hour window, the
