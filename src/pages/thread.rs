@@ -139,6 +139,8 @@ pub fn Thread() -> impl IntoView {
     let optimistic_thread = RwSignal::new(None::<engine::Thread>);
     let optimistic_msgs = RwSignal::new(Vec::<(String, MessageKind)>::new());
     let loading_older = RwSignal::new(false);
+    // Live messages that arrived while the conversation was loading.
+    let early = StoredValue::new(Vec::<Message>::new());
 
     let mark_read = move || {
         let id = id.get_untracked();
@@ -156,6 +158,11 @@ pub fn Thread() -> impl IntoView {
                     if let Some(server_now) = time::parse(&d.now) {
                         skew_ms.set((server_now - time::browser_now()).num_milliseconds());
                     }
+                    let mut d = d;
+                    merge(
+                        &mut d.messages,
+                        early.try_update_value(std::mem::take).unwrap_or_default(),
+                    );
                     detail.set(Some(d));
                     mark_read();
                 }
@@ -198,6 +205,15 @@ pub fn Thread() -> impl IntoView {
                 message,
             } if conversation.id == me => {
                 let inbound = message.direction == Direction::Inbound;
+                if !inbound {
+                    // The server's copy replaces the engine's prediction.
+                    optimistic_msgs.update(|v| v.retain(|(t, _)| *t != message.body));
+                }
+                if detail.with_untracked(|d| d.is_none()) {
+                    // Still loading: the answer may predate this event.
+                    early.update_value(|v| v.push(message));
+                    return;
+                }
                 detail.update(|d| {
                     if let Some(d) = d {
                         d.conversation = *conversation;

@@ -79,7 +79,8 @@ test('request → contact replies YES → agent sends; STOP → re-opt-in instru
   const messages = page.getByRole('list', { name: 'Messages' });
   await messages.getByText('Your visit is booked for Tuesday.').waitFor();
   await messages.getByText(/✓ Sent|✓✓ Delivered|✓✓ Read/).last().waitFor();
-  assert.equal(await composer.inputValue(), '', 'the composer is cleared once the server accepted');
+  // Cleared once the server accepted (its live event may come first).
+  await page.waitForFunction(() => document.getElementById('composer-text').value === '');
   await phone.page.getByText('Your visit is booked for Tuesday.').waitFor();
 
   await phone.reply('STOP');
