@@ -670,6 +670,9 @@ fn warn_before_leaving(dirty: Memo<bool>) {
     });
     let doc = document();
     let _ = doc.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+    // `on_cleanup` wants Send; the listener lives on this (only) thread, so
+    // wrap it the way Leptos itself does (its send_wrapper re-export: the
+    // app adds no crate for it).
     let keep = leptos::__reexports::send_wrapper::SendWrapper::new((doc, on_click));
     on_cleanup(move || {
         unload.remove();
