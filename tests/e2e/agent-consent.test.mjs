@@ -169,3 +169,33 @@ test('WhatsApp switched off by the admin: the agent sees it, the contact gets th
   await phone.reply('Hello?');
   await phone.page.getByText("Thanks for contacting Acme Home Services. We're not currently using this number to accept WhatsApp messages.").waitFor();
 }, options));
+
+test('the server corrects the engine: a send the browser allowed is refused, and the view says so', withApp(async (app) => {
+  const number = daytimeNumber('4');
+  const page = await app.open('/login');
+  const banner = await agentStarts(page, DEMO.ana, number, 'Hana Ito', 'WhatsApp');
+  await page.getByRole('button', { name: 'Request opt-in' }).click();
+  await page.getByRole('status').getByText('Opt-in request sent.', { exact: true }).waitFor();
+  const yes = await page.request.post('/api/v1/sim/inbound', {
+    data: { from: number, to: DEMO.ana.number, channel: 'whatsapp', body: 'YES' },
+  });
+  assert.equal(yes.status(), 200);
+  await banner.getByText(/^The contact accepted messages\. The WhatsApp 24-hour window closes in 2[34] h/).waitFor();
+  // The admin switches WhatsApp off behind the agent's back: the browser
+  // still believes sending is allowed.
+  const admin = await app.browser.newContext({ baseURL: app.server.url });
+  try {
+    await admin.request.post('/api/v1/auth/login', { data: DEMO.admin });
+    const numbers = await (await admin.request.get('/api/v1/admin/numbers')).json();
+    const ana = numbers.numbers.find((n) => n.phone === DEMO.ana.number);
+    await admin.request.patch(`/api/v1/admin/numbers/${ana.id}`, { data: { whatsapp_enabled: false } });
+  } finally {
+    await admin.close();
+  }
+  const composer = page.getByRole('textbox', { name: 'Message' });
+  await composer.fill('Are you free on Friday?');
+  await composer.press('Enter');
+  await page.getByRole('alert').getByText('The server refused this: WhatsApp is turned off for this number. Contact your administrator.').waitFor();
+  assert.equal(await composer.inputValue(), 'Are you free on Friday?', 'nothing typed is lost');
+  await banner.getByText('WhatsApp is turned off for this number. Contact your administrator.').waitFor();
+}, options));
