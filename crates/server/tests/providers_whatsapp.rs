@@ -44,7 +44,7 @@ struct Setup {
 
 async fn setup() -> Setup {
     let standin = StandIn::start().await;
-    let server = Server::start(&[
+    let server = Server::start_logged(&[
         "--demo",
         "--whatsapp-base-url",
         &standin.base,
@@ -304,9 +304,11 @@ async fn accepted_conversation(s: &Setup, phone_digits: &str, n: u32) -> i64 {
             .status,
         200
     );
-    conv_with(&s.ana, &format!("+{phone_digits}")).await["conversation"]["id"]
-        .as_i64()
-        .unwrap()
+    // The same conversation, with the contact's zone set to where it is
+    // noon (quiet hours never interfere whatever the hour of the run).
+    s.ana
+        .start_conv(&format!("+{phone_digits}"), "whatsapp")
+        .await
 }
 
 async fn wait_status(ana: &Client, conv: i64, msg: i64, want: &str) -> Value {
@@ -425,6 +427,12 @@ async fn permanent_failures_are_shown_on_the_message() {
     let m = wait_status(&s.ana, conv, msg, "failed").await;
     assert!(m["error"].as_str().unwrap().contains("131026"), "{m}");
     assert_eq!(s.standin.requests().len(), 1, "a 400 is not retried");
+    // The failure is logged, without any secret.
+    let log = std::fs::read_to_string(s.server.log.as_ref().unwrap()).unwrap();
+    assert!(log.contains("131026"), "{log}");
+    for secret in [APP_SECRET, ACCESS_TOKEN, VERIFY_TOKEN] {
+        assert!(!log.contains(secret), "secret in the log: {log}");
+    }
 
     // Out of attempts on transient errors: failed, 4 attempts, one row.
     let conv2 = accepted_conversation(&s, "12025550184", 4).await;

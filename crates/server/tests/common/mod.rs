@@ -19,6 +19,8 @@ pub struct Server {
     pub static_dir: PathBuf,
     /// Everything the server printed before its listening line.
     pub banner: Vec<String>,
+    /// Where its stderr goes when started with `start_logged`.
+    pub log: Option<PathBuf>,
 }
 
 pub const INDEX_HTML: &str =
@@ -33,6 +35,15 @@ pub fn hashed_js() -> String {
 impl Server {
     /// Starts with `extra` arguments (e.g. `--demo`, `--test-clock`).
     pub fn start(extra: &[&str]) -> Server {
+        Self::start_inner(extra, false)
+    }
+
+    /// Like `start`, with stderr written to `self.log` (to inspect logs).
+    pub fn start_logged(extra: &[&str]) -> Server {
+        Self::start_inner(extra, true)
+    }
+
+    fn start_inner(extra: &[&str], logged: bool) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("nested/dir/optline.sqlite");
         let static_dir = dir.path().join("dist");
@@ -43,6 +54,13 @@ impl Server {
             hashed_js(),
         )
         .unwrap();
+        if logged {
+            let log = dir.path().join("server.log");
+            let f = std::fs::File::create(&log).unwrap();
+            let mut s = Self::spawn(dir, db, static_dir, extra, Stdio::from(f));
+            s.log = Some(log);
+            return s;
+        }
         Self::start_with(dir, db, static_dir, extra)
     }
 
@@ -51,6 +69,16 @@ impl Server {
         db: PathBuf,
         static_dir: PathBuf,
         extra: &[&str],
+    ) -> Server {
+        Self::spawn(dir, db, static_dir, extra, Stdio::inherit())
+    }
+
+    fn spawn(
+        dir: tempfile::TempDir,
+        db: PathBuf,
+        static_dir: PathBuf,
+        extra: &[&str],
+        stderr: Stdio,
     ) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_optline-server"))
             .arg("--port")
@@ -63,7 +91,7 @@ impl Server {
             .env_remove("OPTLINE_PORT")
             .env_remove("OPTLINE_BIND")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("spawn optline-server");
         let stdout = child.stdout.take().unwrap();
@@ -93,6 +121,7 @@ impl Server {
             db,
             static_dir,
             banner,
+            log: None,
         }
     }
 
