@@ -532,3 +532,53 @@ async fn outside_the_window_the_opt_in_request_is_the_template() {
     assert_eq!(b["template"]["language"]["code"], "en_US");
     assert_eq!(b["to"], "12025550191");
 }
+
+#[tokio::test]
+async fn a_send_timeout_is_retried() {
+    let standin = StandIn::start().await;
+    let server = Server::start(&[
+        "--demo",
+        "--whatsapp-base-url",
+        &standin.base,
+        "--send-retry-base-ms",
+        "20",
+        "--send-timeout-ms",
+        "300",
+    ]);
+    let admin = Client::login(&server, ADMIN.0, ADMIN.1).await;
+    let id = number_id(&admin, ANA_NUMBER).await;
+    let patch = |base_pnid: &str| {
+        json!({"provider": {
+            "kind": "whatsapp", "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
+            "access_token": ACCESS_TOKEN, "phone_number_id": base_pnid,
+            "template_name": "optin_request", "template_language": "en_US"}})
+    };
+    let r = admin
+        .req(
+            "PATCH",
+            &format!("/api/v1/admin/numbers/{id}"),
+            Some(patch(PNID)),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let ana = Client::login(&server, ANA.0, ANA.1).await;
+    // The first answer comes after the timeout: retried, sent once accepted.
+    standin.script(vec![Answer {
+        status: 200,
+        body: json!({"messages": [{"id": "wamid.SLOW"}]}),
+        delay_ms: 1500,
+    }]);
+    let conv = ana.start_conv("+12025550192", "whatsapp").await;
+    let r = ana.request_opt_in(conv).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let msg = r.body["messages"][0]["id"].as_i64().unwrap();
+    let m = wait_status(&ana, conv, msg, "sent").await;
+    assert_eq!(m["provider_message_id"], "wamid.OUT2");
+    assert_eq!(
+        count(
+            &server,
+            &format!("SELECT attempts FROM messages WHERE id = {msg}")
+        ),
+        2
+    );
+}

@@ -10,6 +10,14 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use axum::body::Bytes;
+use axum::http::{header, Method, Request};
+use base64::Engine as _;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
 use optline_api as api;
 use rusqlite::Connection;
 
@@ -19,14 +27,77 @@ use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::storage::{self, AppliedStatus, NumberRow, OutboundJob};
 
-fn client() -> &'static reqwest::Client {
-    static C: OnceLock<reqwest::Client> = OnceLock::new();
+type Https = hyper_rustls::HttpsConnector<HttpConnector>;
+
+/// One pooled HTTP/1.1 client for every provider: HTTPS with rustls (ring,
+/// Mozilla's root certificates), plain HTTP allowed for local stand-ins.
+fn client() -> &'static Client<Https, Full<Bytes>> {
+    static C: OnceLock<Client<Https, Full<Bytes>>> = OnceLock::new();
     C.get_or_init(|| {
-        reqwest::Client::builder()
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .build();
+        Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
-            .build()
-            .expect("http client")
+            .build(https)
     })
+}
+
+/// A provider's answer: HTTP status and JSON body (Null when not JSON).
+enum Answer {
+    Http(u16, serde_json::Value),
+    Timeout,
+    Unreachable,
+    Failed,
+}
+
+async fn post(
+    url: &str,
+    authorization: String,
+    content_type: &str,
+    body: Vec<u8>,
+    timeout: Duration,
+) -> Answer {
+    let req = match Request::builder()
+        .method(Method::POST)
+        .uri(url)
+        .header(header::AUTHORIZATION, authorization)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::ACCEPT, "application/json")
+        .header(
+            header::USER_AGENT,
+            concat!("optline/", env!("CARGO_PKG_VERSION")),
+        )
+        .body(Full::new(Bytes::from(body)))
+    {
+        Ok(r) => r,
+        Err(_) => return Answer::Failed,
+    };
+    let call = async {
+        let resp = client().request(req).await?;
+        let status = resp.status().as_u16();
+        let bytes = resp.into_body().collect().await?.to_bytes();
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>((status, bytes))
+    };
+    match tokio::time::timeout(timeout, call).await {
+        Err(_) => Answer::Timeout,
+        Ok(Ok((status, bytes))) => Answer::Http(
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        ),
+        Ok(Err(e)) => {
+            let connect = e
+                .downcast_ref::<hyper_util::client::legacy::Error>()
+                .is_some_and(|e| e.is_connect());
+            if connect {
+                Answer::Unreachable
+            } else {
+                Answer::Failed
+            }
+        }
+    }
 }
 
 /// The live `status` event of an applied delivery report.
@@ -182,7 +253,7 @@ fn in_window(state: &AppState, last_inbound_at: Option<&str>) -> bool {
 async fn send_once(state: &AppState, provider: &ProviderConfig, job: &OutboundJob) -> Outcome {
     let cfg = &state.config.providers;
     let timeout = Duration::from_millis(cfg.timeout_ms);
-    let req = match provider {
+    let answer = match provider {
         ProviderConfig::Whatsapp(w) => {
             let url = format!(
                 "{}/{}/{}/messages",
@@ -196,7 +267,14 @@ async fn send_once(state: &AppState, provider: &ProviderConfig, job: &OutboundJo
                 &job.body,
                 in_window(state, job.last_inbound_at.as_deref()),
             );
-            client().post(url).bearer_auth(&w.access_token).json(&body)
+            post(
+                &url,
+                format!("Bearer {}", w.access_token),
+                "application/json",
+                body.to_string().into_bytes(),
+                timeout,
+            )
+            .await
         }
         ProviderConfig::Twilio(t) => {
             let url = format!(
@@ -219,25 +297,30 @@ async fn send_once(state: &AppState, provider: &ProviderConfig, job: &OutboundJo
                     ),
                 ));
             }
-            client()
-                .post(url)
-                .basic_auth(&t.account_sid, Some(&t.auth_token))
-                .form(&form)
+            let body = serde_urlencoded::to_string(&form).unwrap_or_default();
+            let basic = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", t.account_sid, t.auth_token));
+            post(
+                &url,
+                format!("Basic {basic}"),
+                "application/x-www-form-urlencoded",
+                body.into_bytes(),
+                timeout,
+            )
+            .await
         }
         ProviderConfig::Simulator => return Outcome::Permanent("no provider configured".into()),
     };
-    let resp = match req.timeout(timeout).send().await {
-        Ok(r) => r,
-        Err(e) if e.is_timeout() => {
+    let (status, v) = match answer {
+        Answer::Http(s, v) => (s, v),
+        Answer::Timeout => {
             return Outcome::Transient(format!("{} did not answer in time", name(provider)))
         }
-        Err(e) if e.is_connect() => {
+        Answer::Unreachable => {
             return Outcome::Transient(format!("{} could not be reached", name(provider)))
         }
-        Err(_) => return Outcome::Transient(format!("{} request failed", name(provider))),
+        Answer::Failed => return Outcome::Transient(format!("{} request failed", name(provider))),
     };
-    let status = resp.status().as_u16();
-    let v: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
     if (200..300).contains(&status) {
         let id = match provider {
             ProviderConfig::Whatsapp(_) => v["messages"][0]["id"].as_str(),
