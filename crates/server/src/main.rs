@@ -169,6 +169,14 @@ async fn run(cli: Cli) -> i32 {
             }
         }
         Some(Command::Serve) | None => {
+            match db.write(optline_server::storage::outbound_fail_orphaned).await {
+                Ok(0) => {}
+                Ok(n) => eprintln!("optline-server: {n} queued message(s) from before the restart marked failed (not resent)"),
+                Err(e) => {
+                    eprintln!("optline-server: cannot check queued messages: {}", e.message);
+                    return 1;
+                }
+            }
             if cli.demo {
                 match seed::demo(&db).await {
                     Ok(Some(text)) => println!("{text}"),

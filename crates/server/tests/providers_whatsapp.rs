@@ -582,3 +582,27 @@ async fn a_send_timeout_is_retried() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_message_queued_when_the_server_dies_is_marked_failed_not_resent() {
+    let s = setup().await;
+    let conv = accepted_conversation(&s, "12025550186", 6).await;
+    s.standin.script(vec![Answer {
+        status: 200,
+        body: json!({"messages": [{"id": "wamid.NEVER"}]}),
+        delay_ms: 10_000,
+    }]);
+    let r = s.ana.request_opt_in(conv).await;
+    let msg = r.body["messages"][0]["id"].as_i64().unwrap();
+    s.standin.wait_requests(1).await;
+    let Setup {
+        server, standin, ..
+    } = s;
+    let (dir, db, static_dir) = server.kill();
+    let server = Server::start_with(dir, db, static_dir, &["--whatsapp-base-url", &standin.base]);
+    let ana = Client::login(&server, ANA.0, ANA.1).await;
+    let m = wait_status(&ana, conv, msg, "failed").await;
+    assert!(m["error"].as_str().unwrap().contains("not resent"), "{m}");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(standin.requests().len(), 1);
+}

@@ -1099,43 +1099,15 @@ pub struct OutboundJob {
     pub last_inbound_at: Option<String>,
 }
 
-pub fn outbound_job(c: &Connection, message_id: i64) -> ApiResult<Option<OutboundJob>> {
-    let row = c
-        .prepare_cached(
-            "SELECT m.id, m.conversation_id, m.body, m.status, c.channel, ct.e164, c.number_id,
-                    c.last_inbound_at
-             FROM messages m JOIN conversations c ON c.id = m.conversation_id
-             JOIN contacts ct ON ct.id = c.contact_id WHERE m.id = ?1",
-        )?
-        .query_row([message_id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, i64>(6)?,
-                r.get::<_, Option<String>>(7)?,
-            ))
-        })
-        .optional()?;
-    let Some((id, conv, body, status, channel, contact, number_id, last_in)) = row else {
-        return Ok(None);
-    };
-    let Some(number) = number_by_id(c, number_id)? else {
-        return Ok(None);
-    };
-    Ok(Some(OutboundJob {
-        message_id: id,
-        conversation_id: conv,
-        body,
-        status,
-        channel,
-        contact,
-        number,
-        last_inbound_at: last_in,
-    }))
+/// At start no sender is running, so a message still `queued` was handed
+/// to no provider or its answer was lost. It is marked failed rather than
+/// sent again (which could duplicate it at the provider); the agent sees why.
+pub fn outbound_fail_orphaned(c: &Connection) -> ApiResult<usize> {
+    Ok(c.execute(
+        "UPDATE messages SET status = 'failed', error = ?1
+         WHERE status = 'queued' AND direction = 'outbound'",
+        ["Not sent: the server stopped before the provider confirmed it. It is not resent automatically (that could deliver it twice); send it again if needed."],
+    )?)
 }
 
 /// Records a send's outcome: accepted (provider id, `sent`) or failed.
