@@ -236,14 +236,20 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         }
     }
     let mut items = Vec::new();
-    for change in note.entry.iter().flat_map(|e| e.changes.iter()) {
+    // Only `messages` changes carry messages and statuses; other fields
+    // (template or account updates) are acknowledged and ignored.
+    for change in note
+        .entry
+        .iter()
+        .flat_map(|e| e.changes.iter())
+        .filter(|c| c.field == "messages" || c.field.is_empty())
+    {
         let Some(meta) = &change.value.metadata else {
             continue;
         };
         let Some((_, number)) = numbers.iter().find(|(k, _)| *k == meta.phone_number_id) else {
             continue;
         };
-        let _ = &change.field;
         for m in &change.value.messages {
             let digits: String = m.from.chars().filter(|c| c.is_ascii_digit()).collect();
             let Ok(from) = crate::phone::normalize(&format!("+{digits}"), "from") else {
