@@ -7,8 +7,8 @@ use leptos_router::path;
 use crate::components::server_status::ServerStatus;
 use crate::components::user_menu::UserMenu;
 use crate::pages::admin;
-use crate::pages::{home::Home, not_found::NotFound};
 use crate::pages::{contact_phone::ContactPhone, inbox::Inbox, login::Login, thread::Thread};
+use crate::pages::{home::Home, not_found::NotFound};
 use crate::session::RequireLogin;
 
 #[component]

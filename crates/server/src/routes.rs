@@ -1235,7 +1235,12 @@ async fn admin_audit_csv(
             let f2 = f.clone();
             let rows = match db.read(move |c| storage::audit_query(c, org, &f2)).await {
                 Ok(r) => r,
-                Err(_) => return None,
+                // Abort the body rather than end it: a truncated export
+                // must not look like a complete one.
+                Err(e) => {
+                    let err = std::io::Error::other(format!("audit export stopped: {e:?}"));
+                    return Some((Err(err), None));
+                }
             };
             let mut out = String::new();
             if first {
@@ -1265,9 +1270,12 @@ async fn admin_audit_csv(
             if out.is_empty() {
                 return None;
             }
-            Some((Ok::<_, Infallible>(out), next))
+            Some((Ok::<_, std::io::Error>(out), next))
         }
-    });
+    })
+    // Compression polls once more after the end; a fused stream answers
+    // "finished" instead of panicking.
+    .fuse();
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
