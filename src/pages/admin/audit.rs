@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use optline_api::{AuditPage as Page, AuditRecord, UserList};
 use web_sys::js_sys::encode_uri_component;
 
-use super::time;
 use crate::net;
+use crate::time;
 
 /// The filters as typed.
 #[derive(Clone, Default, PartialEq)]

@@ -9,7 +9,6 @@ pub mod audit;
 pub mod flow_editor;
 pub mod ownership;
 pub mod preview;
-pub mod time;
 pub mod users;
 
 use leptos::prelude::*;

@@ -5,8 +5,9 @@
 use leptos::prelude::*;
 use optline_api::{Ownership, OwnershipChangeRequest, OwnershipList, User, UserList};
 
-use super::{admin, lob_name, time};
+use super::{admin, lob_name};
 use crate::net::{self, ApiFailure};
+use crate::time;
 
 #[component]
 pub fn OwnershipPage() -> impl IntoView {

@@ -10,7 +10,7 @@ use optline_engine::{
     ValidFlow, Verdict,
 };
 
-use super::time;
+use crate::time;
 
 /// The simulated agent (any id works: the preview has one agent).
 const AGENT: UserId = UserId(1);
@@ -61,7 +61,7 @@ fn state_words(t: &Thread) -> String {
 /// Today at noon in the browser's zone: requests then fall outside the
 /// default quiet hours, so the first press of "Request opt-in" goes out.
 fn start_time() -> DateTime<Utc> {
-    let now = time::now();
+    let now = time::browser_now();
     let offset = i64::from(time::browser_offset_seconds(now));
     let local_secs = now.timestamp() + offset;
     let noon_local = local_secs - local_secs.rem_euclid(86_400) + 12 * 3600;
