@@ -41,15 +41,7 @@ async fn setup() -> Setup {
         "20",
     ]);
     let admin = Client::login(&server, ADMIN.0, ADMIN.1).await;
-    let r = admin.get("/api/v1/admin/numbers").await;
-    let number = r.body["numbers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["phone"] == BEN_NUMBER)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let number = admin.number_id(BEN_NUMBER).await;
     let r = admin
         .req(
             "PATCH",
@@ -228,24 +220,6 @@ async fn a_carrier_stop_is_an_opt_out_whatever_the_flow_says() {
     );
 }
 
-async fn wait_status(c: &Client, conv: i64, msg: i64, want: &str) -> Value {
-    for _ in 0..200 {
-        let d = c.get(&format!("/api/v1/conversations/{conv}")).await.body;
-        if let Some(m) = d["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["id"] == msg)
-        {
-            if m["status"] == want {
-                return m.clone();
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("message {msg} never reached {want}");
-}
-
 #[tokio::test]
 async fn sends_through_messages_json_with_retries_and_status_callbacks() {
     let s = setup().await;
@@ -260,7 +234,7 @@ async fn sends_through_messages_json_with_retries_and_status_callbacks() {
     let r = s.ben.request_opt_in(conv).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let msg = r.body["messages"][0]["id"].as_i64().unwrap();
-    let m = wait_status(&s.ben, conv, msg, "sent").await;
+    let m = s.ben.wait_status(conv, msg, "sent").await;
     let sid = m["provider_message_id"].as_str().unwrap().to_string();
     assert!(sid.starts_with("SM"));
     let reqs = s.standin.requests();
@@ -287,17 +261,17 @@ async fn sends_through_messages_json_with_retries_and_status_callbacks() {
     // Status callback: delivered.
     let cb = fixture("status_delivered.txt").replace("SID_PLACEHOLDER", &sid);
     assert_eq!(post_signed(&s, &cb).await.status, 200);
-    wait_status(&s.ben, conv, msg, "delivered").await;
+    s.ben.wait_status(conv, msg, "delivered").await;
 
     // Another message: accepted, then undelivered with an ErrorCode.
     let conv2 = s.ben.start_conv("+12025550172", "sms").await;
     let r = s.ben.request_opt_in(conv2).await;
     let msg2 = r.body["messages"][0]["id"].as_i64().unwrap();
-    let m = wait_status(&s.ben, conv2, msg2, "sent").await;
+    let m = s.ben.wait_status(conv2, msg2, "sent").await;
     let sid2 = m["provider_message_id"].as_str().unwrap().to_string();
     let cb = fixture("status_undelivered.txt").replace("SID_PLACEHOLDER", &sid2);
     assert_eq!(post_signed(&s, &cb).await.status, 200);
-    let m = wait_status(&s.ben, conv2, msg2, "failed").await;
+    let m = s.ben.wait_status(conv2, msg2, "failed").await;
     assert!(
         m["error"].as_str().unwrap().contains("Twilio error 30006"),
         "{m}"
@@ -312,7 +286,7 @@ async fn sends_through_messages_json_with_retries_and_status_callbacks() {
     )]);
     let r = s.ben.request_opt_in(conv3).await;
     let msg3 = r.body["messages"][0]["id"].as_i64().unwrap();
-    let m = wait_status(&s.ben, conv3, msg3, "failed").await;
+    let m = s.ben.wait_status(conv3, msg3, "failed").await;
     assert!(m["error"].as_str().unwrap().contains("21211"), "{m}");
     assert_eq!(s.standin.requests().len(), before + 1);
 }

@@ -22,18 +22,6 @@ fn fixture(name: &str) -> String {
     .unwrap()
 }
 
-async fn number_id(admin: &Client, phone: &str) -> i64 {
-    let r = admin.get("/api/v1/admin/numbers").await;
-    r.body["numbers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["phone"] == phone)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
 struct Setup {
     server: Server,
     admin: Client,
@@ -54,7 +42,7 @@ async fn setup() -> Setup {
         "4",
     ]);
     let admin = Client::login(&server, ADMIN.0, ADMIN.1).await;
-    let id = number_id(&admin, ANA_NUMBER).await;
+    let id = admin.number_id(ANA_NUMBER).await;
     let r = admin
         .req(
             "PATCH",
@@ -311,24 +299,6 @@ async fn accepted_conversation(s: &Setup, phone_digits: &str, n: u32) -> i64 {
         .await
 }
 
-async fn wait_status(ana: &Client, conv: i64, msg: i64, want: &str) -> Value {
-    for _ in 0..200 {
-        let d = ana.get(&format!("/api/v1/conversations/{conv}")).await.body;
-        if let Some(m) = d["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["id"] == msg)
-        {
-            if m["status"] == want {
-                return m.clone();
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("message {msg} never reached {want}");
-}
-
 #[tokio::test]
 async fn sends_retry_on_429_and_500_then_succeed_once() {
     let s = setup().await;
@@ -347,7 +317,7 @@ async fn sends_retry_on_429_and_500_then_succeed_once() {
     assert_eq!(r.status, 200, "{}", r.text);
     let msg = r.body["messages"][0]["id"].as_i64().unwrap();
     assert_eq!(r.body["messages"][0]["status"], "queued");
-    let m = wait_status(&s.ana, conv, msg, "sent").await;
+    let m = s.ana.wait_status(conv, msg, "sent").await;
     assert_eq!(m["provider_message_id"], "wamid.OUT3");
     let reqs = s.standin.requests();
     assert_eq!(reqs.len(), 3, "{reqs:?}");
@@ -386,7 +356,7 @@ async fn sends_retry_on_429_and_500_then_succeed_once() {
             .status,
         200
     );
-    wait_status(&s.ana, conv, msg, "read").await;
+    s.ana.wait_status(conv, msg, "read").await;
 }
 
 #[tokio::test]
@@ -410,7 +380,7 @@ async fn a_status_before_its_message_is_kept_and_applied() {
         200
     );
     assert_eq!(count(&s.server, "SELECT COUNT(*) FROM pending_statuses"), 1);
-    wait_status(&s.ana, conv, msg, "delivered").await;
+    s.ana.wait_status(conv, msg, "delivered").await;
     assert_eq!(count(&s.server, "SELECT COUNT(*) FROM pending_statuses"), 0);
 }
 
@@ -424,7 +394,7 @@ async fn permanent_failures_are_shown_on_the_message() {
     )]);
     let r = s.ana.request_opt_in(conv).await;
     let msg = r.body["messages"][0]["id"].as_i64().unwrap();
-    let m = wait_status(&s.ana, conv, msg, "failed").await;
+    let m = s.ana.wait_status(conv, msg, "failed").await;
     assert!(m["error"].as_str().unwrap().contains("131026"), "{m}");
     assert_eq!(s.standin.requests().len(), 1, "a 400 is not retried");
     // The failure is logged, without any secret.
@@ -440,7 +410,7 @@ async fn permanent_failures_are_shown_on_the_message() {
         .script((0..4).map(|_| answer(503, json!({}))).collect());
     let r = s.ana.request_opt_in(conv2).await;
     let msg2 = r.body["messages"][0]["id"].as_i64().unwrap();
-    let m = wait_status(&s.ana, conv2, msg2, "failed").await;
+    let m = s.ana.wait_status(conv2, msg2, "failed").await;
     assert!(
         m["error"]
             .as_str()
@@ -460,7 +430,7 @@ async fn permanent_failures_are_shown_on_the_message() {
     let conv3 = accepted_conversation(&s, "12025550185", 5).await;
     let r = s.ana.request_opt_in(conv3).await;
     let msg3 = r.body["messages"][0]["id"].as_i64().unwrap();
-    let m = wait_status(&s.ana, conv3, msg3, "sent").await;
+    let m = s.ana.wait_status(conv3, msg3, "sent").await;
     let pmid = m["provider_message_id"].as_str().unwrap().to_string();
     let failed = fixture("status_failed.json").replace("WAMID_PLACEHOLDER", &pmid);
     assert_eq!(
@@ -469,7 +439,7 @@ async fn permanent_failures_are_shown_on_the_message() {
             .status,
         200
     );
-    let m = wait_status(&s.ana, conv3, msg3, "failed").await;
+    let m = s.ana.wait_status(conv3, msg3, "failed").await;
     assert!(m["error"].as_str().unwrap().contains("131047"), "{m}");
 }
 
@@ -478,7 +448,7 @@ async fn outside_the_window_the_opt_in_request_is_the_template() {
     let standin = StandIn::start().await;
     let server = Server::start(&["--demo", "--whatsapp-base-url", &standin.base]);
     let admin = Client::login(&server, ADMIN.0, ADMIN.1).await;
-    let id = number_id(&admin, ANA_NUMBER).await;
+    let id = admin.number_id(ANA_NUMBER).await;
     // Validation names the field.
     let r = admin
         .req(
@@ -546,7 +516,7 @@ async fn a_send_timeout_is_retried() {
         "300",
     ]);
     let admin = Client::login(&server, ADMIN.0, ADMIN.1).await;
-    let id = number_id(&admin, ANA_NUMBER).await;
+    let id = admin.number_id(ANA_NUMBER).await;
     let patch = |base_pnid: &str| {
         json!({"provider": {
             "kind": "whatsapp", "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
@@ -572,7 +542,7 @@ async fn a_send_timeout_is_retried() {
     let r = ana.request_opt_in(conv).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let msg = r.body["messages"][0]["id"].as_i64().unwrap();
-    let m = wait_status(&ana, conv, msg, "sent").await;
+    let m = ana.wait_status(conv, msg, "sent").await;
     assert_eq!(m["provider_message_id"], "wamid.OUT2");
     assert_eq!(
         count(
@@ -601,7 +571,7 @@ async fn a_message_queued_when_the_server_dies_is_marked_failed_not_resent() {
     let (dir, db, static_dir) = server.kill();
     let server = Server::start_with(dir, db, static_dir, &["--whatsapp-base-url", &standin.base]);
     let ana = Client::login(&server, ANA.0, ANA.1).await;
-    let m = wait_status(&ana, conv, msg, "failed").await;
+    let m = ana.wait_status(conv, msg, "failed").await;
     assert!(m["error"].as_str().unwrap().contains("not resent"), "{m}");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(standin.requests().len(), 1);

@@ -242,15 +242,7 @@ async fn rule_9_channel_deactivated_and_auto_reply() {
     let admin = Client::login(&s, ADMIN.0, ADMIN.1).await;
     let contact = "+12025550118";
     let conv = ana.start_conv(contact, "whatsapp").await;
-    let nums = admin.get("/api/v1/admin/numbers").await;
-    let id = nums.body["numbers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["phone"] == ANA_NUMBER)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let id = admin.number_id(ANA_NUMBER).await;
     let r = admin
         .req(
             "PATCH",

@@ -276,6 +276,42 @@ pub fn noon_zone() -> String {
 }
 
 impl Client {
+    /// The id of the business number `phone` (admin only).
+    pub async fn number_id(&self, phone: &str) -> i64 {
+        let r = self.get("/api/v1/admin/numbers").await;
+        r.body["numbers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["phone"] == phone)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// Waits (up to 5 s) until message `msg` of `conv` has delivery status
+    /// `want`; returns the message.
+    pub async fn wait_status(&self, conv: i64, msg: i64, want: &str) -> Value {
+        for _ in 0..200 {
+            let d = self
+                .get(&format!("/api/v1/conversations/{conv}"))
+                .await
+                .body;
+            if let Some(m) = d["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["id"] == msg)
+            {
+                if m["status"] == want {
+                    return m.clone();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("message {msg} never reached {want}");
+    }
+
     /// Starts a conversation (contact at local noon); returns its id.
     pub async fn start_conv(&self, phone: &str, channel: &str) -> i64 {
         let r = self
