@@ -10,11 +10,16 @@
 //! - Phone numbers are E.164 strings (`+14155550123`).
 //! - Channels are `"sms"` or `"whatsapp"`.
 //! - Every 4xx answer has the body [`ErrorBody`].
-//! - Engine-owned data (the raw consent state, a flow, a verdict's details)
-//!   travels as JSON values in the engine's own serde format, so the browser
-//!   can hand it straight to the wasm engine.
+//! - Engine-owned data (channel, consent state and status, thread, flow,
+//!   flow problems, refusals) travels as the engine's own types, so the
+//!   browser hands what it receives straight to the wasm engine and the two
+//!   sides can never disagree on a name.
 
 use serde::{Deserialize, Serialize};
+
+pub use optline_engine::{
+    Channel, ConsentStatus, Flow, FlowProblem, Refusal, RefusalCode, StateName, Thread,
+};
 
 macro_rules! wire {
     ($($item:item)*) => {
@@ -25,9 +30,6 @@ macro_rules! wire {
         )*
     };
 }
-
-/// A JSON value in the engine's serde format (consent state, flow, ...).
-pub type EngineValue = serde_json::Value;
 
 wire! {
     /// `GET /api/health`
@@ -51,14 +53,10 @@ wire! {
         /// Path of the offending field (`body`, `flow.keywords.accept`), if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub field: Option<String>,
-    }
-
-    /// Message channel.
-    #[serde(rename_all = "snake_case")]
-    #[derive(Copy, Eq, Hash)]
-    pub enum Channel {
-        Sms,
-        Whatsapp,
+        /// The engine's refusal, when the server's engine refused an action
+        /// (409): its code, exact text and when it becomes possible.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub refusal: Option<Refusal>,
     }
 
     #[serde(rename_all = "snake_case")]
@@ -147,13 +145,14 @@ wire! {
         pub from: Option<String>,
     }
 
-    /// The whole body `PATCH /api/v1/admin/numbers/{id}` accepts (the
-    /// fields of [`UpdateNumberRequest`] plus the provider settings).
-    pub struct UpdateNumberAdminRequest {
+    /// `PATCH /api/v1/admin/numbers/{id}`: channel switches, the number's
+    /// user and its provider settings; every field optional.
+    pub struct UpdateNumberRequest {
         #[serde(default)]
         pub sms_enabled: Option<bool>,
         #[serde(default)]
         pub whatsapp_enabled: Option<bool>,
+        /// Assign the number to this user (must be in the organization).
         #[serde(default)]
         pub user_id: Option<i64>,
         #[serde(default)]
@@ -190,19 +189,19 @@ wire! {
         pub active: bool,
     }
 
-    /// Consent as the UI shows it, plus the engine's raw state.
+    /// Consent as the UI shows it, plus the engine's thread.
     pub struct Consent {
-        /// `not_requested`, `pending`, `expired` (pending past the resend
-        /// interval), `accepted`, `rejected` or `opted_out`.
-        pub state: String,
+        /// The state as shown (`expired` is derived by the engine: pending
+        /// past the resend interval).
+        pub state: ConsentStatus,
         /// When the state was entered (or the last request, for pending).
         #[serde(default)]
         pub since: Option<String>,
         /// Opt-in requests sent while pending.
         #[serde(default)]
         pub attempts: u32,
-        /// The engine's own state value (hand it to the wasm engine).
-        pub raw: EngineValue,
+        /// The engine's thread (hand it to the wasm engine).
+        pub raw: Thread,
     }
 
     /// One conversation in the inbox.
@@ -297,8 +296,8 @@ wire! {
         pub messages: Vec<Message>,
         /// Whether older messages exist (`GET .../messages?before=ID`).
         pub has_more: bool,
-        /// The flow in force for this conversation (engine format).
-        pub flow: EngineValue,
+        /// The flow in force for this conversation.
+        pub flow: Flow,
         /// Whether the business number's channel is switched on.
         pub channel_enabled: bool,
         /// The server's clock now (differs from the wall clock in test mode).
@@ -420,23 +419,11 @@ wire! {
         pub numbers: Vec<BusinessNumber>,
     }
 
-    /// `PATCH /api/v1/admin/numbers/{id}`: channel switches.
-    pub struct UpdateNumberRequest {
-        #[serde(default)]
-        pub sms_enabled: Option<bool>,
-        #[serde(default)]
-        pub whatsapp_enabled: Option<bool>,
-        /// Assign the number to this user (must be in the organization).
-        #[serde(default)]
-        pub user_id: Option<i64>,
-    }
-
     /// `GET /api/v1/admin/flows/{line_of_business_id}/{channel}`
     pub struct FlowDocument {
         pub line_of_business_id: i64,
         pub channel: Channel,
-        /// The engine's flow value.
-        pub flow: EngineValue,
+        pub flow: Flow,
         /// True when no custom flow is saved and the default is in force.
         pub is_default: bool,
         #[serde(default)]
@@ -445,13 +432,14 @@ wire! {
 
     /// `PUT .../flows/...` and `POST .../flows/.../validate` body.
     pub struct SaveFlowRequest {
-        pub flow: EngineValue,
+        pub flow: Flow,
     }
 
-    /// Validation result: every problem at once.
+    /// Validation result: every problem at once (fields as request paths,
+    /// e.g. `flow.keywords.accept`).
     pub struct FlowValidation {
         pub valid: bool,
-        pub problems: Vec<ApiError>,
+        pub problems: Vec<FlowProblem>,
     }
 
     /// Who holds a contact on WhatsApp in a line of business.
@@ -484,10 +472,12 @@ wire! {
         pub business_number: String,
         pub contact_phone: String,
         pub channel: Channel,
-        /// `contact`, `system`, or `user:<id>`.
+        /// `contact`, `system`, `user:<id>` or `admin:<id>`.
         pub actor: String,
         /// What happened (`opt_in_requested`, `accepted`, `opted_out`, ...).
         pub action: String,
+        /// State names as recorded (kept as text: the audit is append-only
+        /// evidence and keeps what was written, also by older versions).
         pub from_state: String,
         pub to_state: String,
         /// The inbound text or the outbound message.
@@ -558,15 +548,6 @@ impl LiveEvent {
     }
 }
 
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Sms => "sms",
-            Channel::Whatsapp => "whatsapp",
-        }
-    }
-}
-
 impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -605,7 +586,7 @@ mod tests {
     #[test]
     fn channel_snake_case() {
         assert_eq!(
-            serde_json::to_string(&Channel::Whatsapp).unwrap(),
+            serde_json::to_string(&Channel::WhatsApp).unwrap(),
             "\"whatsapp\""
         );
     }

@@ -14,6 +14,7 @@ use crate::model::{Actor, Channel, StateName};
 /// How a change happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum How {
     /// An agent pressed "Request opt-in"; evidence = the request text sent.
     AgentRequest,
@@ -30,6 +31,12 @@ pub enum How {
     ChannelToggled,
     /// An admin reassigned or released the contact.
     Reassigned,
+    /// The carrier opted the contact out (e.g. Twilio's STOP handling);
+    /// evidence = the inbound text.
+    CarrierOptOut,
+    /// The provider refused a send because the contact opted out with the
+    /// carrier (e.g. Twilio error 21610); evidence = the provider's words.
+    ProviderOptOut,
 }
 
 /// One append-only audit entry.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::keywords::{detect_revocation, normalize, normalize_into, Intent};
+use crate::keywords::{detect_revocation, normalize, normalize_into, Intent, STANDARD_STOP_WORDS};
 use crate::model::Channel;
 use crate::texts;
 
@@ -43,6 +43,7 @@ impl KeywordSet {
 /// [`crate::keywords`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Keywords {
     /// Give consent (default `YES`).
     pub accept: Vec<String>,
@@ -67,16 +68,7 @@ impl Default for Keywords {
         Keywords {
             accept: words(&["YES"]),
             reject: words(&["NO"]),
-            stop: words(&[
-                "STOP",
-                "STOPALL",
-                "UNSUBSCRIBE",
-                "CANCEL",
-                "END",
-                "QUIT",
-                "OPTOUT",
-                "REVOKE",
-            ]),
+            stop: words(&STANDARD_STOP_WORDS),
             start: words(&["START", "UNSTOP"]),
             help: words(&["HELP", "INFO"]),
         }
@@ -99,6 +91,7 @@ impl Keywords {
 /// `{agent}`, `{contact}`, `{channel}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Messages {
     /// The opt-in request; must say how to accept and how to decline.
     pub request: String,
@@ -130,6 +123,7 @@ impl Default for Messages {
 /// Loop protection for rule 6 (any other reply → new request).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reprompt {
     /// Automatic re-prompts allowed per agent request before the engine goes
     /// silent (0 disables re-prompting). Default 2, at most 10.
@@ -147,6 +141,7 @@ impl Default for Reprompt {
 /// Quiet hours in the contact's local time, "HH:MM" 24-hour. `start` later
 /// than `end` spans midnight (the default 21:00–08:00).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuietHours {
     pub start: String,
     pub end: String,
@@ -166,6 +161,7 @@ impl Default for QuietHours {
 /// JSON object (e.g. only `keywords.accept`) is a complete flow.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Flow {
     pub keywords: Keywords,
     pub messages: Messages,
@@ -204,6 +200,7 @@ impl Flow {
 
 /// One problem found by [`validate`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlowProblem {
     /// Dotted path of the field, e.g. `keywords.accept`, `messages.request`,
     /// `resend_interval_minutes`, `quiet_hours.start`.

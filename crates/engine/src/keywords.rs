@@ -37,6 +37,30 @@ pub enum Intent<'a> {
     Other,
 }
 
+/// The industry-standard opt-out words (CTIA; the default stop set). Twilio
+/// and US carriers act on these themselves before the message reaches us.
+pub const STANDARD_STOP_WORDS: [&str; 8] = [
+    "STOP",
+    "STOPALL",
+    "UNSUBSCRIBE",
+    "CANCEL",
+    "END",
+    "QUIT",
+    "OPTOUT",
+    "REVOKE",
+];
+
+/// Whether the carrier itself treats `text` as an opt-out: the whole
+/// message, normalised, is one of [`STANDARD_STOP_WORDS`]. A provider
+/// adapter uses this (or the provider's own opt-out flag) to report a
+/// [`crate::Event::CarrierOptOut`] instead of an ordinary inbound message.
+pub fn is_carrier_opt_out(text: &str) -> bool {
+    let n = normalize(text);
+    STANDARD_STOP_WORDS
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(&n))
+}
+
 /// Normalises `text` (see the module docs) into a new string.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

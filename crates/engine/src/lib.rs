@@ -38,9 +38,10 @@ pub use audit::{AuditRecord, How};
 pub use flow::{
     validate, Flow, FlowProblem, KeywordSet, Keywords, Messages, QuietHours, Reprompt, ValidFlow,
 };
-pub use keywords::{normalize, Intent};
-pub use model::{Actor, Channel, ConsentState, StateName, Thread, UserId};
+pub use keywords::{is_carrier_opt_out, normalize, Intent, STANDARD_STOP_WORDS};
+pub use model::{Actor, Channel, ConsentState, ConsentStatus, StateName, Thread, UserId};
 pub use rules::{
-    check_request, check_send, is_expired, resend_at, step, window_closes_at, Context, Event,
-    Notice, NoticeCode, Outbound, OutboundKind, Refusal, RefusalCode, Step, Verdict,
+    check_dispatch, check_request, check_send, consent_status, is_expired, resend_at, step,
+    window_closes_at, Context, Event, Notice, NoticeCode, Outbound, OutboundKind, Refusal,
+    RefusalCode, Step, Verdict,
 };

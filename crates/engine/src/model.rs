@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// The messaging channel a consent record belongs to. Consent given on one
 /// channel never counts for another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Channel {
     /// Text messages (TCPA / CTIA rules).
     #[serde(rename = "sms")]
@@ -20,6 +21,22 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Both channels, in display order.
+    pub const ALL: [Channel; 2] = [Channel::Sms, Channel::WhatsApp];
+
+    /// The serde form (`"sms"`, `"whatsapp"`), also used in URLs and storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::WhatsApp => "whatsapp",
+        }
+    }
+
+    /// The channel whose serde form is `s`.
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     /// The product name shown to people ("SMS", "WhatsApp"); also what the
     /// `{channel}` placeholder renders to.
     pub fn display_name(self) -> &'static str {
@@ -33,6 +50,7 @@ impl Channel {
 /// A user (agent or admin) of the business. Serialized as a bare number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserId(pub i64);
 
 /// Consent of one contact, on one channel, towards one business number.
@@ -41,6 +59,7 @@ pub struct UserId(pub i64);
 /// older than the flow's resend interval), so nothing has to run on a timer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ConsentState {
     /// Nobody asked yet. Agents may only send an opt-in request.
     #[default]
@@ -78,6 +97,7 @@ impl ConsentState {
 /// filters and scenario vectors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum StateName {
     NotRequested,
     Pending,
@@ -87,6 +107,20 @@ pub enum StateName {
 }
 
 impl StateName {
+    /// Every state, in the order a consent usually moves through them.
+    pub const ALL: [StateName; 5] = [
+        StateName::NotRequested,
+        StateName::Pending,
+        StateName::Accepted,
+        StateName::Rejected,
+        StateName::OptedOut,
+    ];
+
+    /// The state whose serde form is `s`.
+    pub fn parse(s: &str) -> Option<StateName> {
+        StateName::ALL.into_iter().find(|n| n.as_str() == s)
+    }
+
     /// The snake_case name, identical to the serde form.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -99,11 +133,79 @@ impl StateName {
     }
 }
 
+/// Consent as people see it: a state's name, with "expired" (a pending
+/// request older than the resend interval) derived by
+/// [`crate::consent_status`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ConsentStatus {
+    NotRequested,
+    Pending,
+    Expired,
+    Accepted,
+    Rejected,
+    OptedOut,
+}
+
+impl ConsentStatus {
+    /// Every status, in the order the UI lists them.
+    pub const ALL: [ConsentStatus; 6] = [
+        ConsentStatus::NotRequested,
+        ConsentStatus::Pending,
+        ConsentStatus::Expired,
+        ConsentStatus::Accepted,
+        ConsentStatus::Rejected,
+        ConsentStatus::OptedOut,
+    ];
+
+    /// The snake_case name, identical to the serde form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentStatus::NotRequested => "not_requested",
+            ConsentStatus::Pending => "pending",
+            ConsentStatus::Expired => "expired",
+            ConsentStatus::Accepted => "accepted",
+            ConsentStatus::Rejected => "rejected",
+            ConsentStatus::OptedOut => "opted_out",
+        }
+    }
+
+    /// The status whose serde form is `s`.
+    pub fn parse(s: &str) -> Option<ConsentStatus> {
+        ConsentStatus::ALL.into_iter().find(|n| n.as_str() == s)
+    }
+
+    /// The status in a few words, for badges and filters.
+    pub fn label(self) -> &'static str {
+        match self {
+            ConsentStatus::NotRequested => "Not requested",
+            ConsentStatus::Pending => "Opt-in pending",
+            ConsentStatus::Expired => "Request expired",
+            ConsentStatus::Accepted => "Opted in",
+            ConsentStatus::Rejected => "Rejected",
+            ConsentStatus::OptedOut => "Opted out",
+        }
+    }
+
+    /// The stored state this status derives from (expired is pending).
+    pub fn state(self) -> StateName {
+        match self {
+            ConsentStatus::NotRequested => StateName::NotRequested,
+            ConsentStatus::Pending | ConsentStatus::Expired => StateName::Pending,
+            ConsentStatus::Accepted => StateName::Accepted,
+            ConsentStatus::Rejected => StateName::Rejected,
+            ConsentStatus::OptedOut => StateName::OptedOut,
+        }
+    }
+}
+
 /// Everything the engine remembers about one (business number, contact,
 /// channel). The server stores it as a row (or JSON); the engine never keeps
 /// anything else between calls.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Thread {
     /// The consent state.
     pub consent: ConsentState,
@@ -121,6 +223,7 @@ pub struct Thread {
 /// Who caused an audited change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Actor {
     /// The contact, through an inbound message.
     Contact,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{AuditRecord, How};
 use crate::flow::{Fill, KeywordSet, ValidFlow};
 use crate::keywords::Intent;
-use crate::model::{Actor, Channel, ConsentState, StateName, Thread, UserId};
+use crate::model::{Actor, Channel, ConsentState, ConsentStatus, StateName, Thread, UserId};
 use crate::texts;
 use crate::time::{add_secs, quiet_until, secs_between};
 
@@ -93,6 +93,23 @@ pub enum Event {
     ChannelToggled { enabled: bool, by: UserId },
     /// An admin reassigned (`Some`) or released (`None`) the contact.
     Reassigned { to: Option<UserId>, by: UserId },
+    /// The contact wrote a message the carrier itself treated as an opt-out
+    /// (Twilio's opt-out handling): the carrier has already confirmed it to
+    /// the contact and blocks further messages, so consent follows the
+    /// carrier and nothing is sent.
+    CarrierOptOut {
+        text: String,
+        #[serde(default)]
+        provider_message_id: Option<String>,
+    },
+    /// The provider refused a send because the contact has opted out with
+    /// the carrier (e.g. Twilio error 21610). `reason` is the provider's
+    /// own words; `provider_message_id` the refused message's id, if any.
+    ProviderReportsOptOut {
+        reason: String,
+        #[serde(default)]
+        provider_message_id: Option<String>,
+    },
     /// Time passed; nothing was done. Lets previews notice derived changes
     /// (an expired request).
     ClockTick,
@@ -100,6 +117,7 @@ pub enum Event {
 
 /// Why an agent action was refused: a stable code and the exact words.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Refusal {
     pub code: RefusalCode,
     pub text: String,
@@ -110,6 +128,7 @@ pub struct Refusal {
 /// Stable refusal codes (snake_case on the wire).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RefusalCode {
     /// Rule 1: no consent yet (NotRequested).
     ConsentRequired,
@@ -255,6 +274,21 @@ pub fn resend_at(flow: &ValidFlow, thread: &Thread) -> Option<DateTime<Utc>> {
 /// Derived "Expired": Pending and the resend interval has passed.
 pub fn is_expired(flow: &ValidFlow, thread: &Thread, now: DateTime<Utc>) -> bool {
     resend_at(flow, thread).is_some_and(|t| now >= t)
+}
+
+/// Consent as people see it at `now`: the state's name, or `Expired` for a
+/// pending request past the resend interval.
+pub fn consent_status(flow: &ValidFlow, thread: &Thread, now: DateTime<Utc>) -> ConsentStatus {
+    if is_expired(flow, thread, now) {
+        return ConsentStatus::Expired;
+    }
+    match thread.consent.name() {
+        StateName::NotRequested => ConsentStatus::NotRequested,
+        StateName::Pending => ConsentStatus::Pending,
+        StateName::Accepted => ConsentStatus::Accepted,
+        StateName::Rejected => ConsentStatus::Rejected,
+        StateName::OptedOut => ConsentStatus::OptedOut,
+    }
 }
 
 /// When the WhatsApp window closes (`None` if the contact never wrote).
@@ -510,6 +544,31 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
                 provider_message_id: None,
             });
         }
+        Event::CarrierOptOut {
+            text,
+            provider_message_id,
+        } => {
+            s.thread.last_inbound_at = Some(now);
+            outside_opt_out(
+                &mut s,
+                ctx,
+                Actor::Contact,
+                How::CarrierOptOut,
+                text,
+                provider_message_id,
+            );
+        }
+        Event::ProviderReportsOptOut {
+            reason,
+            provider_message_id,
+        } => outside_opt_out(
+            &mut s,
+            ctx,
+            Actor::System,
+            How::ProviderOptOut,
+            reason,
+            provider_message_id,
+        ),
         Event::ClockTick => {
             if is_expired(flow, thread, now) {
                 s.notice = Some(Notice {
@@ -520,6 +579,60 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
         }
     }
     s
+}
+
+/// An opt-out that happened outside Optline's own matching (the carrier or
+/// the provider acted): recorded once, with no confirmation from us since
+/// the carrier already sent its own and blocks ours.
+fn outside_opt_out(
+    s: &mut Step,
+    ctx: &Context,
+    actor: Actor,
+    how: How,
+    evidence: &str,
+    pmid: &Option<String>,
+) {
+    let from = s.thread.consent.name();
+    if from == StateName::OptedOut {
+        return;
+    }
+    s.thread.consent = ConsentState::OptedOut { at: ctx.now };
+    s.audit.push(AuditRecord {
+        at: ctx.now,
+        actor,
+        channel: ctx.channel,
+        from,
+        to: StateName::OptedOut,
+        how,
+        keyword: None,
+        evidence: evidence.to_string(),
+        provider_message_id: pmid.clone(),
+    });
+    s.notice = notice(NoticeCode::ContactOptedOut, texts::NOTICE_OPTED_OUT);
+}
+
+/// May an outbound message the engine produced earlier be handed to the
+/// provider *now*? The verdict was given when the message was created; a
+/// send retried later must not go out as free text once WhatsApp's window
+/// has closed (rule 10). The refusal carries the engine's window text; the
+/// message is failed with it, never swapped for another message.
+pub fn check_dispatch(
+    channel: Channel,
+    thread: &Thread,
+    template: bool,
+    now: DateTime<Utc>,
+) -> Result<(), Refusal> {
+    if channel == Channel::WhatsApp && !template {
+        let open = window_closes_at(thread).is_some_and(|c| now < c);
+        if !open {
+            return Err(refuse(
+                RefusalCode::WhatsappWindowClosed,
+                texts::WHATSAPP_WINDOW_CLOSED.to_string(),
+                None,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Rule 8: on WhatsApp an allowed agent action makes the agent the holder.

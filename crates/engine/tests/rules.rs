@@ -677,3 +677,51 @@ fn normalisation() {
     assert_eq!(normalize("はい、お願いします。"), "はい お願いします");
     assert_eq!(normalize("🎉🎉"), "");
 }
+
+#[test]
+fn rule10_dispatch_refuses_free_text_once_the_window_closed() {
+    // The contact wrote at t0; an agent's message was allowed then, but its
+    // send is retried after the window closed: it fails with the window text.
+    let mut t = accepted(t0());
+    t.last_inbound_at = Some(t0());
+    assert_eq!(check_dispatch(Channel::WhatsApp, &t, false, t0() + h(23)), Ok(()));
+    let r = check_dispatch(Channel::WhatsApp, &t, false, t0() + h(24)).unwrap_err();
+    assert_eq!(r.code, RefusalCode::WhatsappWindowClosed);
+    assert_eq!(r.text, texts::WHATSAPP_WINDOW_CLOSED);
+    // A template (the opt-in request) may go out at any time; SMS has no window.
+    assert_eq!(check_dispatch(Channel::WhatsApp, &t, true, t0() + h(48)), Ok(()));
+    assert_eq!(check_dispatch(Channel::Sms, &t, false, t0() + h(48)), Ok(()));
+}
+
+#[test]
+fn consent_status_derives_expired_from_the_resend_interval() {
+    let f = flow(Channel::Sms);
+    let t = pending(t0());
+    assert_eq!(consent_status(&f, &t, t0() + h(1)), ConsentStatus::Pending);
+    assert_eq!(consent_status(&f, &t, t0() + h(24)), ConsentStatus::Expired);
+    assert_eq!(ConsentStatus::Expired.state(), StateName::Pending);
+    for s in ConsentStatus::ALL {
+        assert_eq!(ConsentStatus::parse(s.as_str()), Some(s));
+        assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+    }
+}
+
+#[test]
+fn carrier_opt_out_words_are_the_standard_set_only() {
+    assert!(is_carrier_opt_out(" stop! "));
+    assert!(is_carrier_opt_out("Unsubscribe"));
+    assert!(!is_carrier_opt_out("please stop"));
+    assert!(!is_carrier_opt_out("YES"));
+    let s = step(
+        &flow(Channel::Sms),
+        &ctx(t0(), Channel::Sms),
+        &accepted(t0()),
+        &Event::CarrierOptOut {
+            text: "STOP".into(),
+            provider_message_id: Some("SM1".into()),
+        },
+    );
+    assert_eq!(s.thread.consent.name(), StateName::OptedOut);
+    assert!(s.outbound.is_empty(), "the carrier already confirmed it");
+    assert_eq!(s.audit[0].how, How::CarrierOptOut);
+}

@@ -140,6 +140,10 @@ fn event_summary(ev: &Event) -> String {
         Event::Inbound { text, .. } => format!("inbound {:?}", text),
         Event::ChannelToggled { enabled, .. } => format!("channel toggled enabled={enabled}"),
         Event::Reassigned { to, .. } => format!("reassigned to {:?}", to.map(|u| u.0)),
+        Event::CarrierOptOut { text, .. } => format!("carrier opt-out {:?}", text),
+        Event::ProviderReportsOptOut { reason, .. } => {
+            format!("provider reports opt-out {:?}", reason)
+        }
         Event::ClockTick => "clock tick".to_string(),
     }
 }
