@@ -548,11 +548,44 @@ impl LiveEvent {
     }
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
+/// The snake_case serde form of a unit enum and back, for storage and URLs.
+macro_rules! names {
+    ($t:ident { $($v:ident => $s:literal),* $(,)? }) => {
+        impl $t {
+            pub const ALL: &'static [$t] = &[$($t::$v),*];
+            /// The serde form, e.g. `"agent"`.
+            pub fn as_str(self) -> &'static str {
+                match self { $($t::$v => $s),* }
+            }
+            /// The value whose serde form is `s`.
+            pub fn parse(s: &str) -> Option<$t> {
+                match s { $($s => Some($t::$v),)* _ => None }
+            }
+        }
+    };
+}
+
+names!(Role { Admin => "admin", Agent => "agent" });
+names!(Direction { Inbound => "inbound", Outbound => "outbound" });
+names!(MessageKind { Agent => "agent", Contact => "contact", Automatic => "automatic" });
+names!(DeliveryStatus {
+    Received => "received",
+    Queued => "queued",
+    Sent => "sent",
+    Delivered => "delivered",
+    Read => "read",
+    Failed => "failed",
+});
+
+impl DeliveryStatus {
+    /// Progress order: a report never moves a message backwards.
+    pub fn rank(self) -> i32 {
         match self {
-            Role::Admin => "admin",
-            Role::Agent => "agent",
+            DeliveryStatus::Received | DeliveryStatus::Queued => 0,
+            DeliveryStatus::Sent => 1,
+            DeliveryStatus::Delivered => 2,
+            DeliveryStatus::Read => 3,
+            DeliveryStatus::Failed => 4,
         }
     }
 }

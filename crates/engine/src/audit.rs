@@ -39,6 +39,23 @@ pub enum How {
     ProviderOptOut,
 }
 
+impl How {
+    /// The snake_case name, identical to the serde form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::AgentRequest => "agent_request",
+            How::AutoReprompt => "auto_reprompt",
+            How::Keyword => "keyword",
+            How::PlainLanguageRevocation => "plain_language_revocation",
+            How::ChannelOffAutoReply => "channel_off_auto_reply",
+            How::ChannelToggled => "channel_toggled",
+            How::Reassigned => "reassigned",
+            How::CarrierOptOut => "carrier_opt_out",
+            How::ProviderOptOut => "provider_opt_out",
+        }
+    }
+}
+
 /// One append-only audit entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {

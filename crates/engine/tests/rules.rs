@@ -725,3 +725,20 @@ fn carrier_opt_out_words_are_the_standard_set_only() {
     assert!(s.outbound.is_empty(), "the carrier already confirmed it");
     assert_eq!(s.audit[0].how, How::CarrierOptOut);
 }
+
+#[test]
+fn how_names_equal_their_serde_form() {
+    for h in [
+        How::AgentRequest,
+        How::AutoReprompt,
+        How::Keyword,
+        How::PlainLanguageRevocation,
+        How::ChannelOffAutoReply,
+        How::ChannelToggled,
+        How::Reassigned,
+        How::CarrierOptOut,
+        How::ProviderOptOut,
+    ] {
+        assert_eq!(serde_json::to_value(h).unwrap(), h.as_str());
+    }
+}

@@ -1,48 +1,18 @@
-//! The HTTP application: routes, shared state, layers.
-
-use std::sync::Arc;
+//! The application: the API routes, the built SPA and the layers around
+//! them, assembled over the shared state.
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 
-use crate::error::{ApiError, Json};
+use crate::http::error::{ApiError, Json};
+use crate::state::AppState;
 use crate::storage::Db;
 use crate::AppConfig;
 
 /// Largest accepted request body (413 past it).
 pub const BODY_LIMIT: usize = 256 * 1024;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub inner: Arc<StateInner>,
-}
-
-pub struct StateInner {
-    pub db: Db,
-    pub config: AppConfig,
-    pub clock: crate::clock::Clock,
-    pub hub: crate::events::Hub,
-    pub flows: crate::service::FlowCache,
-    /// Numbers with a real provider (cleared when an admin changes a number).
-    pub provider_numbers: crate::providers::Cache,
-    /// Turns true when the server is shutting down (ends live streams).
-    pub shutdown: tokio::sync::watch::Receiver<bool>,
-}
-
-impl StateInner {
-    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
-    }
-}
-
-impl std::ops::Deref for AppState {
-    type Target = StateInner;
-    fn deref(&self) -> &StateInner {
-        &self.inner
-    }
-}
 
 pub fn router(db: Db, config: AppConfig) -> Router {
     let (tx, rx) = tokio::sync::watch::channel(false);
@@ -59,24 +29,14 @@ pub fn router_with_shutdown(
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Router {
     let static_dir = config.static_dir.clone();
-    let state = AppState {
-        inner: Arc::new(StateInner {
-            db,
-            config,
-            clock: Default::default(),
-            hub: Default::default(),
-            flows: Default::default(),
-            provider_numbers: Default::default(),
-            shutdown,
-        }),
-    };
-    let api = crate::routes::api_routes(state.clone())
+    let state = AppState::new(db, config, shutdown);
+    let api = crate::http::api_routes(&state)
         .route("/api/health", get(health))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .route("/api", axum::routing::any(api_not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state);
-    api.merge(crate::static_files::service(&static_dir))
+    api.merge(crate::http::static_files::service(&static_dir))
         .layer(CompressionLayer::new())
 }
 

@@ -1,18 +1,26 @@
 //! Optline's server as a library (the binary in main.rs is a thin CLI).
 
+//!
+//! Layers, each depending only on those below it:
+//! `http` (handlers, errors, sessions) → `consent` (the one place that runs
+//! the engine, inside the writer's transaction) → `storage` (typed rows,
+//! migrations, the writer); after a commit `outbox` carries out the effects
+//! (live events, provider sends, simulator delivery) through `providers`
+//! (wire formats of WhatsApp and Twilio). `views` turns rows into API types.
+
 pub mod app;
-pub mod auth;
 pub mod clock;
-pub mod error;
-pub mod events;
-pub mod openapi;
+pub mod consent;
+pub mod field_error;
+pub mod http;
+pub mod live;
+pub mod outbox;
 pub mod phone;
 pub mod providers;
-pub mod routes;
 pub mod seed;
-pub mod service;
-pub mod static_files;
+pub mod state;
 pub mod storage;
+pub mod views;
 
 use std::path::PathBuf;
 

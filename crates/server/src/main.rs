@@ -173,7 +173,7 @@ async fn run(cli: Cli) -> i32 {
                 Ok(0) => {}
                 Ok(n) => eprintln!("optline-server: {n} queued message(s) from before the restart marked failed (not resent)"),
                 Err(e) => {
-                    eprintln!("optline-server: cannot check queued messages: {}", e.message);
+                    eprintln!("optline-server: cannot check queued messages: {e}");
                     return 1;
                 }
             }

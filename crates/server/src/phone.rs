@@ -1,6 +1,6 @@
 //! Phone numbers: parsed and normalised to E.164 with a real library.
 
-use crate::error::{ApiError, ApiResult};
+use crate::field_error::FieldError;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -16,8 +16,8 @@ fn cache() -> &'static Cache {
 
 const CACHE_MAX: usize = 100_000;
 
-/// Normalises `raw` to E.164 or returns a 422 naming `field`.
-pub fn normalize(raw: &str, field: &str) -> ApiResult<String> {
+/// Normalises `raw` to E.164, or says what is wrong with `field`.
+pub fn normalize(raw: &str, field: &str) -> Result<String, FieldError> {
     if let Some((e164, _)) = cache().lock().ok().and_then(|m| m.get(raw).cloned()) {
         return Ok(e164);
     }
@@ -35,10 +35,10 @@ pub fn normalize(raw: &str, field: &str) -> ApiResult<String> {
     Ok(e164)
 }
 
-fn normalize_uncached(raw: &str, field: &str) -> ApiResult<String> {
+fn normalize_uncached(raw: &str, field: &str) -> Result<String, FieldError> {
     let trimmed = raw.trim();
     let bad = || {
-        ApiError::unprocessable(
+        FieldError::new(
             "invalid_phone",
             field,
             format!(
@@ -98,11 +98,11 @@ pub fn utc_offset(tz: &str, now: chrono::DateTime<chrono::Utc>) -> i32 {
     }
 }
 
-/// Validates an IANA zone name (422 naming `field`).
-pub fn check_time_zone(tz: &str, field: &str) -> ApiResult<String> {
+/// Validates an IANA zone name.
+pub fn check_time_zone(tz: &str, field: &str) -> Result<String, FieldError> {
     match tz.trim().parse::<chrono_tz::Tz>() {
         Ok(z) => Ok(z.name().to_string()),
-        Err(_) => Err(ApiError::unprocessable(
+        Err(_) => Err(FieldError::new(
             "invalid_time_zone",
             field,
             format!("`{field}` must be an IANA time zone such as America/New_York."),
@@ -126,8 +126,8 @@ mod tests {
         );
         assert_eq!(normalize("+44 20 7946 0958", "p").unwrap(), "+442079460958");
         let e = normalize("12", "phone").unwrap_err();
-        assert_eq!(e.status, 422);
-        assert_eq!(e.field.as_deref(), Some("phone"));
+        assert_eq!(e.code, "invalid_phone");
+        assert_eq!(e.field, "phone");
         assert!(normalize("<script>", "x").is_err());
         assert!(normalize("", "x").is_err());
     }

@@ -2,11 +2,16 @@
 
 use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
 
-use crate::auth;
+use optline_api::Role;
+use optline_engine::Channel;
+
 use crate::clock::fmt;
-use crate::error::{ApiError, ApiResult};
-use crate::service::{self, AgentAction, FlowCache};
-use crate::storage::{self, Db, NewUser};
+use crate::consent::agent::{self, AgentAction, NewConversation};
+use crate::consent::{self, FlowCache};
+use crate::http::auth;
+use crate::http::error::{ApiError, ApiResult};
+use crate::providers::InboundMessage;
+use crate::storage::{self, Db, NewUser, ProviderKind};
 
 /// Creates an organization, its first line of business and its first admin.
 pub async fn init_org(
@@ -44,12 +49,12 @@ pub async fn init_org(
                 lob_id: Some(lob),
                 email: &email,
                 name: "Administrator",
-                role: "admin",
+                role: Role::Admin,
                 password_hash: &hash,
             },
             &now,
         )?;
-        Ok(())
+        Ok::<_, ApiError>(())
     })
     .await
 }
@@ -86,7 +91,7 @@ fn seed_time(now: DateTime<Utc>) -> DateTime<Utc> {
 /// Seeds the demo organization if the database has none; returns the text
 /// to print (logins), or `None` when data already exists.
 pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
-    if db.read(storage::org_count).await? > 0 {
+    if db.read(storage::org_count).await.map_err(ApiError::from)? > 0 {
         return Ok(None);
     }
     let admin_hash = auth::hash_password(DEMO_ADMIN.1)?;
@@ -107,7 +112,7 @@ pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
                 lob_id: Some(lobs[0]),
                 email: DEMO_ADMIN.0,
                 name: "Avery Admin",
-                role: "admin",
+                role: Role::Admin,
                 password_hash: &admin_hash,
             },
             &now,
@@ -121,7 +126,7 @@ pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
                     lob_id: Some(lobs[lob]),
                     email,
                     name,
-                    role: "agent",
+                    role: Role::Agent,
                     password_hash: &agent_hash,
                 },
                 &now,
@@ -135,23 +140,22 @@ pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
         // History, played through the real rules.
         let at = |m: i64| t0 + Duration::minutes(m);
         let inbound =
-            |from: &str, to: &str, channel: &str, body: &str, m: i64, n: u32| -> ApiResult<()> {
+            |from: &str, to: &str, channel: Channel, body: &str, m: i64, n: u32| -> ApiResult<()> {
                 let number = storage::number_by_e164(c, to)?
                     .ok_or_else(|| ApiError::internal("seed number"))?;
-                service::inbound(
+                consent::inbound::receive(
                     c,
                     &flows,
                     at(m),
-                    &service::Inbound {
-                        from,
-                        to: &number,
+                    &InboundMessage {
+                        number,
                         channel,
-                        body,
-                        provider: "simulator",
-                        provider_message_id: &format!("seed-{n}"),
-                        guessed_tz: Some("America/New_York"),
+                        from: from.to_string(),
+                        body: body.to_string(),
+                        provider: ProviderKind::Simulator,
+                        provider_message_id: format!("seed-{n}"),
                         unsupported: None,
-                        carrier_stop: false,
+                        carrier_opt_out: false,
                     },
                 )?;
                 Ok(())
@@ -164,29 +168,31 @@ pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
             ("+12125550145", "Lena Fischer"),
         ];
         let start =
-            |user: &storage::UserRow, idx: usize, channel: &str, m: i64| -> ApiResult<i64> {
+            |user: &storage::UserRow, idx: usize, channel: Channel, m: i64| -> ApiResult<i64> {
                 let (phone, name) = contacts[idx];
-                let s = service::start_conversation(
+                let s = agent::start_conversation(
                     c,
                     &flows,
                     at(m),
                     user,
-                    phone,
-                    channel,
-                    Some(name),
-                    Some("America/New_York"),
+                    &NewConversation {
+                        phone_e164: phone,
+                        channel,
+                        name: Some(name),
+                        time_zone: Some("America/New_York"),
+                    },
                 )?;
                 Ok(s.id)
             };
         let act = |user: &storage::UserRow, conv: i64, a: AgentAction, m: i64| -> ApiResult<()> {
-            service::agent_act(c, &flows, at(m), user, conv, a)?;
+            agent::act(c, &flows, at(m), user, conv, a)?;
             Ok(())
         };
         let (ana, ben, cleo) = (&agents[0].0, &agents[1].0, &agents[2].0);
         // Ana: Maria accepted on SMS and they talk; James pending on WhatsApp.
-        let cv = start(ana, 0, "sms", 0)?;
+        let cv = start(ana, 0, Channel::Sms, 0)?;
         act(ana, cv, AgentAction::RequestOptIn, 1)?;
-        inbound(contacts[0].0, "+14155550101", "sms", "Yes", 5, 1)?;
+        inbound(contacts[0].0, "+14155550101", Channel::Sms, "Yes", 5, 1)?;
         act(
             ana,
             cv,
@@ -198,32 +204,32 @@ pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
         inbound(
             contacts[0].0,
             "+14155550101",
-            "sms",
+            Channel::Sms,
             "Great, see you then",
             8,
             2,
         )?;
-        let cv = start(ana, 1, "whatsapp", 10)?;
+        let cv = start(ana, 1, Channel::WhatsApp, 10)?;
         act(ana, cv, AgentAction::RequestOptIn, 11)?;
         // Ben: Priya rejected; Tom wrote first (not requested yet).
-        let cv = start(ben, 2, "sms", 20)?;
+        let cv = start(ben, 2, Channel::Sms, 20)?;
         act(ben, cv, AgentAction::RequestOptIn, 21)?;
-        inbound(contacts[2].0, "+14155550102", "sms", "NO", 25, 3)?;
+        inbound(contacts[2].0, "+14155550102", Channel::Sms, "NO", 25, 3)?;
         inbound(
             contacts[3].0,
             "+14155550102",
-            "sms",
+            Channel::Sms,
             "Hi, do you service water heaters?",
             30,
             4,
         )?;
         // Cleo: Lena accepted on WhatsApp, then opted out.
-        let cv = start(cleo, 4, "whatsapp", 40)?;
+        let cv = start(cleo, 4, Channel::WhatsApp, 40)?;
         act(cleo, cv, AgentAction::RequestOptIn, 41)?;
-        inbound(contacts[4].0, "+14155550103", "whatsapp", "YES", 45, 5)?;
-        inbound(contacts[4].0, "+14155550103", "whatsapp", "STOP", 50, 6)?;
+        inbound(contacts[4].0, "+14155550103", Channel::WhatsApp, "YES", 45, 5)?;
+        inbound(contacts[4].0, "+14155550103", Channel::WhatsApp, "STOP", 50, 6)?;
         storage::messages_deliver_all_sent(c)?;
-        Ok(())
+        Ok::<_, ApiError>(())
     })
     .await?;
     let mut text = String::new();

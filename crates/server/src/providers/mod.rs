@@ -1,25 +1,64 @@
-//! Provider adapters. The simulator is built in (see `routes::publish`);
-//! `whatsapp` speaks the WhatsApp Cloud API, `twilio` Twilio's SMS API. Each
-//! one verifies its webhooks' signatures, feeds inbound messages to the one
-//! inbound path (`service::inbound`, exactly once per provider message id),
-//! applies delivery statuses (kept in `pending_statuses` when they arrive
-//! before their message), and sends queued outbound messages after the
-//! commit with bounded, backed-off retries (`send`, `retry`).
+//! Provider adapters: what each provider's wire format means, with no
+//! decisions of their own and no calls back into the layers above.
+//! `whatsapp` (WhatsApp Cloud API) and `twilio` (Twilio SMS) each verify a
+//! webhook's signature, parse it into [`Report`]s (an inbound message or a
+//! delivery status) for the consent layer, and build a send request and read
+//! its answer for the outbox. `client` is the shared HTTPS client, `retry`
+//! the send policy. The simulator needs no adapter (see `outbox`).
 //!
 //! Settings live per business number in `numbers.provider_config` (JSON).
 //! Secrets never leave the server: the API shows `configured: true`, and the
 //! `Debug` of the settings types redacts them so they cannot reach a log.
 
+pub mod client;
 pub mod retry;
-pub mod send;
 pub mod twilio;
 pub mod whatsapp;
 
-use optline_api as api;
+use optline_api::{self as api, DeliveryStatus};
+use optline_engine::Channel;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, ApiResult};
-use crate::storage::NumberRow;
+use crate::field_error::FieldError;
+use crate::storage::{Db, NumberRow, ProviderKind, StorageResult};
+
+/// A contact's message as a provider (or the simulator) delivered it.
+#[derive(Debug, Clone)]
+pub struct InboundMessage {
+    pub number: NumberRow,
+    pub channel: Channel,
+    /// The contact's number (E.164).
+    pub from: String,
+    pub body: String,
+    pub provider: ProviderKind,
+    pub provider_message_id: String,
+    /// A message type Optline does not read (image, audio, …): recorded and
+    /// shown, never read as a keyword.
+    pub unsupported: Option<String>,
+    /// The carrier itself treated this message as an opt-out (Twilio) and
+    /// has confirmed it to the contact.
+    pub carrier_opt_out: bool,
+}
+
+/// A provider's delivery report for an outbound message.
+#[derive(Debug, Clone)]
+pub struct StatusReport {
+    pub provider: ProviderKind,
+    pub provider_message_id: String,
+    pub status: DeliveryStatus,
+    pub error: Option<String>,
+}
+
+/// One thing a webhook delivery told us.
+#[derive(Debug, Clone)]
+pub enum Report {
+    Message(InboundMessage),
+    Status(StatusReport),
+}
+
+fn settings_error(code: &'static str, field: &str, message: impl Into<String>) -> FieldError {
+    FieldError::new(code, field, message)
+}
 
 /// Numbers with a real provider, by WhatsApp phone_number_id and by E.164,
 /// so webhooks and sends do not query the database for settings that change
@@ -50,18 +89,14 @@ impl Cache {
     }
 
     /// The WhatsApp number with this phone_number_id.
-    pub async fn whatsapp(
-        &self,
-        db: &crate::storage::Db,
-        pnid: &str,
-    ) -> ApiResult<Option<NumberRow>> {
+    pub async fn whatsapp(&self, db: &Db, pnid: &str) -> StorageResult<Option<NumberRow>> {
         let k = format!("wa:{pnid}");
         if let Some(n) = self.get(&k) {
             return Ok(Some(n));
         }
         let p = pnid.to_string();
         let n = db
-            .read(move |c| crate::storage::number_by_provider_key(c, "whatsapp", &p))
+            .read(move |c| crate::storage::number_by_provider_key(c, ProviderKind::Whatsapp, &p))
             .await?;
         if let Some(n) = &n {
             self.put(k, n);
@@ -69,22 +104,17 @@ impl Cache {
         Ok(n)
     }
 
-    /// The number `e164` (only cached when it has a real provider).
-    pub async fn by_e164(
-        &self,
-        db: &crate::storage::Db,
-        e164: &str,
-    ) -> ApiResult<Option<NumberRow>> {
-        let k = format!("n:{e164}");
+    /// The number with this id (only cached when it has a real provider).
+    pub async fn by_id(&self, db: &Db, id: i64) -> StorageResult<Option<NumberRow>> {
+        let k = format!("id:{id}");
         if let Some(n) = self.get(&k) {
             return Ok(Some(n));
         }
-        let p = e164.to_string();
         let n = db
-            .read(move |c| crate::storage::number_by_e164(c, &p))
+            .read(move |c| crate::storage::number_by_id(c, id))
             .await?;
         if let Some(n) = &n {
-            if n.provider != "simulator" {
+            if n.provider != ProviderKind::Simulator {
                 self.put(k, n);
             }
         }
@@ -150,11 +180,20 @@ impl ProviderConfig {
             .unwrap_or(ProviderConfig::Simulator)
     }
 
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ProviderKind {
         match self {
+            ProviderConfig::Simulator => ProviderKind::Simulator,
+            ProviderConfig::Whatsapp(_) => ProviderKind::Whatsapp,
+            ProviderConfig::Twilio(_) => ProviderKind::Twilio,
+        }
+    }
+
+    /// The provider's name as people know it.
+    pub fn display_name(&self) -> &'static str {
+        match self {
+            ProviderConfig::Whatsapp(_) => "WhatsApp",
+            ProviderConfig::Twilio(_) => "Twilio",
             ProviderConfig::Simulator => "simulator",
-            ProviderConfig::Whatsapp(_) => "whatsapp",
-            ProviderConfig::Twilio(_) => "twilio",
         }
     }
 
@@ -165,16 +204,6 @@ impl ProviderConfig {
             _ => None,
         }
     }
-}
-
-/// Whether messages of `channel` on a number of `provider` go through that
-/// provider (WhatsApp Cloud carries WhatsApp, Twilio carries SMS); the other
-/// channel of such a number stays on the simulator.
-pub fn routes_channel(provider: &str, channel: &str) -> bool {
-    matches!(
-        (provider, channel),
-        ("whatsapp", "whatsapp") | ("twilio", "sms")
-    )
 }
 
 /// The API's view of a number's settings: no secret values.
@@ -217,21 +246,21 @@ fn field_value(
     old: Option<&str>,
     field: &str,
     max: usize,
-) -> ApiResult<String> {
+) -> Result<String, FieldError> {
     let v = match given {
         Some(v) => v.trim().to_string(),
         None => old.unwrap_or_default().to_string(),
     };
     let path = format!("provider.{field}");
     if v.is_empty() {
-        return Err(ApiError::unprocessable(
+        return Err(settings_error(
             "required",
             &path,
             format!("`{path}` is required for this provider."),
         ));
     }
     if v.chars().count() > max || v.chars().any(|c| c.is_control()) {
-        return Err(ApiError::unprocessable(
+        return Err(settings_error(
             "invalid",
             &path,
             format!("`{path}` must be at most {max} printable characters."),
@@ -245,7 +274,7 @@ fn field_value(
 pub fn validate_input(
     input: &api::ProviderConfigInput,
     old: &ProviderConfig,
-) -> ApiResult<ProviderConfig> {
+) -> Result<ProviderConfig, FieldError> {
     match input.kind.as_str() {
         "simulator" => Ok(ProviderConfig::Simulator),
         "whatsapp" => {
@@ -292,7 +321,7 @@ pub fn validate_input(
                 )?,
             };
             if !w.phone_number_id.chars().all(|c| c.is_ascii_digit()) {
-                return Err(ApiError::unprocessable(
+                return Err(settings_error(
                     "invalid",
                     "provider.phone_number_id",
                     "`provider.phone_number_id` is the numeric id Meta shows under WhatsApp > API Setup (not the phone number).",
@@ -303,7 +332,7 @@ pub fn validate_input(
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             {
-                return Err(ApiError::unprocessable(
+                return Err(settings_error(
                     "invalid",
                     "provider.template_name",
                     "`provider.template_name` is a WhatsApp template name: lowercase letters, digits and underscores.",
@@ -334,7 +363,7 @@ pub fn validate_input(
             if !(t.account_sid.starts_with("AC")
                 && t.account_sid.chars().all(|c| c.is_ascii_alphanumeric()))
             {
-                return Err(ApiError::unprocessable(
+                return Err(settings_error(
                     "invalid",
                     "provider.account_sid",
                     "`provider.account_sid` is the Twilio Account SID (starts with AC).",
@@ -342,116 +371,10 @@ pub fn validate_input(
             }
             Ok(ProviderConfig::Twilio(t))
         }
-        _ => Err(ApiError::unprocessable(
+        _ => Err(settings_error(
             "invalid",
             "provider.kind",
             "`provider.kind` must be `simulator`, `whatsapp` or `twilio`.",
         )),
     }
-}
-
-/// Twilio's own opt-out words: the carrier has already acted on them.
-pub fn is_carrier_stop(body: &str) -> bool {
-    let w: String = body
-        .trim()
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .to_ascii_uppercase();
-    matches!(
-        w.as_str(),
-        "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" | "OPTOUT" | "REVOKE"
-    )
-}
-
-/// One thing a provider's webhook told us.
-#[derive(Debug, Clone)]
-pub enum WebhookItem {
-    Inbound {
-        number: NumberRow,
-        channel: &'static str,
-        from: String,
-        body: String,
-        provider_message_id: String,
-        unsupported: Option<String>,
-        carrier_stop: bool,
-    },
-    Status {
-        provider_message_id: String,
-        status: String,
-        error: Option<String>,
-    },
-}
-
-/// Stores every item of one webhook delivery in one write job (one
-/// savepoint of the writer's transaction) and returns after the commit, so
-/// the provider is acknowledged only for what is durable. Duplicates of an
-/// inbound provider id are recognised inside the serialised writer, so a
-/// retry storm cannot create a second message or a second consent change.
-pub async fn commit_items(
-    state: &crate::app::AppState,
-    provider: &'static str,
-    items: Vec<WebhookItem>,
-) -> ApiResult<()> {
-    if items.is_empty() {
-        return Ok(());
-    }
-    let now = state.now();
-    let st = state.clone();
-    let publish = state
-        .db
-        .write(move |c| {
-            let now_s = crate::clock::fmt(now);
-            let mut publish: crate::service::Publish = Vec::new();
-            for item in &items {
-                match item {
-                    WebhookItem::Inbound {
-                        number,
-                        channel,
-                        from,
-                        body,
-                        provider_message_id,
-                        unsupported,
-                        carrier_stop,
-                    } => {
-                        let guessed_tz = crate::phone::guess_time_zone(from);
-                        let (_, p) = crate::service::inbound(
-                            c,
-                            &st.flows,
-                            now,
-                            &crate::service::Inbound {
-                                from,
-                                to: number,
-                                channel,
-                                body,
-                                provider,
-                                provider_message_id,
-                                guessed_tz,
-                                unsupported: unsupported.as_deref(),
-                                carrier_stop: *carrier_stop,
-                            },
-                        )?;
-                        publish.extend(p);
-                    }
-                    WebhookItem::Status {
-                        provider_message_id,
-                        status,
-                        error,
-                    } => {
-                        if let Some(applied) = crate::storage::status_apply(
-                            c,
-                            provider,
-                            provider_message_id,
-                            status,
-                            error.as_deref(),
-                            &now_s,
-                        )? {
-                            publish.push(send::status_event(c, applied)?);
-                        }
-                    }
-                }
-            }
-            Ok(publish)
-        })
-        .await?;
-    crate::routes::publish(state, publish);
-    Ok(())
 }

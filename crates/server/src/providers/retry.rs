@@ -45,6 +45,9 @@ pub enum Outcome {
     Transient(String),
     /// Final (4xx other than 429, a malformed answer).
     Permanent(String),
+    /// Final: the provider refuses because the contact opted out with the
+    /// carrier (e.g. Twilio error 21610); the consent layer records it.
+    RecipientOptedOut(String),
 }
 
 /// Delay before retry number `retry` (1 = the first retry): base·2^(retry-1),

@@ -1,24 +1,22 @@
-//! Twilio SMS: the signed webhook (inbound messages and status callbacks of
-//! one business number, `POST /api/v1/webhooks/twilio/{number_id}`) and the
-//! Messages resource.
+//! Twilio SMS: the webhook's signature and parameters (inbound messages and
+//! status callbacks of one business number), and the Messages resource's
+//! request and answer.
 //!
 //! Twilio signs with `X-Twilio-Signature`: base64 of HMAC-SHA1 keyed with the
 //! account's auth token over the full URL Twilio called followed by every
 //! POST parameter's name and value, sorted by name. The server sits behind
 //! proxies, so the URL's origin comes from `--public-url`.
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use optline_api::DeliveryStatus;
+use optline_engine::Channel;
 use sha1::Sha1;
 
-use super::{ProviderConfig, WebhookItem};
-use crate::app::AppState;
-use crate::error::{ApiError, Path};
-use crate::storage;
+use super::client::{Answer, Post};
+use super::retry::{transient_status, Outcome};
+use super::{InboundMessage, Report, StatusReport, TwilioConfig};
+use crate::storage::{NumberRow, ProviderKind};
 
 type HmacSha1 = Hmac<Sha1>;
 
@@ -52,140 +50,149 @@ pub fn verify(auth_token: &str, url: &str, params: &[(String, String)], header: 
     mac.verify_slice(&sig).is_ok()
 }
 
-/// The URL Twilio called: the configured public origin plus the path and
-/// query received (or, without `--public-url`, the Host header's).
-pub fn public_url(state: &AppState, headers: &HeaderMap, uri: &Uri) -> String {
-    let pq = uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| uri.path().to_string());
-    match &state.config.providers.public_url {
-        Some(base) => format!("{}{}", base.trim_end_matches('/'), pq),
-        None => {
-            let host = headers
-                .get("host")
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("localhost");
-            let proto = headers
-                .get("x-forwarded-proto")
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("http");
-            format!("{proto}://{host}{pq}")
-        }
-    }
-}
+/// Twilio's error code for a send to a recipient who replied STOP.
+const UNSUBSCRIBED_RECIPIENT: i64 = 21610;
 
 fn get<'a>(p: &'a [(String, String)], k: &str) -> Option<&'a str> {
     p.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
 }
 
-fn status_of(s: &str) -> Option<&'static str> {
+fn status_of(s: &str) -> Option<DeliveryStatus> {
     Some(match s {
-        "accepted" | "queued" | "sending" | "scheduled" => "queued",
-        "sent" => "sent",
-        "delivered" => "delivered",
-        "read" => "read",
-        "undelivered" | "failed" | "canceled" => "failed",
+        "accepted" | "queued" | "sending" | "scheduled" => DeliveryStatus::Queued,
+        "sent" => DeliveryStatus::Sent,
+        "delivered" => DeliveryStatus::Delivered,
+        "read" => DeliveryStatus::Read,
+        "undelivered" | "failed" | "canceled" => DeliveryStatus::Failed,
         _ => return None,
     })
 }
 
-const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
+/// A webhook the adapter cannot read: the parameter and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BadParams {
+    pub field: &'static str,
+    pub message: &'static str,
+}
 
-/// `POST /api/v1/webhooks/twilio/{number_id}`.
-pub async fn receive(
-    State(state): State<AppState>,
-    Path(number_id): Path<i64>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let unauthorized =
-        |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", m).into_response();
-    let Some(sig) = headers
-        .get("x-twilio-signature")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-    else {
-        return unauthorized("X-Twilio-Signature is missing.");
+/// What a verified webhook of `number` reports.
+pub fn reports(params: &[(String, String)], number: &NumberRow) -> Result<Vec<Report>, BadParams> {
+    let Some(sid) = get(params, "MessageSid").or_else(|| get(params, "SmsSid")) else {
+        return Err(BadParams {
+            field: "MessageSid",
+            message: "MessageSid is missing.",
+        });
     };
-    let number = match state
-        .db
-        .read(move |c| storage::number_by_id(c, number_id))
-        .await
-    {
-        Ok(Some(n)) => n,
-        Ok(None) => return ApiError::not_found("business number").into_response(),
-        Err(e) => return e.into_response(),
-    };
-    let ProviderConfig::Twilio(cfg) = ProviderConfig::of(&number) else {
-        return unauthorized("This business number is not configured for Twilio.");
-    };
-    let params: Vec<(String, String)> = match serde_urlencoded::from_bytes(&body) {
-        Ok(p) => p,
-        Err(e) => {
-            return ApiError::bad_request("malformed_form", format!("Not a form body: {e}"))
-                .into_response()
-        }
-    };
-    let url = public_url(&state, &headers, &uri);
-    if !verify(&cfg.auth_token, &url, &params, &sig) {
-        return unauthorized(
-            "X-Twilio-Signature does not match this URL and body (check --public-url).",
-        );
-    }
-    let Some(sid) = get(&params, "MessageSid").or_else(|| get(&params, "SmsSid")) else {
-        return ApiError::unprocessable("required", "MessageSid", "MessageSid is missing.")
-            .into_response();
-    };
-    let status = get(&params, "MessageStatus").or_else(|| get(&params, "SmsStatus"));
-    let is_inbound = get(&params, "Body").is_some() && matches!(status, None | Some("received"));
-    let mut items = Vec::new();
+    let status = get(params, "MessageStatus").or_else(|| get(params, "SmsStatus"));
+    let is_inbound = get(params, "Body").is_some() && matches!(status, None | Some("received"));
     if is_inbound {
-        let from = match crate::phone::normalize(get(&params, "From").unwrap_or(""), "From") {
-            Ok(f) => f,
-            Err(e) => return e.into_response(),
+        let Ok(from) = crate::phone::normalize(get(params, "From").unwrap_or(""), "From") else {
+            return Err(BadParams {
+                field: "From",
+                message: "From is not a phone number.",
+            });
         };
-        let body = get(&params, "Body").unwrap_or("").to_string();
-        let media: usize = get(&params, "NumMedia")
+        let body = get(params, "Body").unwrap_or("").to_string();
+        let media: usize = get(params, "NumMedia")
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
         let unsupported = (media > 0 && body.trim().is_empty()).then(|| "mms".to_string());
-        items.push(WebhookItem::Inbound {
-            carrier_stop: super::is_carrier_stop(&body),
-            number,
-            channel: "sms",
+        // Twilio acts on the standard opt-out words itself (and says so with
+        // OptOutType when Advanced Opt-Out is on); which words those are is
+        // the engine's knowledge.
+        let carrier_opt_out = get(params, "OptOutType").is_some_and(|t| t.eq_ignore_ascii_case("STOP"))
+            || optline_engine::is_carrier_opt_out(&body);
+        return Ok(vec![Report::Message(InboundMessage {
+            number: number.clone(),
+            channel: Channel::Sms,
             from,
             body: if unsupported.is_some() {
                 "[MMS message]".into()
             } else {
                 body
             },
+            provider: ProviderKind::Twilio,
             provider_message_id: sid.to_string(),
             unsupported,
-        });
-    } else if let Some(st) = status.and_then(status_of) {
-        let error = (st == "failed").then(|| match get(&params, "ErrorCode") {
-            Some(code) => format!(
-                "Twilio error {code}: {}",
-                get(&params, "ErrorMessage").unwrap_or("the carrier did not deliver the message")
-            ),
-            None => format!("Twilio reported the message {}", status.unwrap_or("failed")),
-        });
-        items.push(WebhookItem::Status {
-            provider_message_id: sid.to_string(),
-            status: st.into(),
-            error,
-        });
+            carrier_opt_out,
+        })]);
     }
-    match super::commit_items(&state, "twilio", items).await {
-        Ok(()) => (
-            StatusCode::OK,
-            [(axum::http::header::CONTENT_TYPE, "text/xml")],
-            EMPTY_TWIML,
-        )
-            .into_response(),
-        Err(e) => e.into_response(),
+    let Some(st) = status.and_then(status_of) else {
+        return Ok(Vec::new());
+    };
+    let error = (st == DeliveryStatus::Failed).then(|| match get(params, "ErrorCode") {
+        Some(code) => format!(
+            "Twilio error {code}: {}",
+            get(params, "ErrorMessage").unwrap_or("the carrier did not deliver the message")
+        ),
+        None => format!("Twilio reported the message {}", status.unwrap_or("failed")),
+    });
+    Ok(vec![Report::Status(StatusReport {
+        provider: ProviderKind::Twilio,
+        provider_message_id: sid.to_string(),
+        status: st,
+        error,
+    })])
+}
+
+/// The Messages resource request for one SMS. `status_callback` is where
+/// Twilio reports delivery (when the server knows its public URL).
+pub fn send_request(
+    cfg: &TwilioConfig,
+    base_url: &str,
+    to: &str,
+    text: &str,
+    status_callback: Option<String>,
+) -> Post {
+    let mut form = vec![
+        ("To", to.to_string()),
+        ("From", cfg.from.clone()),
+        ("Body", text.to_string()),
+    ];
+    if let Some(cb) = status_callback {
+        form.push(("StatusCallback", cb));
+    }
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("{}:{}", cfg.account_sid, cfg.auth_token));
+    Post {
+        url: format!(
+            "{}/2010-04-01/Accounts/{}/Messages.json",
+            base_url.trim_end_matches('/'),
+            cfg.account_sid
+        ),
+        authorization: format!("Basic {basic}"),
+        content_type: "application/x-www-form-urlencoded",
+        body: serde_urlencoded::to_string(&form)
+            .unwrap_or_default()
+            .into_bytes(),
+    }
+}
+
+/// What Twilio's answer to a send means.
+pub fn send_outcome(answer: Answer) -> Outcome {
+    let (status, v) = match answer {
+        Answer::Http(s, v) => (s, v),
+        Answer::Timeout => return Outcome::Transient("Twilio did not answer in time".into()),
+        Answer::Unreachable => return Outcome::Transient("Twilio could not be reached".into()),
+        Answer::Failed => return Outcome::Transient("Twilio request failed".into()),
+    };
+    if (200..300).contains(&status) {
+        return match v["sid"].as_str() {
+            Some(id) if !id.is_empty() => Outcome::Accepted(id.to_string()),
+            _ => Outcome::Permanent("Twilio accepted the message but returned no message id".into()),
+        };
+    }
+    let code = v["code"].as_i64();
+    let reason = match (code, v["message"].as_str()) {
+        (Some(c), Some(m)) => format!("Twilio error {c}: {m} (HTTP {status})"),
+        _ => format!("Twilio answered HTTP {status}"),
+    };
+    if code == Some(UNSUBSCRIBED_RECIPIENT) {
+        Outcome::RecipientOptedOut(reason)
+    } else if transient_status(status) {
+        Outcome::Transient(reason)
+    } else {
+        Outcome::Permanent(reason)
     }
 }
 
@@ -227,12 +234,13 @@ mod tests {
     }
 
     #[test]
-    fn carrier_stop_words() {
-        for w in ["STOP", "stop", " Stop. ", "END", "unsubscribe", "Quit!"] {
-            assert!(super::super::is_carrier_stop(w), "{w}");
-        }
-        for w in ["stop texting me", "yes", "STOPPED", ""] {
-            assert!(!super::super::is_carrier_stop(w), "{w}");
-        }
+    fn opted_out_recipient_is_its_own_outcome() {
+        let a = Answer::Http(
+            400,
+            serde_json::json!({"code": 21610, "message": "Attempt to send to unsubscribed recipient"}),
+        );
+        assert!(matches!(send_outcome(a), Outcome::RecipientOptedOut(_)));
+        let a = Answer::Http(400, serde_json::json!({"code": 21211, "message": "Invalid To"}));
+        assert!(matches!(send_outcome(a), Outcome::Permanent(_)));
     }
 }

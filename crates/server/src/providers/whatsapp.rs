@@ -1,5 +1,5 @@
-//! WhatsApp Cloud API: the webhook (verification handshake and signed
-//! notifications) and the send request.
+//! WhatsApp Cloud API: the webhook's signature and payload, and the send
+//! request and its answer.
 //!
 //! Meta signs every notification with `X-Hub-Signature-256: sha256=<hex>`,
 //! the HMAC-SHA256 of the raw body keyed with the app secret. One app (one
@@ -8,18 +8,16 @@
 //! `value.metadata.phone_number_id`; the signature must verify with the app
 //! secret of every number the delivery names.
 
-use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
+use optline_api::DeliveryStatus;
+use optline_engine::Channel;
 use serde::Deserialize;
 use sha2_010::Sha256;
 
-use super::{ProviderConfig, WebhookItem};
-use crate::app::AppState;
-use crate::error::ApiError;
-use crate::storage::{self, NumberRow};
+use super::client::{Answer, Post};
+use super::retry::{transient_status, Outcome};
+use super::{InboundMessage, Report, StatusReport, WhatsAppConfig};
+use crate::storage::{NumberRow, ProviderKind};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -112,12 +110,12 @@ pub struct WaError {
     pub message: Option<String>,
 }
 
-fn status_of(s: &str) -> Option<&'static str> {
+fn status_of(s: &str) -> Option<DeliveryStatus> {
     Some(match s {
-        "sent" => "sent",
-        "delivered" => "delivered",
-        "read" => "read",
-        "failed" => "failed",
+        "sent" => DeliveryStatus::Sent,
+        "delivered" => DeliveryStatus::Delivered,
+        "read" => DeliveryStatus::Read,
+        "failed" => DeliveryStatus::Failed,
         _ => return None,
     })
 }
@@ -135,83 +133,9 @@ pub fn error_text(errors: &[WaError]) -> Option<String> {
     })
 }
 
-// ------------------------------------------------------------ handlers
-
-#[derive(Debug, Deserialize)]
-pub struct Handshake {
-    #[serde(rename = "hub.mode")]
-    mode: Option<String>,
-    #[serde(rename = "hub.verify_token")]
-    token: Option<String>,
-    #[serde(rename = "hub.challenge")]
-    challenge: Option<String>,
-}
-
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// `GET /api/v1/webhooks/whatsapp`: echo `hub.challenge` when the verify
-/// token is that of a WhatsApp number here; 403 otherwise.
-pub async fn handshake(State(state): State<AppState>, Query(q): Query<Handshake>) -> Response {
-    let (Some(mode), Some(token), Some(challenge)) = (q.mode, q.token, q.challenge) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "hub.mode, hub.verify_token and hub.challenge are required",
-        )
-            .into_response();
-    };
-    if mode != "subscribe" {
-        return (StatusCode::FORBIDDEN, "hub.mode must be subscribe").into_response();
-    }
-    let numbers = match state
-        .db
-        .read(|c| storage::numbers_by_provider(c, "whatsapp"))
-        .await
-    {
-        Ok(n) => n,
-        Err(e) => return e.into_response(),
-    };
-    let ok = numbers.iter().any(|n| match ProviderConfig::of(n) {
-        ProviderConfig::Whatsapp(w) => ct_eq(w.verify_token.as_bytes(), token.as_bytes()),
-        _ => false,
-    });
-    if ok {
-        (StatusCode::OK, challenge).into_response()
-    } else {
-        (StatusCode::FORBIDDEN, "verify token does not match").into_response()
-    }
-}
-
-fn unauthorized(msg: &str) -> Response {
-    ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", msg).into_response()
-}
-
-/// `POST /api/v1/webhooks/whatsapp`: a signed notification. 200 only after
-/// everything it carries is committed; 401 (nothing stored) when the
-/// signature is missing or wrong.
-pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(sig) = headers
-        .get("x-hub-signature-256")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-    else {
-        return unauthorized("X-Hub-Signature-256 is missing.");
-    };
-    let note: Notification = match serde_json::from_slice(&body) {
-        Ok(n) => n,
-        Err(e) => {
-            return ApiError::bad_request(
-                "malformed_json",
-                format!("Not a WhatsApp notification: {e}"),
-            )
-            .into_response()
-        }
-    };
-    // The numbers it names.
+/// The `phone_number_id`s a notification names (to find their numbers and
+/// app secrets before trusting anything else in it).
+pub fn named_numbers(note: &Notification) -> Vec<String> {
     let mut ids: Vec<String> = note
         .entry
         .iter()
@@ -220,24 +144,14 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         .collect();
     ids.sort();
     ids.dedup();
-    let numbers = match lookup(&state, ids).await {
-        Ok(n) => n,
-        Err(e) => return e.into_response(),
-    };
-    if numbers.is_empty() {
-        return unauthorized("No WhatsApp number here matches this notification's phone_number_id, so it cannot be verified.");
-    }
-    for (_, n) in &numbers {
-        let ProviderConfig::Whatsapp(w) = ProviderConfig::of(n) else {
-            return unauthorized("not a WhatsApp number");
-        };
-        if !verify(&w.app_secret, &body, &sig) {
-            return unauthorized("X-Hub-Signature-256 does not match the body.");
-        }
-    }
-    let mut items = Vec::new();
-    // Only `messages` changes carry messages and statuses; other fields
-    // (template or account updates) are acknowledged and ignored.
+    ids
+}
+
+/// What a verified notification reports, for the numbers in `numbers`
+/// (phone_number_id → number). Only `messages` changes carry messages and
+/// statuses; other fields (template or account updates) are ignored.
+pub fn reports(note: &Notification, numbers: &[(String, NumberRow)]) -> Vec<Report> {
+    let mut out = Vec::new();
     for change in note
         .entry
         .iter()
@@ -262,58 +176,47 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
                     (format!("[{k} message]"), Some(k.to_string()))
                 }
             };
-            items.push(WebhookItem::Inbound {
+            out.push(Report::Message(InboundMessage {
                 number: number.clone(),
-                channel: "whatsapp",
+                channel: Channel::WhatsApp,
                 from,
                 body,
+                provider: ProviderKind::Whatsapp,
                 provider_message_id: m.id.clone(),
                 unsupported,
-                carrier_stop: false,
-            });
+                carrier_opt_out: false,
+            }));
         }
         for s in &change.value.statuses {
             let Some(status) = status_of(&s.status) else {
                 continue;
             };
-            items.push(WebhookItem::Status {
+            out.push(Report::Status(StatusReport {
+                provider: ProviderKind::Whatsapp,
                 provider_message_id: s.id.clone(),
-                status: status.into(),
-                error: if status == "failed" {
+                status,
+                error: (status == DeliveryStatus::Failed).then(|| {
                     error_text(&s.errors)
-                        .or_else(|| Some("WhatsApp reported the message failed".into()))
-                } else {
-                    None
-                },
-            });
+                        .unwrap_or_else(|| "WhatsApp reported the message failed".into())
+                }),
+            }));
         }
     }
-    match super::commit_items(&state, "whatsapp", items).await {
-        Ok(()) => (StatusCode::OK, "ok").into_response(),
-        Err(e) => e.into_response(),
-    }
+    out
 }
 
-async fn lookup(state: &AppState, ids: Vec<String>) -> Result<Vec<(String, NumberRow)>, ApiError> {
-    let mut v = Vec::new();
-    for id in ids {
-        if let Some(n) = state.provider_numbers.whatsapp(&state.db, &id).await? {
-            v.push((id, n));
-        }
-    }
-    Ok(v)
-}
-
-/// The JSON body of a send: free-form text inside the 24-hour window, the
-/// configured template (the opt-in request) outside it.
-pub fn send_body(
-    cfg: &super::WhatsAppConfig,
-    to: &str,
-    text: &str,
-    in_window: bool,
-) -> serde_json::Value {
+/// The JSON body of a send: the approved template exactly when the engine
+/// said the message must be one (the opt-in request), free text otherwise.
+pub fn send_body(cfg: &WhatsAppConfig, to: &str, text: &str, template: bool) -> serde_json::Value {
     let to = to.trim_start_matches('+');
-    if in_window {
+    if template {
+        serde_json::json!({
+            "messaging_product": "whatsapp",
+            "to": to,
+            "type": "template",
+            "template": {"name": cfg.template_name, "language": {"code": cfg.template_language}}
+        })
+    } else {
         serde_json::json!({
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
@@ -321,13 +224,56 @@ pub fn send_body(
             "type": "text",
             "text": {"preview_url": false, "body": text}
         })
+    }
+}
+
+/// The send request for one message.
+pub fn send_request(
+    cfg: &WhatsAppConfig,
+    base_url: &str,
+    api_version: &str,
+    to: &str,
+    text: &str,
+    template: bool,
+) -> Post {
+    Post {
+        url: format!(
+            "{}/{}/{}/messages",
+            base_url.trim_end_matches('/'),
+            api_version,
+            cfg.phone_number_id
+        ),
+        authorization: format!("Bearer {}", cfg.access_token),
+        content_type: "application/json",
+        body: send_body(cfg, to, text, template).to_string().into_bytes(),
+    }
+}
+
+/// What the Cloud API's answer to a send means.
+pub fn send_outcome(answer: Answer) -> Outcome {
+    let (status, v) = match answer {
+        Answer::Http(s, v) => (s, v),
+        Answer::Timeout => return Outcome::Transient("WhatsApp did not answer in time".into()),
+        Answer::Unreachable => return Outcome::Transient("WhatsApp could not be reached".into()),
+        Answer::Failed => return Outcome::Transient("WhatsApp request failed".into()),
+    };
+    if (200..300).contains(&status) {
+        return match v["messages"][0]["id"].as_str() {
+            Some(id) if !id.is_empty() => Outcome::Accepted(id.to_string()),
+            _ => Outcome::Permanent(
+                "WhatsApp accepted the message but returned no message id".into(),
+            ),
+        };
+    }
+    let e = &v["error"];
+    let reason = match (e["code"].as_i64(), e["message"].as_str()) {
+        (Some(c), Some(m)) => format!("WhatsApp error {c}: {m} (HTTP {status})"),
+        _ => format!("WhatsApp answered HTTP {status}"),
+    };
+    if transient_status(status) {
+        Outcome::Transient(reason)
     } else {
-        serde_json::json!({
-            "messaging_product": "whatsapp",
-            "to": to,
-            "type": "template",
-            "template": {"name": cfg.template_name, "language": {"code": cfg.template_language}}
-        })
+        Outcome::Permanent(reason)
     }
 }
 

@@ -173,7 +173,31 @@ CREATE TABLE pending_statuses (
 );
 CREATE INDEX pending_statuses_msg ON pending_statuses(provider, provider_message_id);
 "#,
+    // 7: the consent state's name beside the thread (filters read a column,
+    // not the engine's JSON; filled by `backfill_consent_state`), and the
+    // engine's template flag on each outbound message (the sender obeys it).
+    r#"
+ALTER TABLE conversations ADD COLUMN consent_state TEXT NOT NULL DEFAULT 'not_requested';
+ALTER TABLE messages ADD COLUMN template INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
+
+/// Migration 7's data step: the name of every stored thread's state, read
+/// through the engine's own type. An unreadable thread keeps the default
+/// name here; the consent layer still refuses to act on it.
+fn backfill_consent_state(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT id, thread FROM conversations WHERE thread IS NOT NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut up = tx.prepare("UPDATE conversations SET consent_state = ?2 WHERE id = ?1")?;
+    for (id, json) in rows {
+        if let Ok(t) = serde_json::from_str::<optline_engine::Thread>(&json) {
+            up.execute(rusqlite::params![id, t.consent.name().as_str()])?;
+        }
+    }
+    Ok(())
+}
 
 /// Applies every migration newer than the file's `user_version`.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -193,6 +217,9 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
         }
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if version == 7 {
+            backfill_consent_state(&tx)?;
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }
@@ -234,6 +261,32 @@ mod tests {
             })
             .unwrap();
         assert_eq!(t, None);
+    }
+
+    #[test]
+    fn v7_names_the_consent_state_of_stored_threads() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate_to(&mut c, 6).unwrap();
+        c.execute_batch(
+            "INSERT INTO organizations VALUES (1, 'o', 't');
+             INSERT INTO lines_of_business VALUES (1, 1, 'l');
+             INSERT INTO numbers(id, org_id, lob_id, e164) VALUES (1, 1, 1, '+1');
+             INSERT INTO contacts VALUES (1, 1, '+2', NULL, 'UTC');
+             INSERT INTO conversations(id, org_id, number_id, contact_id, channel, updated_at, thread)
+                 VALUES (7, 1, 1, 1, 'sms', 't',
+                         '{\"consent\":{\"state\":\"accepted\",\"at\":\"2026-01-05T15:00:00Z\"}}'),
+                        (8, 1, 1, 1, 'whatsapp', 't', NULL);",
+        )
+        .unwrap();
+        migrate(&mut c).unwrap();
+        let names: Vec<String> = c
+            .prepare("SELECT consent_state FROM conversations ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(names, ["accepted", "not_requested"]);
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! All SQL lives here (this module and its children). A PostgreSQL backend is
-//! an addition beside it, not a rewrite of the handlers.
+//! All SQL lives here: this module owns the connections and the writer; its
+//! children own one table group each and return typed rows (enums, not
+//! strings) and [`StorageError`]. A PostgreSQL backend is an addition beside
+//! it, not a rewrite of the layers above.
 //!
 //! Writes go through one dedicated writer thread that owns the only writing
 //! connection and practises *group commit*: it takes every write job waiting
@@ -11,8 +13,17 @@
 //! fsync. Reads use a small pool of read-only connections (WAL lets them run
 //! beside the writer).
 
+pub mod audit;
+pub mod contacts;
+pub mod conversations;
+mod error;
+pub mod flows;
+pub mod messages;
 pub mod migrations;
-pub mod queries;
+pub mod numbers;
+pub mod orgs;
+pub mod sessions;
+pub mod users;
 
 use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex};
@@ -20,10 +31,17 @@ use std::sync::{mpsc, Arc, Mutex};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
-use crate::error::{ApiError, ApiResult};
-
-#[allow(unused_imports)]
-pub use queries::*;
+pub use audit::*;
+pub use contacts::*;
+pub use conversations::*;
+pub use error::{StorageError, StorageResult, Taken};
+pub(crate) use error::{taken_or, text_enum};
+pub use flows::*;
+pub use messages::*;
+pub use numbers::*;
+pub use orgs::*;
+pub use sessions::*;
+pub use users::*;
 
 type Completion = Box<dyn FnOnce(bool) + Send>;
 type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Completion) + Send>;
@@ -90,24 +108,24 @@ impl Db {
         })
     }
 
-    /// Runs `f` in the writer's transaction; answers after the commit.
-    pub async fn write<R, F>(&self, f: F) -> ApiResult<R>
+    /// Runs `f` in the writer's transaction (its own savepoint); answers
+    /// after the commit. `f`'s error rolls back its savepoint only.
+    pub async fn write<R, E, F>(&self, f: F) -> Result<R, E>
     where
         R: Send + 'static,
-        F: FnOnce(&Connection) -> ApiResult<R> + Send + 'static,
+        E: From<StorageError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, E> + Send + 'static,
     {
-        let (tx, rx) = oneshot::channel::<ApiResult<R>>();
+        let (tx, rx) = oneshot::channel::<Result<R, E>>();
         let job: Job = Box::new(move |conn| {
             let r = match conn {
                 Some(conn) => f(conn),
-                None => Err(ApiError::internal(
-                    "the database could not start a transaction",
-                )),
+                None => Err(StorageError::Writer("could not start a transaction").into()),
             };
             let ok = r.is_ok();
             let done: Completion = Box::new(move |committed| {
                 let r = match r {
-                    Ok(_) if !committed => Err(ApiError::internal("the database could not commit")),
+                    Ok(_) if !committed => Err(StorageError::Writer("could not commit").into()),
                     r => r,
                 };
                 let _ = tx.send(r);
@@ -117,18 +135,19 @@ impl Db {
         self.inner
             .writer
             .lock()
-            .map_err(|_| ApiError::internal("writer poisoned"))?
+            .map_err(|_| StorageError::Writer("poisoned"))?
             .send(job)
-            .map_err(|_| ApiError::internal("database writer stopped"))?;
+            .map_err(|_| StorageError::Writer("stopped"))?;
         rx.await
-            .map_err(|_| ApiError::internal("database writer dropped the job"))?
+            .map_err(|_| StorageError::Writer("dropped the job"))?
     }
 
     /// Runs `f` on a pooled read connection in a blocking thread.
-    pub async fn read<R, F>(&self, f: F) -> ApiResult<R>
+    pub async fn read<R, E, F>(&self, f: F) -> Result<R, E>
     where
         R: Send + 'static,
-        F: FnOnce(&Connection) -> ApiResult<R> + Send + 'static,
+        E: From<StorageError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, E> + Send + 'static,
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
@@ -141,13 +160,16 @@ impl Db {
                         OpenFlags::SQLITE_OPEN_READ_ONLY
                             | OpenFlags::SQLITE_OPEN_NO_MUTEX
                             | OpenFlags::SQLITE_OPEN_URI,
-                    )?;
-                    c.busy_timeout(std::time::Duration::from_secs(10))?;
+                    )
+                    .map_err(StorageError::from)?;
+                    c.busy_timeout(std::time::Duration::from_secs(10))
+                        .map_err(StorageError::from)?;
                     c.set_prepared_statement_cache_capacity(256);
                     c.set_db_config(
                         rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
                         true,
-                    )?;
+                    )
+                    .map_err(StorageError::from)?;
                     c
                 }
             };
@@ -160,7 +182,7 @@ impl Db {
             r
         })
         .await
-        .map_err(|e| ApiError::internal(format!("read task failed: {e}")))?
+        .map_err(|_| StorageError::Writer("a read task panicked"))?
     }
 }
 

@@ -1,11 +1,17 @@
 //! JSON errors and extractors that turn every bad input into a 4xx JSON error
-//! naming the field (axum's own rejections are plain text).
+//! naming the field (axum's own rejections are plain text), and the mapping
+//! of the lower layers' errors (storage, consent, provider settings) to
+//! status codes and words a person can act on.
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
+
+use crate::consent::ConsentError;
+use crate::field_error::FieldError;
+use crate::storage::{StorageError, Taken};
 
 /// An error answer: status plus `{"error":{"code","message","field"}}`.
 #[derive(Debug, Clone)]
@@ -14,6 +20,8 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+    /// The engine's refusal, for 409s caused by one.
+    pub refusal: Option<optline_engine::Refusal>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -25,6 +33,7 @@ impl ApiError {
             code: code.to_string(),
             message: message.into(),
             field: None,
+            refusal: None,
         }
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
@@ -66,6 +75,7 @@ impl ApiError {
                 code: self.code.clone(),
                 message: self.message.clone(),
                 field: self.field.clone(),
+                refusal: self.refusal.clone(),
             },
         }
     }
@@ -86,9 +96,69 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        ApiError::internal(format!("database error: {e}"))
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Taken(Taken::Email) => ApiError::conflict(
+                "email_taken",
+                "A user with this e-mail already exists. Use another e-mail.",
+            )
+            .field("email"),
+            StorageError::Taken(Taken::Number) => ApiError::conflict(
+                "number_taken",
+                "This business number is already in use. Choose another number.",
+            )
+            .field("phone"),
+            StorageError::Taken(Taken::ProviderKey) => ApiError::conflict(
+                "provider_key_taken",
+                "Another business number already uses this phone_number_id. Each WhatsApp phone number can belong to one business number only.",
+            )
+            .field("provider.phone_number_id"),
+            other => ApiError::internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ConsentError> for ApiError {
+    fn from(e: ConsentError) -> Self {
+        match e {
+            ConsentError::Refused(r) => {
+                let mut e = ApiError::conflict(r.code.as_str(), r.text.clone());
+                if r.code == optline_engine::RefusalCode::EmptyMessage {
+                    e.status = StatusCode::UNPROCESSABLE_ENTITY;
+                    e.field = Some("body".into());
+                }
+                e.refusal = Some(r);
+                e
+            }
+            ConsentError::NotFound(what) => {
+                let e = ApiError::not_found(what);
+                match what {
+                    "line of business" => e.field("line_of_business_id"),
+                    "user" => e.field("user_id"),
+                    "contact" => e.field("contact_phone"),
+                    _ => e,
+                }
+            }
+            ConsentError::Invalid {
+                code,
+                field,
+                message,
+            } => ApiError::unprocessable(code, field, message),
+            ConsentError::UnreadableThread {
+                conversation,
+                reason,
+            } => ApiError::internal(format!(
+                "stored consent state of conversation {conversation} is unreadable: {reason}"
+            )),
+            ConsentError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::unprocessable(e.code, &e.field, e.message)
     }
 }
 

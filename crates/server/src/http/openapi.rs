@@ -57,7 +57,6 @@ use utoipa::OpenApi;
         api::UserList,
         api::NumberList,
         api::UpdateNumberRequest,
-        api::UpdateNumberAdminRequest,
         api::ProviderConfigInput,
         api::ProviderSettings,
         api::SecretState,

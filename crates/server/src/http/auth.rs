@@ -7,8 +7,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use sha2::Digest;
 
-use crate::app::AppState;
-use crate::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult};
+use crate::state::AppState;
 use crate::storage::{self, UserRow};
 
 pub const COOKIE: &str = "optline_session";
@@ -125,7 +125,7 @@ pub struct AuthUser(pub UserRow);
 
 impl AuthUser {
     pub fn is_admin(&self) -> bool {
-        self.0.role == "admin"
+        self.0.role == optline_api::Role::Admin
     }
     pub fn id(&self) -> i64 {
         self.0.id

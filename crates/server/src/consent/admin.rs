@@ -1,0 +1,112 @@
+//! An admin's changes that touch consent threads: switching a channel of a
+//! number, and reassigning or releasing a WhatsApp contact. Both run the
+//! engine on every affected thread, so their audit rows are the engine's.
+
+use chrono::{DateTime, Utc};
+use optline_api as api;
+use optline_engine::{self as engine, Channel, UserId};
+use rusqlite::Connection;
+
+use super::effects::{store_step, Effects};
+use super::facts::facts;
+use super::{ConsentError, ConsentResult, FlowCache};
+use crate::clock::fmt;
+use crate::storage::{self, NumberRow, UserRow};
+
+/// Runs `event` on the threads `conversations` and stores each step.
+fn step_each(
+    c: &Connection,
+    flows: &FlowCache,
+    now: DateTime<Utc>,
+    conversations: impl IntoIterator<Item = i64>,
+    event: &engine::Event,
+) -> ConsentResult<()> {
+    for id in conversations {
+        let row =
+            storage::conversation_row(c, id)?.ok_or(ConsentError::NotFound("conversation"))?;
+        let f = facts(c, flows, &row, now)?;
+        let step = engine::step(&f.flow, &f.ctx, &f.thread, event);
+        // Ownership events are announced once by the caller, not per thread.
+        store_step(c, row, &f, &step, None, &mut Effects::default())?;
+    }
+    Ok(())
+}
+
+/// Admin reassigns (`Some`) or releases (`None`) a WhatsApp contact in a
+/// line of business.
+pub fn reassign(
+    c: &Connection,
+    flows: &FlowCache,
+    now: DateTime<Utc>,
+    admin: &UserRow,
+    lob: i64,
+    contact_e164: &str,
+    to: Option<i64>,
+) -> ConsentResult<(api::Ownership, Effects)> {
+    if !storage::lob_in_org(c, admin.org_id, lob)? {
+        return Err(ConsentError::NotFound("line of business"));
+    }
+    if let Some(u) = to {
+        let ok = storage::user_by_id(c, u)?.is_some_and(|x| x.org_id == admin.org_id && x.active);
+        if !ok {
+            return Err(ConsentError::NotFound("user"));
+        }
+    }
+    let contact = storage::contact_id_by_e164(c, admin.org_id, contact_e164)?
+        .ok_or(ConsentError::NotFound("contact"))?;
+    let now_s = fmt(now);
+    let convs = storage::whatsapp_conversations_in_lob(c, lob, contact)?;
+    let event = engine::Event::Reassigned {
+        to: to.map(UserId),
+        by: UserId(admin.id),
+    };
+    step_each(c, flows, now, convs.iter().map(|(id, _)| *id), &event)?;
+    storage::holder_set(c, lob, contact, to, &now_s)?;
+    let ownership = api::Ownership {
+        line_of_business_id: lob,
+        contact_phone: contact_e164.to_string(),
+        user_id: to,
+        since: to.map(|_| now_s.clone()),
+    };
+    let mut users = storage::admin_ids(c, admin.org_id)?;
+    for u in convs.iter().filter_map(|(_, u)| *u).chain(to) {
+        if !users.contains(&u) {
+            users.push(u);
+        }
+    }
+    let mut fx = Effects::default();
+    fx.live.push((
+        users,
+        api::LiveEvent::Ownership {
+            ownership: ownership.clone(),
+        },
+    ));
+    Ok((ownership, fx))
+}
+
+/// Admin switches channels of a number; the engine records the switch on
+/// every thread of that number and channel.
+pub fn toggle_channels(
+    c: &Connection,
+    flows: &FlowCache,
+    now: DateTime<Utc>,
+    admin: &UserRow,
+    number: &NumberRow,
+    sms: Option<bool>,
+    whatsapp: Option<bool>,
+) -> ConsentResult<()> {
+    storage::number_update(c, number.id, sms, whatsapp, None)?;
+    for (channel, new) in [(Channel::Sms, sms), (Channel::WhatsApp, whatsapp)] {
+        let Some(enabled) = new else { continue };
+        if enabled == number.channel_enabled(channel) {
+            continue;
+        }
+        let event = engine::Event::ChannelToggled {
+            enabled,
+            by: UserId(admin.id),
+        };
+        let threads = storage::conversations_of_number(c, number.id, channel)?;
+        step_each(c, flows, now, threads, &event)?;
+    }
+    Ok(())
+}

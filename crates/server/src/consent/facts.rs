@@ -1,0 +1,49 @@
+//! The facts the engine decides on, gathered from one conversation row:
+//! the flow in force, the context (clock, channel switch, contact's UTC
+//! offset, WhatsApp holder, names for placeholders) and the stored thread.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use optline_engine::{self as engine, Channel, UserId};
+use rusqlite::Connection;
+
+use super::{ConsentError, ConsentResult, FlowCache};
+use crate::phone;
+use crate::storage::ConvRow;
+
+pub(crate) struct Facts {
+    pub ctx: engine::Context,
+    pub flow: Arc<engine::ValidFlow>,
+    pub thread: engine::Thread,
+}
+
+pub(crate) fn facts(
+    c: &Connection,
+    flows: &FlowCache,
+    row: &ConvRow,
+    now: DateTime<Utc>,
+) -> ConsentResult<Facts> {
+    let flow = flows.get(c, row.lob_id, row.channel)?;
+    let mut ctx = engine::Context::new(now, row.channel);
+    ctx.channel_enabled = row.channel_enabled();
+    ctx.contact_utc_offset_seconds = phone::utc_offset(&row.contact.tz, now);
+    ctx.holder = match row.channel {
+        Channel::WhatsApp => row.holder.map(UserId),
+        Channel::Sms => None,
+    };
+    ctx.company = row.org_name.clone();
+    ctx.agent_name = row.agent_name.clone().unwrap_or_default();
+    ctx.contact_name = row.contact.name.clone().unwrap_or_default();
+    // Never guess a consent state: a stored thread the engine cannot read
+    // (e.g. after an incompatible engine change) refuses every action
+    // instead of silently restarting at NotRequested.
+    let thread = row
+        .thread
+        .clone()
+        .map_err(|reason| ConsentError::UnreadableThread {
+            conversation: row.id,
+            reason,
+        })?;
+    Ok(Facts { ctx, flow, thread })
+}

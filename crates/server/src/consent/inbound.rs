@@ -1,0 +1,197 @@
+//! What reaches a business number from outside: a contact's message (from
+//! the simulator or a provider's webhook, exactly once per provider message
+//! id), a carrier's opt-out, a delivery status, and a provider's report that
+//! a send was refused because the contact opted out.
+
+use chrono::{DateTime, Utc};
+use optline_api::{DeliveryStatus, Direction, MessageKind};
+use optline_engine as engine;
+use rusqlite::Connection;
+
+use super::effects::{announce, store_step, Effects};
+use super::facts::facts;
+use super::{recipients, ConsentError, ConsentResult, FlowCache};
+use crate::clock::fmt;
+use crate::providers::{InboundMessage, Report, StatusReport};
+use crate::storage::{self, NewMessage};
+use crate::views;
+
+/// The stored inbound message.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub message_id: i64,
+    /// True when this provider message id had been received before (nothing
+    /// was stored or decided again).
+    pub duplicate: bool,
+}
+
+/// The one inbound path.
+pub fn receive(
+    c: &Connection,
+    flows: &FlowCache,
+    now: DateTime<Utc>,
+    msg: &InboundMessage,
+) -> ConsentResult<(Received, Effects)> {
+    if let Some(id) = storage::message_by_provider_id(c, msg.provider, &msg.provider_message_id)? {
+        return Ok((
+            Received {
+                message_id: id,
+                duplicate: true,
+            },
+            Effects::default(),
+        ));
+    }
+    let number = &msg.number;
+    let now_s = fmt(now);
+    let flow = flows.get(c, number.lob_id, msg.channel)?;
+    let default_tz = crate::phone::guess_time_zone(&msg.from)
+        .map(str::to_string)
+        .unwrap_or_else(|| flow.flow().default_time_zone.clone());
+    let contact = storage::contact_upsert(c, number.org_id, &msg.from, None, &default_tz, false)?;
+    let (conv_id, _) = storage::conversation_get_or_create(
+        c,
+        number.org_id,
+        number.id,
+        contact.id,
+        msg.channel,
+        &now_s,
+    )?;
+    let mut inbound = storage::message_insert(
+        c,
+        &NewMessage {
+            conversation_id: conv_id,
+            direction: Direction::Inbound,
+            kind: MessageKind::Contact,
+            body: &msg.body,
+            status: DeliveryStatus::Received,
+            provider: msg.provider,
+            provider_message_id: Some(&msg.provider_message_id),
+            user_id: None,
+            template: false,
+        },
+        &now_s,
+    )?;
+    let row = storage::conversation_row(c, conv_id)?.ok_or(ConsentError::NotFound("conversation"))?;
+    let received = Received {
+        message_id: inbound.id,
+        duplicate: false,
+    };
+    let mut fx = Effects::default();
+    if let Some(kind) = &msg.unsupported {
+        // Recorded (it opens the WhatsApp window like any inbound message)
+        // and shown to the agent, but never read as a keyword.
+        let err = format!(
+            "unsupported message type: {kind} (Optline shows text messages only; open it in the provider's app)"
+        );
+        storage::message_set_error(c, inbound.id, &err)?;
+        inbound.error = Some(err);
+        announce(c, &flow, now, &row, &[inbound], false, &mut fx)?;
+        return Ok((received, fx));
+    }
+    let f = facts(c, flows, &row, now)?;
+    let pmid = Some(msg.provider_message_id.clone());
+    let event = if msg.carrier_opt_out {
+        engine::Event::CarrierOptOut {
+            text: msg.body.clone(),
+            provider_message_id: pmid,
+        }
+    } else {
+        engine::Event::Inbound {
+            text: msg.body.clone(),
+            provider_message_id: pmid,
+        }
+    };
+    let step = engine::step(&f.flow, &f.ctx, &f.thread, &event);
+    let stored = store_step(c, row, &f, &step, None, &mut fx)?;
+    let mut messages = Vec::with_capacity(1 + stored.created.len());
+    messages.push(inbound);
+    messages.extend(stored.created);
+    announce(
+        c,
+        &f.flow,
+        now,
+        &stored.row,
+        &messages,
+        stored.consent_changed,
+        &mut fx,
+    )?;
+    Ok((received, fx))
+}
+
+/// Stores every item of one provider delivery (inside one write job, so
+/// the provider is acknowledged only for what is durable).
+pub fn receive_reports(
+    c: &Connection,
+    flows: &FlowCache,
+    now: DateTime<Utc>,
+    reports: &[Report],
+) -> ConsentResult<Effects> {
+    let mut fx = Effects::default();
+    for report in reports {
+        match report {
+            Report::Message(m) => fx.extend(receive(c, flows, now, m)?.1),
+            Report::Status(s) => apply_status(c, now, s, &mut fx)?,
+        }
+    }
+    Ok(fx)
+}
+
+fn apply_status(
+    c: &Connection,
+    now: DateTime<Utc>,
+    s: &StatusReport,
+    fx: &mut Effects,
+) -> ConsentResult<()> {
+    let applied = storage::status_apply(
+        c,
+        s.provider,
+        &s.provider_message_id,
+        s.status,
+        s.error.as_deref(),
+        &fmt(now),
+    )?;
+    if let Some(a) = applied {
+        let row = storage::conversation_row(c, a.conversation_id)?
+            .ok_or(ConsentError::NotFound("conversation"))?;
+        fx.live.push((
+            recipients(c, row.org_id, row.number_user_id)?,
+            views::status_event(a.message_id, a.conversation_id, a.status, a.error),
+        ));
+    }
+    Ok(())
+}
+
+/// A provider refused a send because the contact opted out with the
+/// carrier: the engine records the opt-out.
+pub fn provider_reports_opt_out(
+    c: &Connection,
+    flows: &FlowCache,
+    now: DateTime<Utc>,
+    conversation_id: i64,
+    reason: &str,
+) -> ConsentResult<Effects> {
+    let row = storage::conversation_row(c, conversation_id)?
+        .ok_or(ConsentError::NotFound("conversation"))?;
+    let f = facts(c, flows, &row, now)?;
+    let step = engine::step(
+        &f.flow,
+        &f.ctx,
+        &f.thread,
+        &engine::Event::ProviderReportsOptOut {
+            reason: reason.to_string(),
+            provider_message_id: None,
+        },
+    );
+    let mut fx = Effects::default();
+    let stored = store_step(c, row, &f, &step, None, &mut fx)?;
+    announce(
+        c,
+        &f.flow,
+        now,
+        &stored.row,
+        &stored.created,
+        stored.consent_changed,
+        &mut fx,
+    )?;
+    Ok(fx)
+}

@@ -1,0 +1,103 @@
+//! `/auth/login`, `/auth/logout` and `/me`: sessions and who is logged in.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use optline_api as api;
+use rusqlite::Connection;
+
+use super::auth::{self, AuthUser};
+use super::error::{ApiError, ApiResult, Json};
+use super::check_text;
+use crate::clock::fmt;
+use crate::state::AppState;
+use crate::storage::{self, StorageResult, UserRow};
+use crate::views;
+
+fn build_me(c: &Connection, u: &UserRow) -> StorageResult<api::Me> {
+    let org = api::Organization {
+        id: u.org_id,
+        name: storage::org_name(c, u.org_id)?,
+    };
+    let lobs = storage::lobs_in_org(c, u.org_id)?
+        .into_iter()
+        .map(|(id, name)| api::LineOfBusiness { id, name })
+        .collect();
+    let number = storage::number_by_user(c, u.id)?;
+    Ok(api::Me {
+        user: views::user(u, number.as_ref()),
+        organization: org,
+        lines_of_business: lobs,
+    })
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<api::LoginRequest>,
+) -> ApiResult<Response> {
+    check_text(&req.email, "email", 254, false)?;
+    check_text(&req.password, "password", 200, false)?;
+    let email = req.email.trim().to_lowercase();
+    let user = state
+        .db
+        .read(move |c| storage::user_by_email(c, &email))
+        .await?;
+    let hash = user
+        .as_ref()
+        .filter(|u| u.active)
+        .map(|u| u.password_hash.clone());
+    let ok = auth::verify_password_async(req.password.clone(), hash).await;
+    let Some(user) = user.filter(|_| ok) else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "The e-mail or password is wrong. Check both and try again.",
+        ));
+    };
+    let token = auth::new_token()?;
+    let th = auth::token_hash(&token);
+    let now = chrono::Utc::now();
+    let exp = now + chrono::Duration::hours(auth::SESSION_HOURS);
+    let me = state
+        .db
+        .write(move |c| {
+            storage::session_insert(c, &th, user.id, &fmt(now), &fmt(exp))?;
+            build_me(c, &user)
+        })
+        .await?;
+    let secure = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let cookie = auth::cookie_header(&token, secure, auth::SESSION_HOURS * 3600);
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(me)).into_response())
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    let token = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|s| s.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == auth::COOKIE)
+        .map(|(_, v)| v.to_string());
+    if let Some(t) = token {
+        let th = auth::token_hash(&t);
+        state
+            .db
+            .write(move |c| storage::session_delete(c, &th))
+            .await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, auth::cookie_header("", false, 0))],
+    )
+        .into_response())
+}
+
+pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<api::Me>> {
+    let u = user.0;
+    Ok(Json(state.db.read(move |c| build_me(c, &u)).await?))
+}

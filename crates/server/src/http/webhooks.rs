@@ -1,0 +1,219 @@
+//! `/webhooks/whatsapp` and `/webhooks/twilio/{number id}`: providers call
+//! these. Each delivery is verified by its provider's signature, parsed by
+//! the provider's adapter into reports, and stored in one write job through
+//! the consent layer; the provider is acknowledged only after the commit.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::error::{ApiError, Path};
+use crate::consent;
+use crate::providers::{twilio, whatsapp, ProviderConfig, Report};
+use crate::state::AppState;
+use crate::storage::{self, NumberRow, ProviderKind};
+use crate::outbox;
+
+fn unauthorized(msg: &str) -> Response {
+    ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", msg).into_response()
+}
+
+/// Stores one delivery's reports and carries out their effects.
+async fn commit(state: &AppState, reports: Vec<Report>) -> Result<(), ApiError> {
+    if reports.is_empty() {
+        return Ok(());
+    }
+    let now = state.now();
+    let st = state.clone();
+    let fx = state
+        .db
+        .write(move |c| consent::inbound::receive_reports(c, &st.flows, now, &reports))
+        .await?;
+    outbox::run(state, fx);
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Handshake {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `GET /api/v1/webhooks/whatsapp`: echo `hub.challenge` when the verify
+/// token is that of a WhatsApp number here; 403 otherwise.
+pub async fn whatsapp_handshake(
+    State(state): State<AppState>,
+    Query(q): Query<Handshake>,
+) -> Response {
+    let (Some(mode), Some(token), Some(challenge)) = (q.mode, q.token, q.challenge) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "hub.mode, hub.verify_token and hub.challenge are required",
+        )
+            .into_response();
+    };
+    if mode != "subscribe" {
+        return (StatusCode::FORBIDDEN, "hub.mode must be subscribe").into_response();
+    }
+    let numbers = match state
+        .db
+        .read(|c| storage::numbers_by_provider(c, ProviderKind::Whatsapp))
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let ok = numbers.iter().any(|n| match ProviderConfig::of(n) {
+        ProviderConfig::Whatsapp(w) => ct_eq(w.verify_token.as_bytes(), token.as_bytes()),
+        _ => false,
+    });
+    if ok {
+        (StatusCode::OK, challenge).into_response()
+    } else {
+        (StatusCode::FORBIDDEN, "verify token does not match").into_response()
+    }
+}
+
+async fn whatsapp_numbers(
+    state: &AppState,
+    ids: Vec<String>,
+) -> Result<Vec<(String, NumberRow)>, ApiError> {
+    let mut v = Vec::new();
+    for id in ids {
+        if let Some(n) = state.provider_numbers.whatsapp(&state.db, &id).await? {
+            v.push((id, n));
+        }
+    }
+    Ok(v)
+}
+
+/// `POST /api/v1/webhooks/whatsapp`: a signed notification. 200 only after
+/// everything it carries is committed; 401 (nothing stored) when the
+/// signature is missing or wrong.
+pub async fn whatsapp(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(sig) = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    else {
+        return unauthorized("X-Hub-Signature-256 is missing.");
+    };
+    let note: whatsapp::Notification = match serde_json::from_slice(&body) {
+        Ok(n) => n,
+        Err(e) => {
+            return ApiError::bad_request(
+                "malformed_json",
+                format!("Not a WhatsApp notification: {e}"),
+            )
+            .into_response()
+        }
+    };
+    let numbers = match whatsapp_numbers(&state, whatsapp::named_numbers(&note)).await {
+        Ok(n) => n,
+        Err(e) => return e.into_response(),
+    };
+    if numbers.is_empty() {
+        return unauthorized("No WhatsApp number here matches this notification's phone_number_id, so it cannot be verified.");
+    }
+    for (_, n) in &numbers {
+        let ProviderConfig::Whatsapp(w) = ProviderConfig::of(n) else {
+            return unauthorized("not a WhatsApp number");
+        };
+        if !whatsapp::verify(&w.app_secret, &body, &sig) {
+            return unauthorized("X-Hub-Signature-256 does not match the body.");
+        }
+    }
+    match commit(&state, whatsapp::reports(&note, &numbers)).await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The URL Twilio called: the configured public origin plus the path and
+/// query received (or, without `--public-url`, the Host header's).
+fn public_url(state: &AppState, headers: &HeaderMap, uri: &Uri) -> String {
+    let pq = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| uri.path().to_string());
+    match &state.config.providers.public_url {
+        Some(base) => format!("{}{}", base.trim_end_matches('/'), pq),
+        None => {
+            let host = headers
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
+            let proto = headers
+                .get("x-forwarded-proto")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("http");
+            format!("{proto}://{host}{pq}")
+        }
+    }
+}
+
+const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
+
+/// `POST /api/v1/webhooks/twilio/{number_id}`: inbound SMS and status
+/// callbacks of one number, signed with its auth token.
+pub async fn twilio(
+    State(state): State<AppState>,
+    Path(number_id): Path<i64>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(sig) = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    else {
+        return unauthorized("X-Twilio-Signature is missing.");
+    };
+    let number = match state.provider_numbers.by_id(&state.db, number_id).await {
+        Ok(Some(n)) => n,
+        Ok(None) => return ApiError::not_found("business number").into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let ProviderConfig::Twilio(cfg) = ProviderConfig::of(&number) else {
+        return unauthorized("This business number is not configured for Twilio.");
+    };
+    let params: Vec<(String, String)> = match serde_urlencoded::from_bytes(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            return ApiError::bad_request("malformed_form", format!("Not a form body: {e}"))
+                .into_response()
+        }
+    };
+    if !twilio::verify(&cfg.auth_token, &public_url(&state, &headers, &uri), &params, &sig) {
+        return unauthorized(
+            "X-Twilio-Signature does not match this URL and body (check --public-url).",
+        );
+    }
+    let reports = match twilio::reports(&params, &number) {
+        Ok(r) => r,
+        Err(bad) => return ApiError::unprocessable("invalid", bad.field, bad.message).into_response(),
+    };
+    match commit(&state, reports).await {
+        Ok(()) => (
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, "text/xml")],
+            EMPTY_TWIML,
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}

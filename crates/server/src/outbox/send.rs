@@ -1,0 +1,216 @@
+//! Handing a queued outbound message to its provider after the commit that
+//! created it.
+//!
+//! One task per message id, so a message has exactly one sender, whose
+//! attempts are counted on its row. The task reads the stored message and
+//! its conversation, asks the engine before every attempt whether the
+//! message may still go out ([`optline_engine::check_dispatch`]: a free-form
+//! WhatsApp message whose window has closed fails with the engine's words and
+//! is never swapped for another message), sends the template exactly when
+//! the stored message says so, and records the outcome in a new write job
+//! together with any status reports that arrived before the answer. The
+//! writer is never held while a provider is called.
+
+use std::time::Duration;
+
+use optline_api::DeliveryStatus;
+use optline_engine as engine;
+
+use crate::consent::{self, Effects, ProviderSend};
+use crate::providers::client::post;
+use crate::providers::retry::{self, Outcome};
+use crate::providers::{twilio, whatsapp, ProviderConfig};
+use crate::state::AppState;
+use crate::storage::{self, ConvRow, MessageRow, NumberRow};
+use crate::views;
+
+/// How a send ended.
+enum Ending {
+    Accepted(String),
+    Failed(String),
+    /// The provider refused because the contact opted out with the carrier.
+    OptedOut(String),
+}
+
+pub fn dispatch(state: &AppState, send: ProviderSend) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let id = send.message_id;
+        let loaded = state
+            .db
+            .read(move |c| {
+                let m = storage::message_by_id(c, id)?;
+                let row = match &m {
+                    Some(m) => storage::conversation_row(c, m.conversation_id)?,
+                    None => None,
+                };
+                Ok::<_, storage::StorageError>(m.zip(row))
+            })
+            .await;
+        let Ok(Some((message, row))) = loaded else {
+            return;
+        };
+        let Ok(Some(number)) = state.provider_numbers.by_id(&state.db, row.number_id).await else {
+            return;
+        };
+        let provider = ProviderConfig::of(&number);
+        let (ending, attempts) = send_with_retries(&state, &provider, &number, &message, row).await;
+        if let Ending::Failed(reason) | Ending::OptedOut(reason) = &ending {
+            // The provider's own words; never settings or secrets.
+            eprintln!(
+                "optline: message {} via {} failed: {reason}",
+                message.id,
+                provider.display_name()
+            );
+        }
+        record(&state, &provider, &message, send.recipients, ending, attempts).await;
+    });
+}
+
+/// Attempts the send until accepted, refused for good, out of attempts, or
+/// no longer allowed by the engine.
+async fn send_with_retries(
+    state: &AppState,
+    provider: &ProviderConfig,
+    number: &NumberRow,
+    message: &MessageRow,
+    mut row: ConvRow,
+) -> (Ending, u32) {
+    let cfg = &state.config.providers;
+    let mut attempt = 0;
+    loop {
+        if let Err(reason) = may_go_out(state, &row, message) {
+            return (Ending::Failed(reason), attempt);
+        }
+        attempt += 1;
+        match send_once(state, provider, number, &row, message).await {
+            Outcome::Accepted(id) => return (Ending::Accepted(id), attempt),
+            Outcome::Permanent(r) => return (Ending::Failed(r), attempt),
+            Outcome::RecipientOptedOut(r) => return (Ending::OptedOut(r), attempt),
+            Outcome::Transient(r) => {
+                if attempt >= cfg.max_attempts.max(1) {
+                    return (
+                        Ending::Failed(format!("{r} (gave up after {attempt} attempts)")),
+                        attempt,
+                    );
+                }
+                tokio::time::sleep(retry::backoff(cfg, attempt)).await;
+                // The thread may have moved meanwhile (a new inbound message
+                // reopens WhatsApp's window): decide on the current one.
+                let id = row.id;
+                if let Ok(Some(r)) = state
+                    .db
+                    .read(move |c| storage::conversation_row(c, id))
+                    .await
+                {
+                    row = r;
+                }
+            }
+        }
+    }
+}
+
+/// The engine's word on sending `message` now.
+fn may_go_out(state: &AppState, row: &ConvRow, message: &MessageRow) -> Result<(), String> {
+    let thread = row
+        .thread
+        .as_ref()
+        .map_err(|e| format!("Not sent: the stored consent state is unreadable ({e})."))?;
+    engine::check_dispatch(row.channel, thread, message.template, state.now())
+        .map_err(|r| r.text)
+}
+
+async fn send_once(
+    state: &AppState,
+    provider: &ProviderConfig,
+    number: &NumberRow,
+    row: &ConvRow,
+    message: &MessageRow,
+) -> Outcome {
+    let cfg = &state.config.providers;
+    let timeout = Duration::from_millis(cfg.timeout_ms);
+    match provider {
+        ProviderConfig::Whatsapp(w) => {
+            let req = whatsapp::send_request(
+                w,
+                &cfg.whatsapp_base_url,
+                &cfg.whatsapp_api_version,
+                &row.contact.e164,
+                &message.body,
+                message.template,
+            );
+            whatsapp::send_outcome(post(req, timeout).await)
+        }
+        ProviderConfig::Twilio(t) => {
+            let callback = cfg.public_url.as_ref().map(|p| {
+                format!(
+                    "{}/api/v1/webhooks/twilio/{}",
+                    p.trim_end_matches('/'),
+                    number.id
+                )
+            });
+            let req = twilio::send_request(
+                t,
+                &cfg.twilio_base_url,
+                &row.contact.e164,
+                &message.body,
+                callback,
+            );
+            twilio::send_outcome(post(req, timeout).await)
+        }
+        ProviderConfig::Simulator => Outcome::Permanent("no provider configured".into()),
+    }
+}
+
+/// Records the outcome, applies status reports that waited for it, and
+/// lets the engine record an opt-out the provider reported.
+async fn record(
+    state: &AppState,
+    provider: &ProviderConfig,
+    message: &MessageRow,
+    recipients: Vec<i64>,
+    ending: Ending,
+    attempts: u32,
+) {
+    let kind = provider.kind();
+    let id = message.id;
+    let conv = message.conversation_id;
+    let now = state.now();
+    let st = state.clone();
+    let done = state
+        .db
+        .write(move |c| {
+            let mut fx = Effects::default();
+            let result = match &ending {
+                Ending::Accepted(pmid) => Ok(pmid.as_str()),
+                Ending::Failed(r) | Ending::OptedOut(r) => Err(r.as_str()),
+            };
+            let waiting = storage::outbound_finish(c, id, kind, result, attempts)?;
+            let (first, error) = match &ending {
+                Ending::Accepted(_) => (DeliveryStatus::Sent, None),
+                Ending::Failed(r) | Ending::OptedOut(r) => (DeliveryStatus::Failed, Some(r.clone())),
+            };
+            fx.live
+                .push((recipients.clone(), views::status_event(id, conv, first, error)));
+            if let Ending::Accepted(pmid) = &ending {
+                for (s, e) in waiting {
+                    if let Some(a) = storage::status_apply(c, kind, pmid, s, e.as_deref(), "")? {
+                        fx.live.push((
+                            recipients.clone(),
+                            views::status_event(a.message_id, a.conversation_id, a.status, a.error),
+                        ));
+                    }
+                }
+            }
+            if let Ending::OptedOut(reason) = &ending {
+                fx.extend(consent::inbound::provider_reports_opt_out(
+                    c, &st.flows, now, conv, reason,
+                )?);
+            }
+            Ok::<_, consent::ConsentError>(fx)
+        })
+        .await;
+    if let Ok(fx) = done {
+        super::run(state, fx);
+    }
+}

@@ -1,0 +1,108 @@
+//! The append-only consent audit: rows are inserted and read, never
+//! updated or deleted.
+
+use optline_engine::Channel;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{text_enum, StorageResult};
+
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub at: String,
+    pub number: String,
+    pub contact: String,
+    pub channel: Channel,
+    pub actor: String,
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub evidence: String,
+    pub request_text: Option<String>,
+    pub provider_message_id: Option<String>,
+}
+
+pub fn audit_insert(c: &Connection, a: &AuditRow) -> StorageResult<()> {
+    c.prepare_cached(
+        "INSERT INTO audit(org_id, at, number, contact, channel, actor, action, from_state,
+            to_state, evidence, request_text, provider_message_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        a.org_id,
+        a.at,
+        a.number,
+        a.contact,
+        a.channel.as_str(),
+        a.actor,
+        a.action,
+        a.from_state,
+        a.to_state,
+        a.evidence,
+        a.request_text,
+        a.provider_message_id
+    ])?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub contact: Option<String>,
+    pub number: Option<String>,
+    pub channel: Option<Channel>,
+    pub action: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub after_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Audit records of `org` in id order (oldest first), after `after_id`.
+pub fn audit_query(c: &Connection, org: i64, f: &AuditFilter) -> StorageResult<Vec<AuditRow>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, org_id, at, number, contact, channel, actor, action, from_state, to_state,
+                evidence, request_text, provider_message_id FROM audit
+         WHERE org_id = ?1 AND (?2 IS NULL OR contact = ?2) AND (?3 IS NULL OR number = ?3)
+           AND (?4 IS NULL OR channel = ?4) AND (?5 IS NULL OR action = ?5)
+           AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL OR at < ?7) AND (?8 IS NULL OR id > ?8)
+         ORDER BY id LIMIT ?9",
+    )?;
+    let rows = st.query_map(
+        params![org, f.contact, f.number, f.channel.map(Channel::as_str), f.action, f.from, f.to, f.after_id, f.limit],
+        |r| {
+            Ok(AuditRow {
+                id: r.get(0)?,
+                org_id: r.get(1)?,
+                at: r.get(2)?,
+                number: r.get(3)?,
+                contact: r.get(4)?,
+                channel: text_enum(r, 5, Channel::parse)?,
+                actor: r.get(6)?,
+                action: r.get(7)?,
+                from_state: r.get(8)?,
+                to_state: r.get(9)?,
+                evidence: r.get(10)?,
+                request_text: r.get(11)?,
+                provider_message_id: r.get(12)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The last opt-in request text sent on (number, contact, channel), from the audit.
+pub fn audit_last_request(
+    c: &Connection,
+    org: i64,
+    number: &str,
+    contact: &str,
+    channel: Channel,
+) -> StorageResult<Option<String>> {
+    Ok(c.prepare_cached(
+        "SELECT request_text FROM audit WHERE org_id = ?1 AND number = ?2 AND contact = ?3
+             AND channel = ?4 AND request_text IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )?
+    .query_row(params![org, number, contact, channel.as_str()], |r| r.get(0))
+    .optional()?)
+}

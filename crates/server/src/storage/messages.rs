@@ -1,0 +1,320 @@
+//! Messages and their delivery: inserts, pages, provider ids, statuses
+//! (also those that arrive before their message is known) and send outcomes.
+
+use optline_api::{DeliveryStatus, Direction, MessageKind};
+use optline_engine::Channel;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{text_enum, ProviderKind, StorageResult};
+
+#[derive(Debug, Clone)]
+pub struct MessageRow {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub direction: Direction,
+    pub kind: MessageKind,
+    pub body: String,
+    pub status: DeliveryStatus,
+    pub error: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub user_id: Option<i64>,
+    pub created_at: String,
+    /// Must go out as the provider's approved template (the engine said so).
+    pub template: bool,
+}
+
+const MSG_COLS: &str = "id, conversation_id, direction, kind, body, status, error, provider_message_id, user_id, created_at, template";
+
+/// Reads a message from the columns of [`MSG_COLS`] starting at `at`.
+pub(crate) fn message_row_at(r: &Row, at: usize) -> rusqlite::Result<MessageRow> {
+    Ok(MessageRow {
+        id: r.get(at)?,
+        conversation_id: r.get(at + 1)?,
+        direction: text_enum(r, at + 2, Direction::parse)?,
+        kind: text_enum(r, at + 3, MessageKind::parse)?,
+        body: r.get(at + 4)?,
+        status: text_enum(r, at + 5, DeliveryStatus::parse)?,
+        error: r.get(at + 6)?,
+        provider_message_id: r.get(at + 7)?,
+        user_id: r.get(at + 8)?,
+        created_at: r.get(at + 9)?,
+        template: r.get(at + 10)?,
+    })
+}
+
+fn message_row(r: &Row) -> rusqlite::Result<MessageRow> {
+    message_row_at(r, 0)
+}
+
+pub struct NewMessage<'a> {
+    pub conversation_id: i64,
+    pub direction: Direction,
+    pub kind: MessageKind,
+    pub body: &'a str,
+    pub status: DeliveryStatus,
+    pub provider: ProviderKind,
+    pub provider_message_id: Option<&'a str>,
+    pub user_id: Option<i64>,
+    pub template: bool,
+}
+
+/// Inserts a message and updates its conversation (last message, unread,
+/// last inbound time).
+pub fn message_insert(c: &Connection, m: &NewMessage, now: &str) -> StorageResult<MessageRow> {
+    c.prepare_cached(
+        "INSERT INTO messages(conversation_id, direction, kind, body, status, provider,
+            provider_message_id, user_id, created_at, template)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        m.conversation_id,
+        m.direction.as_str(),
+        m.kind.as_str(),
+        m.body,
+        m.status.as_str(),
+        m.provider.as_str(),
+        m.provider_message_id,
+        m.user_id,
+        now,
+        m.template
+    ])?;
+    let id = c.last_insert_rowid();
+    let inbound = m.direction == Direction::Inbound;
+    c.prepare_cached(
+        "UPDATE conversations SET last_message_id = ?2, updated_at = ?3,
+            unread = unread + ?4, last_inbound_at = CASE WHEN ?4 = 1 THEN ?3 ELSE last_inbound_at END
+         WHERE id = ?1",
+    )?
+    .execute(params![m.conversation_id, id, now, inbound as i64])?;
+    Ok(MessageRow {
+        id,
+        conversation_id: m.conversation_id,
+        direction: m.direction,
+        kind: m.kind,
+        body: m.body.to_string(),
+        status: m.status,
+        error: None,
+        provider_message_id: m.provider_message_id.map(str::to_string),
+        user_id: m.user_id,
+        created_at: now.to_string(),
+        template: m.template,
+    })
+}
+
+/// The message already stored for (provider, provider id), if any.
+pub fn message_by_provider_id(
+    c: &Connection,
+    provider: ProviderKind,
+    pmid: &str,
+) -> StorageResult<Option<i64>> {
+    Ok(c.prepare_cached(
+        "SELECT id FROM messages WHERE provider = ?1 AND provider_message_id = ?2",
+    )?
+    .query_row(params![provider.as_str(), pmid], |r| r.get(0))
+    .optional()?)
+}
+
+/// One message by id.
+pub fn message_by_id(c: &Connection, id: i64) -> StorageResult<Option<MessageRow>> {
+    Ok(
+        c.prepare_cached(&format!("SELECT {MSG_COLS} FROM messages WHERE id = ?1"))?
+            .query_row([id], message_row)
+            .optional()?,
+    )
+}
+
+/// Messages of a conversation before id `before` (newest `limit`), oldest first.
+pub fn messages_page(
+    c: &Connection,
+    conv: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> StorageResult<(Vec<MessageRow>, bool)> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {MSG_COLS} FROM messages WHERE conversation_id = ?1 AND (?2 IS NULL OR id < ?2)
+         ORDER BY id DESC LIMIT ?3"
+    ))?;
+    let rows = st.query_map(params![conv, before, limit + 1], message_row)?;
+    let mut v: Vec<MessageRow> = rows.collect::<Result<_, _>>()?;
+    let more = v.len() as i64 > limit;
+    v.truncate(limit.max(0) as usize);
+    v.reverse();
+    Ok((v, more))
+}
+
+/// A message as a simulated phone sees it: the message, the business
+/// number and the channel.
+pub type PhoneMessage = (MessageRow, String, Channel);
+
+/// Everything a simulated phone sent or received, oldest first.
+pub fn sim_phone_messages(
+    c: &Connection,
+    e164: &str,
+    limit: i64,
+) -> StorageResult<Vec<PhoneMessage>> {
+    let mut st = c.prepare_cached(
+        "SELECT m.id, m.conversation_id, m.direction, m.kind, m.body, m.status, m.error,
+                m.provider_message_id, m.user_id, m.created_at, m.template, n.e164, c.channel
+         FROM contacts ct JOIN conversations c ON c.contact_id = ct.id
+         JOIN numbers n ON n.id = c.number_id
+         JOIN messages m ON m.conversation_id = c.id
+         WHERE ct.e164 = ?1 AND n.provider = 'simulator' ORDER BY m.id DESC LIMIT ?2",
+    )?;
+    let rows = st.query_map(params![e164, limit], |r| {
+        Ok((message_row(r)?, r.get(11)?, text_enum(r, 12, Channel::parse)?))
+    })?;
+    let mut v: Vec<_> = rows.collect::<Result<_, _>>()?;
+    v.reverse();
+    Ok(v)
+}
+
+/// Count of messages stored (for tests and the load generator).
+pub fn message_count(c: &Connection) -> StorageResult<i64> {
+    Ok(c.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?)
+}
+
+/// Moves messages still at `from` to `to` (never backwards).
+pub fn messages_set_status(
+    c: &Connection,
+    ids: &[i64],
+    from: DeliveryStatus,
+    to: DeliveryStatus,
+) -> StorageResult<()> {
+    let mut st =
+        c.prepare_cached("UPDATE messages SET status = ?3 WHERE id = ?1 AND status = ?2")?;
+    for id in ids {
+        st.execute(params![id, from.as_str(), to.as_str()])?;
+    }
+    Ok(())
+}
+
+/// Marks every message still `sent` as `delivered` (the demo seed's simulator).
+pub fn messages_deliver_all_sent(c: &Connection) -> StorageResult<()> {
+    c.execute(
+        "UPDATE messages SET status = 'delivered' WHERE status = 'sent'",
+        [],
+    )?;
+    Ok(())
+}
+
+/// A delivery status applied to a stored message.
+#[derive(Debug, Clone)]
+pub struct AppliedStatus {
+    pub message_id: i64,
+    pub conversation_id: i64,
+    pub status: DeliveryStatus,
+    pub error: Option<String>,
+}
+
+/// Applies a provider's delivery report to the outbound message it names.
+/// Unknown message (the send answer not recorded yet): the report is kept in
+/// `pending_statuses` and applied when the message gets its provider id.
+pub fn status_apply(
+    c: &Connection,
+    provider: ProviderKind,
+    pmid: &str,
+    status: DeliveryStatus,
+    error: Option<&str>,
+    now: &str,
+) -> StorageResult<Option<AppliedStatus>> {
+    let cur = c
+        .prepare_cached(
+            "SELECT id, conversation_id, status FROM messages
+             WHERE provider = ?1 AND provider_message_id = ?2 AND direction = 'outbound'",
+        )?
+        .query_row(params![provider.as_str(), pmid], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                text_enum(r, 2, DeliveryStatus::parse)?,
+            ))
+        })
+        .optional()?;
+    let Some((id, conv, old)) = cur else {
+        c.prepare_cached(
+            "INSERT INTO pending_statuses(provider, provider_message_id, status, error, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![provider.as_str(), pmid, status.as_str(), error, now])?;
+        return Ok(None);
+    };
+    if status.rank() <= old.rank() {
+        return Ok(None);
+    }
+    c.prepare_cached("UPDATE messages SET status = ?2, error = COALESCE(?3, error) WHERE id = ?1")?
+        .execute(params![id, status.as_str(), error])?;
+    Ok(Some(AppliedStatus {
+        message_id: id,
+        conversation_id: conv,
+        status,
+        error: error.map(str::to_string),
+    }))
+}
+
+/// At start no sender is running, so a message still `queued` was handed
+/// to no provider or its answer was lost. It is marked failed rather than
+/// sent again (which could duplicate it at the provider); the agent sees why.
+pub fn outbound_fail_orphaned(c: &Connection) -> StorageResult<usize> {
+    Ok(c.execute(
+        "UPDATE messages SET status = 'failed', error = ?1
+         WHERE status = 'queued' AND direction = 'outbound'",
+        ["Not sent: the server stopped before the provider confirmed it. It is not resent automatically (that could deliver it twice); send it again if needed."],
+    )?)
+}
+
+/// Records a send's outcome: accepted (provider id, `sent`) or failed.
+/// Returns the status reports that were waiting for this provider id.
+pub fn outbound_finish(
+    c: &Connection,
+    message_id: i64,
+    provider: ProviderKind,
+    result: Result<&str, &str>,
+    attempts: u32,
+) -> StorageResult<Vec<(DeliveryStatus, Option<String>)>> {
+    let pmid = match result {
+        Err(reason) => {
+            c.prepare_cached(
+                "UPDATE messages SET status = 'failed', error = ?2, attempts = ?3 WHERE id = ?1",
+            )?
+            .execute(params![message_id, reason, attempts])?;
+            return Ok(Vec::new());
+        }
+        Ok(pmid) => pmid,
+    };
+    c.prepare_cached(
+        "UPDATE messages SET provider_message_id = ?2, attempts = ?3,
+            status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END
+         WHERE id = ?1",
+    )?
+    .execute(params![message_id, pmid, attempts])?;
+    let mut st = c.prepare_cached(
+        "SELECT status, error FROM pending_statuses
+         WHERE provider = ?1 AND provider_message_id = ?2 ORDER BY id",
+    )?;
+    let rows = st.query_map(params![provider.as_str(), pmid], |r| {
+        Ok((text_enum(r, 0, DeliveryStatus::parse)?, r.get(1)?))
+    })?;
+    let waiting: Vec<(DeliveryStatus, Option<String>)> = rows.collect::<Result<_, _>>()?;
+    if !waiting.is_empty() {
+        c.prepare_cached(
+            "DELETE FROM pending_statuses WHERE provider = ?1 AND provider_message_id = ?2",
+        )?
+        .execute(params![provider.as_str(), pmid])?;
+    }
+    Ok(waiting)
+}
+
+/// Send attempts of a message (tests, diagnostics).
+pub fn message_attempts(c: &Connection, id: i64) -> StorageResult<i64> {
+    Ok(
+        c.prepare_cached("SELECT attempts FROM messages WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?,
+    )
+}
+
+/// Marks an inbound message as not handed to the engine (unsupported type).
+pub fn message_set_error(c: &Connection, id: i64, error: &str) -> StorageResult<()> {
+    c.prepare_cached("UPDATE messages SET error = ?2 WHERE id = ?1")?
+        .execute(params![id, error])?;
+    Ok(())
+}
