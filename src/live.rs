@@ -1,4 +1,4 @@
-//! Live updates: one `EventSource` on `/api/v1/events` while logged in.
+//! Live updates: one `EventSource` on the server's event stream while logged in.
 //!
 //! The browser's EventSource retries by itself after a dropped connection; when
 //! it gives up (CLOSED, e.g. the server answered an error while restarting) we
@@ -54,7 +54,7 @@ fn close() {
 
 fn connect(live: Live, generation: StoredValue<u64>) {
     close();
-    let Ok(source) = EventSource::new("/api/v1/events") else {
+    let Ok(source) = EventSource::new(crate::api_client::EVENTS_URL) else {
         live.status.set(LiveStatus::Reconnecting);
         return;
     };
@@ -104,7 +104,7 @@ fn connect(live: Live, generation: StoredValue<u64>) {
                         return;
                     }
                     leptos::task::spawn_local(async move {
-                        let me = crate::net::get_json::<optline_api::Me>("/api/v1/me").await;
+                        let me = crate::api_client::me().await;
                         if generation.get_value() == gen
                             && !matches!(&me, Err(e) if e.is_unauthorized())
                         {

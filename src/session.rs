@@ -1,4 +1,4 @@
-//! Who is logged in. Loaded once from `/api/v1/me`; any 401 afterwards means
+//! Who is logged in. Loaded once from the server (`api_client::me`); any 401 afterwards means
 //! the session ended on the server, so the user is sent to log in again and
 //! brought back to where they were.
 
@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
 use optline_api::Me;
 
-use crate::net;
+use crate::api_client;
 
 /// Shown on the login page after a 401 from an authenticated screen.
 pub const EXPIRED: &str = "Your session has expired. Please log in again.";
@@ -15,7 +15,7 @@ pub const EXPIRED: &str = "Your session has expired. Please log in again.";
 #[derive(Clone, Copy)]
 pub struct Session {
     pub me: RwSignal<Option<Me>>,
-    /// True once `/api/v1/me` has answered (either way).
+    /// True once the server has said who it is (either way).
     pub checked: RwSignal<bool>,
     /// A message for the login page (session expired).
     pub flash: RwSignal<Option<String>>,
@@ -40,7 +40,7 @@ pub fn login_url(next: &str) -> String {
     if next.is_empty() || next == "/" || next.starts_with("/login") {
         "/login".to_string()
     } else {
-        format!("/login?next={}", net::encode(next))
+        format!("/login?next={}", api_client::encode(next))
     }
 }
 
@@ -66,7 +66,7 @@ impl Session {
         }
         self.asked.set_value(true);
         leptos::task::spawn_local(async move {
-            if let Ok(me) = net::get_json::<Me>("/api/v1/me").await {
+            if let Ok(me) = api_client::me().await {
                 self.me.set(Some(me));
             }
             self.checked.set(true);
@@ -79,7 +79,7 @@ impl Session {
 pub fn redirect_on_expiry() {
     let s = use_session();
     let navigate = use_navigate();
-    net::on_unauthorized(move || {
+    api_client::on_unauthorized(move || {
         // Only a session that existed can expire; a visitor who never logged
         // in is simply asked to log in.
         if s.me.get_untracked().is_some() {

@@ -8,7 +8,9 @@ use optline_engine::Refusal;
 
 #[component]
 pub fn Composer(
-    draft: RwSignal<String>,
+    #[prop(into)] draft: Signal<String>,
+    /// The text as typed, at every keystroke.
+    on_input: Callback<String>,
     /// `Some(reason)` when sending is not allowed.
     #[prop(into)]
     refusal: Signal<Option<Refusal>>,
@@ -41,7 +43,7 @@ pub fn Composer(
                 readonly=sending
                 aria-describedby="composer-reason"
                 prop:value=draft
-                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:input=move |ev| on_input.run(event_target_value(&ev))
                 on:keydown=on_key
             ></textarea>
             <button type="submit" disabled=move || blocked() || sending.get()>

@@ -4,5 +4,6 @@ pub mod composer;
 pub mod consent_badge;
 pub mod consent_banner;
 pub mod new_conversation;
+pub mod select;
 pub mod server_status;
 pub mod user_menu;

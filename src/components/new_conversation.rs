@@ -3,9 +3,10 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use optline_api::{Channel, ConversationSummary, StartConversationRequest};
+use optline_api::{Channel, StartConversationRequest};
 
-use crate::net;
+use crate::api_client;
+use crate::components::select::ChannelSelect;
 
 /// Strips the separators people type, keeps `+` and digits.
 fn compact(raw: &str) -> String {
@@ -44,9 +45,8 @@ pub fn NewConversation() -> impl IntoView {
     let channel = RwSignal::new(Channel::Sms);
     let touched = RwSignal::new(false);
     let problem = Memo::new(move |_| phone.with(|p| phone_problem(p)));
-    let start = Action::new_local(move |req: &StartConversationRequest| {
-        let req = req.clone();
-        async move { net::post_json::<_, ConversationSummary>("/api/v1/conversations", &req).await }
+    let start = Action::new_local(|req: &StartConversationRequest| {
+        api_client::start_conversation(req.clone())
     });
     Effect::new(move |_| {
         if let Some(Ok(c)) = start.value().get() {
@@ -94,15 +94,11 @@ pub fn NewConversation() -> impl IntoView {
                 <label for="new-name">"Name (optional)"</label>
                 <input id="new-name" type="text" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
                 <label for="new-channel">"Channel"</label>
-                <select
+                <ChannelSelect
                     id="new-channel"
-                    on:change=move |ev| {
-                        channel.set(if event_target_value(&ev) == "whatsapp" { Channel::Whatsapp } else { Channel::Sms })
-                    }
-                >
-                    <option value="sms">"SMS"</option>
-                    <option value="whatsapp">"WhatsApp"</option>
-                </select>
+                    value=Signal::derive(move || Some(channel.get()))
+                    on_change=Callback::new(move |c: Option<Channel>| channel.set(c.unwrap_or(Channel::Sms)))
+                />
                 {move || start.value().get().and_then(|r| r.err()).map(|e| view! { <p class="notice error" role="alert">{e.message}</p> })}
                 <button type="submit" disabled=move || start.pending().get()>
                     {move || if start.pending().get() { "Starting…" } else { "Start conversation" }}

@@ -2,11 +2,11 @@
 
 use leptos::prelude::*;
 
-use crate::net;
+use crate::api_client;
 
 #[component]
 pub fn ServerStatus() -> impl IntoView {
-    let health = LocalResource::new(net::health);
+    let health = LocalResource::new(api_client::health);
     view! {
         <p role="status" class="server-status">
             <Transition fallback=|| view! { <span>"Connecting to the server…"</span> }>

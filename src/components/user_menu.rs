@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+use crate::api_client;
 use crate::live::LiveIndicator;
-use crate::net;
 use crate::session::{redirect_on_expiry, use_session};
 
 #[component]
@@ -12,10 +12,7 @@ pub fn UserMenu() -> impl IntoView {
     redirect_on_expiry();
     let session = use_session();
     let navigate = use_navigate();
-    let logout =
-        Action::new_local(
-            move |_: &()| async move { net::post_empty("/api/v1/auth/logout").await },
-        );
+    let logout = Action::new_local(|_: &()| api_client::logout());
     Effect::new(move |_| {
         if logout.value().get().is_some() {
             // Even if the server could not be told, forget the session here.

@@ -6,12 +6,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use optline_api::{
-    Channel, Direction, SimDirectory, SimInboundRequest, SimInboundResponse, SimPhoneInbox,
-};
+use optline_api::{Channel, Direction, SimInboundRequest, SimPhoneInbox};
 
+use crate::api_client::{self, ApiFailure};
 use crate::components::new_conversation::phone_problem;
-use crate::net::{self, ApiFailure};
+use crate::components::select::ChannelSelect;
 use crate::time;
 
 #[component]
@@ -21,12 +20,16 @@ pub fn ContactPhone() -> impl IntoView {
     let q = |k: &str| query.with_untracked(|q| q.get(k));
     let me = RwSignal::new(q("from").unwrap_or_else(|| "+12125550199".into()));
     let to = RwSignal::new(q("to").unwrap_or_default());
-    let channel = RwSignal::new(q("channel").unwrap_or_else(|| "sms".into()));
+    let channel = RwSignal::new(
+        q("channel")
+            .and_then(|c| Channel::parse(&c))
+            .unwrap_or(Channel::Sms),
+    );
     let reply = RwSignal::new(String::new());
     let inbox = RwSignal::new(None::<SimPhoneInbox>);
     let poll_error = RwSignal::new(None::<ApiFailure>);
 
-    let directory = LocalResource::new(|| net::get_json::<SimDirectory>("/api/v1/sim/numbers"));
+    let directory = LocalResource::new(api_client::sim_numbers);
     // Default to the first business number once the directory arrives.
     Effect::new(move |_| {
         if let Some(Ok(d)) = directory.get() {
@@ -41,9 +44,9 @@ pub fn ContactPhone() -> impl IntoView {
     Effect::new(move |_| {
         let url = format!(
             "/phone?from={}&to={}&channel={}",
-            net::encode(&me.get()),
-            net::encode(&to.get()),
-            net::encode(&channel.get())
+            api_client::encode(&me.get()),
+            api_client::encode(&to.get()),
+            channel.get().as_str()
         );
         navigate(
             &url,
@@ -63,12 +66,7 @@ pub fn ContactPhone() -> impl IntoView {
         }
         let phone = me.get_untracked();
         leptos::task::spawn_local(async move {
-            match net::get_json::<SimPhoneInbox>(&format!(
-                "/api/v1/sim/phones/{}/messages",
-                net::encode(&phone)
-            ))
-            .await
-            {
+            match api_client::sim_inbox(&phone).await {
                 Ok(i) => {
                     poll_error.set(None);
                     if inbox.with_untracked(|x| x.as_ref() != Some(&i)) {
@@ -90,10 +88,7 @@ pub fn ContactPhone() -> impl IntoView {
         }
     });
 
-    let send = Action::new_local(move |req: &SimInboundRequest| {
-        let req = req.clone();
-        async move { net::post_json::<_, SimInboundResponse>("/api/v1/sim/inbound", &req).await }
-    });
+    let send = Action::new_local(|req: &SimInboundRequest| api_client::sim_inbound(req.clone()));
     Effect::new(move |_| {
         if let Some(Ok(_)) = send.value().get() {
             reply.set(String::new());
@@ -107,11 +102,7 @@ pub fn ContactPhone() -> impl IntoView {
         send.dispatch(SimInboundRequest {
             from: me.get_untracked(),
             to: to.get_untracked(),
-            channel: if channel.get_untracked() == "whatsapp" {
-                Channel::Whatsapp
-            } else {
-                Channel::Sms
-            },
+            channel: channel.get_untracked(),
             body: reply.get_untracked(),
             provider_message_id: None,
         });
@@ -125,7 +116,7 @@ pub fn ContactPhone() -> impl IntoView {
                 .map(|i| {
                     i.messages
                         .iter()
-                        .filter(|m| m.business_number == to && m.channel.as_str() == ch)
+                        .filter(|m| m.business_number == to && m.channel == ch)
                         .cloned()
                         .collect::<Vec<_>>()
                 })
@@ -153,10 +144,11 @@ pub fn ContactPhone() -> impl IntoView {
                     }).collect_view())}
                 </select>
                 <label for="phone-channel">"Channel"</label>
-                <select id="phone-channel" prop:value=channel on:change=move |ev| channel.set(event_target_value(&ev))>
-                    <option value="sms">"SMS"</option>
-                    <option value="whatsapp">"WhatsApp"</option>
-                </select>
+                <ChannelSelect
+                    id="phone-channel"
+                    value=Signal::derive(move || Some(channel.get()))
+                    on_change=Callback::new(move |c: Option<Channel>| channel.set(c.unwrap_or(Channel::Sms)))
+                />
             </div>
             {move || directory.get().and_then(|r| r.err()).map(|e| view! { <p class="notice error" role="alert">{e.message}</p> })}
             {move || poll_error.get().map(|e| view! { <p class="notice error" role="alert">{e.message}</p> })}

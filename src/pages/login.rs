@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use optline_api::{LoginRequest, Me};
+use optline_api::LoginRequest;
 
-use crate::net;
+use crate::api_client;
 use crate::session::use_session;
 
 /// Only same-site paths are followed (an open redirect would let a link send
@@ -23,10 +23,7 @@ pub fn Login() -> impl IntoView {
     let navigate = use_navigate();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let login = Action::new_local(move |req: &LoginRequest| {
-        let req = req.clone();
-        async move { net::post_json::<_, Me>("/api/v1/auth/login", &req).await }
-    });
+    let login = Action::new_local(|req: &LoginRequest| api_client::login(req.clone()));
     Effect::new(move |_| {
         if let Some(Ok(me)) = login.value().get() {
             session.me.set(Some(me));

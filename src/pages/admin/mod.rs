@@ -1,21 +1,24 @@
 //! The admin's settings: a guard that lets only admins in, the settings
 //! layout with its sub-navigation, and one module per settings screen.
 //!
-//! The guard asks the server who is logged in (`GET /api/v1/me`) rather than
+//! The guard asks the server who is logged in (`api_client::me`) rather than
 //! trusting anything cached in the browser: the server enforces the same rule
 //! on every admin endpoint, this page only explains it.
 
 pub mod audit;
 pub mod flow_editor;
+mod lob_select;
 pub mod ownership;
-pub mod preview;
+mod table;
 pub mod users;
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use optline_api::{Me, Role};
 
-use crate::net;
+use crate::api_client;
+pub use lob_select::LobSelect;
+pub use table::Table;
 
 /// The logged-in admin, provided to every settings screen.
 #[derive(Clone)]
@@ -38,7 +41,7 @@ pub fn lob_name(ctx: &AdminContext, id: Option<i64>) -> String {
 /// `/admin/*`: checks the role, then shows the sub-navigation and the screen.
 #[component]
 pub fn AdminLayout() -> impl IntoView {
-    let me = LocalResource::new(|| net::get_json::<Me>("/api/v1/me"));
+    let me = LocalResource::new(api_client::me);
     // Share the answer with the app's session, so the header (user menu,
     // Settings link) knows who is here without asking the server again.
     let session = crate::session::use_session();

@@ -3,38 +3,23 @@
 //! The server makes the change atomically and audits it.
 
 use leptos::prelude::*;
-use optline_api::{Ownership, OwnershipChangeRequest, OwnershipList, User, UserList};
+use optline_api::{Ownership, OwnershipChangeRequest, User};
 
-use super::{admin, lob_name};
-use crate::net::{self, ApiFailure};
+use super::{admin, lob_name, LobSelect, Table};
+use crate::api_client::{self, ApiFailure};
 use crate::time;
 
 #[component]
 pub fn OwnershipPage() -> impl IntoView {
-    let ctx = admin();
-    let lobs = ctx.me.lines_of_business.clone();
     let filter = RwSignal::new(None::<i64>);
-    let list = LocalResource::new(move || {
-        let url = match filter.get() {
-            Some(l) => format!("/api/v1/admin/ownership?line_of_business_id={l}"),
-            None => "/api/v1/admin/ownership".to_string(),
-        };
-        async move { net::get_json::<OwnershipList>(&url).await }
-    });
-    let users = LocalResource::new(|| net::get_json::<UserList>("/api/v1/admin/users"));
+    let list = LocalResource::new(move || api_client::ownership(filter.get()));
+    let users = LocalResource::new(api_client::users);
     let status = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<String>);
 
-    // (request, release?)
-    let change = Action::new_local(move |(req, release): &(OwnershipChangeRequest, bool)| {
-        let url = if *release {
-            "/api/v1/admin/ownership/release"
-        } else {
-            "/api/v1/admin/ownership/reassign"
-        };
-        let req = req.clone();
-        async move { net::post_json::<_, Ownership>(url, &req).await }
-    });
+    // `user_id: None` releases the contact.
+    let change =
+        Action::new_local(|req: &OwnershipChangeRequest| api_client::change_owner(req.clone()));
     Effect::new(move |_| {
         if let Some(r) = change.value().get() {
             match r {
@@ -71,16 +56,12 @@ pub fn OwnershipPage() -> impl IntoView {
             </p>
             <div class="flow-select">
                 <label for="own-lob">"Line of business"</label>
-                <select
+                <LobSelect
                     id="own-lob"
-                    on:change=move |ev| filter.set(event_target_value(&ev).parse().ok())
-                >
-                    <option value="">"All"</option>
-                    {lobs
-                        .iter()
-                        .map(|l| view! { <option value=l.id.to_string()>{l.name.clone()}</option> })
-                        .collect_view()}
-                </select>
+                    any="All"
+                    value=filter
+                    on_change=Callback::new(move |l| filter.set(l))
+                />
             </div>
             <p class="form-status" role="status">{move || status.get()}</p>
             {move || failure.get().map(|m| view! { <p role="alert" class="error-box">{m}</p> })}
@@ -101,25 +82,22 @@ pub fn OwnershipPage() -> impl IntoView {
     }
 }
 
-type Change = Action<(OwnershipChangeRequest, bool), Result<Ownership, ApiFailure>>;
+type Change = Action<OwnershipChangeRequest, Result<Ownership, ApiFailure>>;
+
+const HEADERS: &[&str] = &[
+    "Contact",
+    "Line of business",
+    "Held by",
+    "Since",
+    "Reassign to",
+    "Release",
+];
 
 #[component]
 fn HolderTable(items: Vec<Ownership>, users: Vec<User>, change: Change) -> impl IntoView {
     let ctx = admin();
     view! {
-        <div class="table-wrap">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Contact"</th>
-                        <th scope="col">"Line of business"</th>
-                        <th scope="col">"Held by"</th>
-                        <th scope="col">"Since"</th>
-                        <th scope="col">"Reassign to"</th>
-                        <th scope="col">"Release"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table headers=HEADERS>
                     {items
                         .into_iter()
                         .map(|o| {
@@ -186,7 +164,7 @@ fn HolderTable(items: Vec<Ownership>, users: Vec<User>, change: Change) -> impl 
                                                         aria-label=reassign_label
                                                         on:click=move |_| {
                                                             if let Some(u) = chosen.get_untracked() {
-                                                                change.dispatch((req(Some(u)), false));
+                                                                change.dispatch(req(Some(u)));
                                                             }
                                                         }
                                                     >
@@ -203,7 +181,7 @@ fn HolderTable(items: Vec<Ownership>, users: Vec<User>, change: Change) -> impl 
                                             class="secondary"
                                             aria-label=release_label
                                             on:click=move |_| {
-                                                change.dispatch((req2(None), true));
+                                                change.dispatch(req2(None));
                                             }
                                         >
                                             "Release"
@@ -213,8 +191,6 @@ fn HolderTable(items: Vec<Ownership>, users: Vec<User>, change: Change) -> impl 
                             }
                         })
                         .collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </Table>
     }
 }

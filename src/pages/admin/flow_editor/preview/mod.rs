@@ -3,47 +3,21 @@
 //! on a local thread with a simulated clock — no request leaves the page, so
 //! it keeps working with the network cut.
 
+mod transcript;
+
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
 use optline_engine::{
-    agent_actions, step, Channel, ConsentState, Context, Event, OutboundKind, Step, Thread, UserId,
-    ValidFlow, Verdict,
+    agent_actions, step, Channel, ConsentState, Context, Event, Step, Thread, UserId, ValidFlow,
+    Verdict,
 };
 
 use crate::time;
+use transcript::{kind_label, Line, Transcript, Who};
 
 /// The simulated agent (any id works: the preview has one agent).
 const AGENT: UserId = UserId(1);
 const CONTACT_NAME: &str = "Sam";
-
-#[derive(Clone, PartialEq)]
-enum Who {
-    Agent,
-    Contact,
-    Automatic,
-    Notice,
-    Clock,
-}
-
-#[derive(Clone, PartialEq)]
-struct Line {
-    n: usize,
-    who: Who,
-    at: DateTime<Utc>,
-    text: String,
-}
-
-fn kind_label(k: OutboundKind) -> &'static str {
-    match k {
-        OutboundKind::OptInRequest => "Opt-in request",
-        OutboundKind::OptInConfirmation => "Opt-in confirmation",
-        OutboundKind::RejectionConfirmation => "Decline confirmation",
-        OutboundKind::OptOutConfirmation => "Opt-out confirmation",
-        OutboundKind::Help => "Help reply",
-        OutboundKind::ChannelOffAutoReply => "Channel-off auto-reply",
-        OutboundKind::AgentMessage => "Agent message",
-    }
-}
 
 fn state_words(t: &Thread) -> String {
     match t.consent {
@@ -72,7 +46,7 @@ fn start_time() -> DateTime<Utc> {
 pub fn Preview(
     /// The flow as edited; `None` while it is invalid.
     flow: Signal<Option<ValidFlow>>,
-    channel: Signal<Channel>,
+    #[prop(into)] channel: Signal<Channel>,
     company: String,
     agent_name: String,
 ) -> impl IntoView {
@@ -221,30 +195,7 @@ pub fn Preview(
                     "Send reply"
                 </button>
             </form>
-            <h3 id="transcript-title">"Transcript"</h3>
-            <ol class="transcript" aria-labelledby="transcript-title" aria-live="polite">
-                <For each=move || lines.get() key=|l| l.n let:l>
-                    <li class=match l.who {
-                        Who::Agent => "t-agent",
-                        Who::Contact => "t-contact",
-                        Who::Automatic => "t-auto",
-                        Who::Notice => "t-notice",
-                        Who::Clock => "t-clock",
-                    }>
-                        <span class="t-who">
-                            {match l.who {
-                                Who::Agent => "Agent",
-                                Who::Contact => "Contact",
-                                Who::Automatic => "Sent automatically",
-                                Who::Notice => "Agent is told",
-                                Who::Clock => "Clock",
-                            }}
-                        </span>
-                        <span class="t-time">{time::local_utc(l.at)}</span>
-                        <span class="t-text">{l.text}</span>
-                    </li>
-                </For>
-            </ol>
+            <Transcript lines />
         </aside>
     }
 }

@@ -1,0 +1,15 @@
+//! The app's one client of the Optline server: a typed function per
+//! endpoint ([`endpoints`]), the only place that knows a URL, over a small
+//! JSON transport. Every failure is an [`ApiFailure`].
+
+mod failure;
+pub use failure::ApiFailure;
+
+#[cfg(target_arch = "wasm32")]
+mod endpoints;
+#[cfg(target_arch = "wasm32")]
+mod transport;
+#[cfg(target_arch = "wasm32")]
+pub use endpoints::*;
+#[cfg(target_arch = "wasm32")]
+pub use transport::{encode, on_unauthorized};

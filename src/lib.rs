@@ -1,0 +1,32 @@
+//! Optline's browser app: a Leptos single-page app compiled to wasm.
+//!
+//! The opt-in rule engine (`optline_engine`) runs here too, so every button can
+//! say at once what will happen; the server runs the same engine and has the
+//! final word.
+//!
+//! The pure modules ([`thread_model`], [`api_client::ApiFailure`]) also build
+//! natively, for their unit tests: `cargo test -p optline-app --lib`. Everything
+//! that touches the browser is compiled for wasm only.
+
+pub mod api_client;
+pub mod thread_model;
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod components;
+#[cfg(target_arch = "wasm32")]
+mod live;
+#[cfg(target_arch = "wasm32")]
+mod pages;
+#[cfg(target_arch = "wasm32")]
+mod session;
+#[cfg(target_arch = "wasm32")]
+mod time;
+
+/// Mounts the app on the page's body.
+#[cfg(target_arch = "wasm32")]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,55 @@
+//! The audit records as a table, actors named (`user:<id>` becomes the
+//! user's name once the user list has arrived).
+
+use leptos::prelude::*;
+use optline_api::AuditRecord;
+
+use crate::api_client;
+use crate::pages::admin::Table;
+use crate::time;
+
+const HEADERS: &[&str] = &[
+    "Time",
+    "Business number",
+    "Contact",
+    "Channel",
+    "Actor",
+    "Action",
+    "Change",
+    "Evidence",
+];
+
+#[component]
+pub fn AuditTable(rows: RwSignal<Vec<AuditRecord>>) -> impl IntoView {
+    let users = LocalResource::new(api_client::users);
+    let actor = move |a: &str| -> String {
+        let named = a
+            .strip_prefix("user:")
+            .and_then(|id| id.parse::<i64>().ok())
+            .and_then(|id| {
+                users.with(|l| {
+                    l.as_ref()
+                        .and_then(|r| r.as_ref().ok())
+                        .and_then(|l| l.users.iter().find(|u| u.id == id))
+                        .map(|u| u.name.clone())
+                })
+            });
+        named.unwrap_or_else(|| a.to_string())
+    };
+    view! {
+        <Table headers=HEADERS>
+            <For each=move || rows.get() key=|r| r.id let:r>
+                <tr>
+                    <td>{time::local(&r.at)}</td>
+                    <td>{r.business_number}</td>
+                    <td>{r.contact_phone}</td>
+                    <td>{r.channel.display_name()}</td>
+                    <td>{move || actor(&r.actor)}</td>
+                    <td>{r.action.replace('_', " ")}</td>
+                    <td>{format!("{} → {}", r.from_state.replace('_', " "), r.to_state.replace('_', " "))}</td>
+                    <td class="evidence">{r.evidence}</td>
+                </tr>
+            </For>
+        </Table>
+    }
+}

@@ -1,0 +1,42 @@
+//! The inbox's search form: free text, consent status and channel. The
+//! choices are the engine's own ([`ConsentStatus::ALL`], [`Channel::ALL`])
+//! in the engine's words.
+
+use leptos::prelude::*;
+use optline_api::{Channel, ConsentStatus};
+
+use crate::components::select::{ChannelSelect, StatusSelect};
+
+#[component]
+pub fn InboxFilters(
+    search: RwSignal<String>,
+    state: RwSignal<Option<ConsentStatus>>,
+    channel: RwSignal<Option<Channel>>,
+) -> impl IntoView {
+    view! {
+        <form class="inbox-filters" role="search" on:submit=|ev| ev.prevent_default()>
+            <label for="inbox-search">"Search"</label>
+            <input
+                id="inbox-search"
+                type="search"
+                placeholder="Name, number or message text"
+                prop:value=search
+                on:input=move |ev| search.set(event_target_value(&ev))
+            />
+            <label for="inbox-state">"Consent"</label>
+            <StatusSelect
+                id="inbox-state"
+                any="All states"
+                value=state
+                on_change=Callback::new(move |s| state.set(s))
+            />
+            <label for="inbox-channel">"Channel"</label>
+            <ChannelSelect
+                id="inbox-channel"
+                any="All channels"
+                value=channel
+                on_change=Callback::new(move |c| channel.set(c))
+            />
+        </form>
+    }
+}

@@ -1,0 +1,231 @@
+//! The inbox: every conversation of the agent's number, newest first. This
+//! module owns the loading (pages, search and filters sent to the server,
+//! live updates); [`filters`] draws the search form, [`list`] the scrolling
+//! list and [`row`] one conversation.
+//!
+//! While the server answers a new search, the rows already loaded are
+//! filtered locally so a keystroke repaints at once.
+
+mod filters;
+mod list;
+mod row;
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+use optline_api::{Channel, ConsentStatus, ConversationSummary, LiveEvent};
+
+use crate::api_client::{self, ApiFailure, ConversationFilter};
+use crate::components::new_conversation::NewConversation;
+use crate::live::use_live;
+use filters::InboxFilters;
+use list::ConversationList;
+
+const PAGE: usize = 100;
+
+/// Does the conversation match the typed search (name, number, last text)?
+fn matches_locally(c: &ConversationSummary, q: &str) -> bool {
+    if q.is_empty() {
+        return true;
+    }
+    let q = q.to_lowercase();
+    c.contact
+        .name
+        .as_deref()
+        .is_some_and(|n| n.to_lowercase().contains(&q))
+        || c.contact.phone.contains(&q)
+        || c.last_message
+            .as_ref()
+            .is_some_and(|m| m.body.to_lowercase().contains(&q))
+}
+
+/// Does a conversation the server just sent belong in the filtered list?
+fn fits(f: &ConversationFilter, c: &ConversationSummary) -> bool {
+    f.channel.is_none_or(|ch| ch == c.channel)
+        && f.state.is_none_or(|s| s == c.consent.state)
+        && matches_locally(c, &f.q)
+}
+
+/// The inbox's own address for these filters (deep links, back button).
+fn inbox_url(f: &ConversationFilter) -> String {
+    let pairs = [
+        ("q", Some(f.q.as_str()).filter(|q| !q.is_empty())),
+        ("state", f.state.map(ConsentStatus::as_str)),
+        ("channel", f.channel.map(Channel::as_str)),
+    ];
+    let mut url = String::from("/inbox");
+    for (k, v) in pairs {
+        if let Some(v) = v {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&format!("{k}={}", api_client::encode(v)));
+        }
+    }
+    url
+}
+
+#[component]
+pub fn Inbox() -> impl IntoView {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let live = use_live();
+    let from_url = |k: &str| query.with_untracked(|q| q.get(k)).unwrap_or_default();
+    let search = RwSignal::new(from_url("q"));
+    let state = RwSignal::new(ConsentStatus::parse(&from_url("state")));
+    let channel = RwSignal::new(Channel::parse(&from_url("channel")));
+    let filter = Memo::new(move |_| ConversationFilter {
+        q: search.get().trim().to_string(),
+        state: state.get(),
+        channel: channel.get(),
+    });
+
+    // What the server returned, and for which filters.
+    let items = RwSignal::new(Vec::<ConversationSummary>::new());
+    let loaded_for = RwSignal::new(None::<ConversationFilter>);
+    let total = RwSignal::new(0u64);
+    let next_cursor = RwSignal::new(None::<String>);
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiFailure>);
+    let seq = StoredValue::new(0u64);
+    // The keyboard's position in the list (back to the top on a new search).
+    let active = RwSignal::new(0usize);
+
+    let load = move |more: bool| {
+        let f = filter.get_untracked();
+        let cursor = more.then(|| next_cursor.get_untracked()).flatten();
+        if more && cursor.is_none() {
+            return;
+        }
+        seq.update_value(|s| *s += 1);
+        let my = seq.get_value();
+        loading.set(true);
+        leptos::task::spawn_local(async move {
+            let r = api_client::conversations(&f, PAGE, cursor).await;
+            if seq.get_value() != my {
+                return; // a newer search superseded this one
+            }
+            loading.set(false);
+            match r {
+                Ok(page) => {
+                    error.set(None);
+                    total.set(page.total);
+                    next_cursor.set(page.next_cursor);
+                    if more {
+                        items.update(|v| v.extend(page.items));
+                    } else {
+                        items.set(page.items);
+                    }
+                    loaded_for.set(Some(f));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+
+    // Refetch when the filters change; keep them in the URL.
+    Effect::new(move |_| {
+        let f = filter.get();
+        active.set(0);
+        let options = NavigateOptions {
+            replace: true,
+            scroll: false,
+            ..Default::default()
+        };
+        navigate(&inbox_url(&f), options);
+        load(false);
+    });
+    Effect::new(move |prev: Option<u64>| {
+        let n = live.resync.get();
+        if prev.is_some() {
+            load(false);
+        }
+        n
+    });
+    // Live: a new message moves its conversation to the top; consent
+    // changes update the row in place.
+    Effect::new(move |_| match live.event.get() {
+        Some(LiveEvent::Message { conversation, .. }) => {
+            let fits = filter.with_untracked(|f| fits(f, &conversation));
+            items.update(|v| {
+                let before = v.len();
+                v.retain(|c| c.id != conversation.id);
+                if fits {
+                    v.insert(0, *conversation);
+                }
+                if v.len() > before {
+                    total.update(|t| *t += 1);
+                }
+            });
+        }
+        Some(LiveEvent::Consent {
+            conversation_id,
+            consent,
+        }) => items.update(|v| {
+            if let Some(c) = v.iter_mut().find(|c| c.id == conversation_id) {
+                c.consent = consent;
+            }
+        }),
+        _ => {}
+    });
+
+    let shown = Memo::new(move |_| {
+        let f = filter.get();
+        let exact = loaded_for.with(|l| l.as_ref() == Some(&f));
+        items.with(|v| {
+            v.iter()
+                .filter(|c| exact || matches_locally(c, &f.q))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+
+    let count = move || {
+        if loading.get() && loaded_for.with(Option::is_none) {
+            return "Loading conversations…".to_string();
+        }
+        let n = total.get();
+        let s = if n == 1 { "" } else { "s" };
+        let updating = if loading.get() { " · updating…" } else { "" };
+        format!("{n} conversation{s}{updating}")
+    };
+    let empty = move || {
+        (loaded_for.with(Option::is_some) && shown.with(Vec::is_empty)).then(|| {
+            let filtered = filter.with(|f| *f != ConversationFilter::default());
+            view! {
+                <p class="empty">
+                    {if filtered {
+                        "No conversations match this search or filter."
+                    } else {
+                        "No conversations yet. Start one with “New conversation”, or wait for a contact to write."
+                    }}
+                </p>
+            }
+        })
+    };
+
+    view! {
+        <section class="page inbox" aria-labelledby="inbox-title">
+            <div class="inbox-head">
+                <h1 id="inbox-title">"Inbox"</h1>
+                <NewConversation />
+            </div>
+            <InboxFilters search state channel />
+            <p class="inbox-count" aria-live="polite">{count}</p>
+            {move || error.get().map(|e| view! {
+                <div class="notice error" role="alert">
+                    {e.message} " "
+                    <button type="button" class="secondary" on:click=move |_| load(false)>"Retry"</button>
+                </div>
+            })}
+            {empty}
+            <ConversationList
+                shown
+                active
+                on_near_end=Callback::new(move |_| {
+                    if !loading.get_untracked() {
+                        load(true);
+                    }
+                })
+            />
+        </section>
+    }
+}

@@ -1,0 +1,70 @@
+//! One conversation in the inbox list: who, channel, consent badge, unread
+//! count, when, and the last message.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use optline_api::{ConversationSummary, Direction, MessageKind};
+
+use crate::components::consent_badge::ConsentBadge;
+use crate::time;
+
+/// Every row is this tall (the list positions rows by index).
+pub const ROW_HEIGHT: f64 = 76.0;
+
+#[component]
+pub fn ConversationRow(
+    c: ConversationSummary,
+    /// Position in the list (0-based).
+    index: usize,
+    /// Length of the whole list, for assistive technology.
+    setsize: usize,
+    now: DateTime<Utc>,
+    #[prop(into)] selected: Signal<bool>,
+    on_open: Callback<()>,
+) -> impl IntoView {
+    let title = c
+        .contact
+        .name
+        .clone()
+        .unwrap_or_else(|| c.contact.phone.clone());
+    let sub = c.contact.name.as_ref().map(|_| c.contact.phone.clone());
+    let preview = c.last_message.as_ref().map_or_else(
+        || "No messages yet".to_string(),
+        |m| {
+            let who = match (m.direction, m.kind) {
+                (_, MessageKind::Automatic) => "Automatic: ",
+                (Direction::Outbound, _) => "You: ",
+                _ => "",
+            };
+            format!("{who}{}", m.body)
+        },
+    );
+    let when = time::parse(&c.updated_at).map(|t| time::short(t, now));
+    let state = c.consent.state;
+    let unread = c.unread;
+    view! {
+        <li
+            role="option"
+            id=format!("conv-{}", c.id)
+            aria-selected=move || selected.get().to_string()
+            aria-setsize=setsize
+            aria-posinset=index + 1
+            class="conv-row"
+            class:unread={unread > 0}
+            style=format!("top:{}px;height:{}px", index as f64 * ROW_HEIGHT, ROW_HEIGHT)
+            on:click=move |_| on_open.run(())
+        >
+            <span class="conv-who">
+                <strong>{title}</strong>
+                {sub.map(|s| view! { <span class="muted">" " {s}</span> })}
+            </span>
+            <span class="conv-meta">
+                <span class="badge channel">{c.channel.display_name()}</span>
+                <ConsentBadge state />
+                {(unread > 0).then(|| view! { <span class="badge unread-count">{format!("{unread} unread")}</span> })}
+                {when.map(|w| view! { <time datetime=c.updated_at.clone()>{w}</time> })}
+            </span>
+            <span class="conv-preview">{preview}</span>
+        </li>
+    }
+}
