@@ -33,7 +33,7 @@ pub enum How {
     Reassigned,
     /// The carrier opted the contact out (e.g. Twilio's STOP handling);
     /// evidence = the inbound text.
-    CarrierOptOut,
+    CarrierStop,
     /// The provider refused a send because the contact opted out with the
     /// carrier (e.g. Twilio error 21610); evidence = the provider's words.
     ProviderOptOut,
@@ -50,7 +50,7 @@ impl How {
             How::ChannelOffAutoReply => "channel_off_auto_reply",
             How::ChannelToggled => "channel_toggled",
             How::Reassigned => "reassigned",
-            How::CarrierOptOut => "carrier_opt_out",
+            How::CarrierStop => "carrier_stop",
             How::ProviderOptOut => "provider_opt_out",
         }
     }

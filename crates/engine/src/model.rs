@@ -81,6 +81,25 @@ pub enum ConsentState {
 }
 
 impl ConsentState {
+    /// When the state was entered (for Pending: the last request sent).
+    pub fn since(&self) -> Option<DateTime<Utc>> {
+        match *self {
+            ConsentState::NotRequested => None,
+            ConsentState::Pending { requested_at, .. } => Some(requested_at),
+            ConsentState::Accepted { at }
+            | ConsentState::Rejected { at }
+            | ConsentState::OptedOut { at } => Some(at),
+        }
+    }
+
+    /// Opt-in requests sent while Pending (0 in every other state).
+    pub fn attempts(&self) -> u32 {
+        match *self {
+            ConsentState::Pending { attempts, .. } => attempts,
+            _ => 0,
+        }
+    }
+
     /// The state's name without its data, as used in audit records.
     pub fn name(&self) -> StateName {
         match self {

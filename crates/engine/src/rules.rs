@@ -553,7 +553,7 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
                 &mut s,
                 ctx,
                 Actor::Contact,
-                How::CarrierOptOut,
+                How::CarrierStop,
                 text,
                 provider_message_id,
             );

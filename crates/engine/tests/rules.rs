@@ -684,13 +684,22 @@ fn rule10_dispatch_refuses_free_text_once_the_window_closed() {
     // send is retried after the window closed: it fails with the window text.
     let mut t = accepted(t0());
     t.last_inbound_at = Some(t0());
-    assert_eq!(check_dispatch(Channel::WhatsApp, &t, false, t0() + h(23)), Ok(()));
+    assert_eq!(
+        check_dispatch(Channel::WhatsApp, &t, false, t0() + h(23)),
+        Ok(())
+    );
     let r = check_dispatch(Channel::WhatsApp, &t, false, t0() + h(24)).unwrap_err();
     assert_eq!(r.code, RefusalCode::WhatsappWindowClosed);
     assert_eq!(r.text, texts::WHATSAPP_WINDOW_CLOSED);
     // A template (the opt-in request) may go out at any time; SMS has no window.
-    assert_eq!(check_dispatch(Channel::WhatsApp, &t, true, t0() + h(48)), Ok(()));
-    assert_eq!(check_dispatch(Channel::Sms, &t, false, t0() + h(48)), Ok(()));
+    assert_eq!(
+        check_dispatch(Channel::WhatsApp, &t, true, t0() + h(48)),
+        Ok(())
+    );
+    assert_eq!(
+        check_dispatch(Channel::Sms, &t, false, t0() + h(48)),
+        Ok(())
+    );
 }
 
 #[test]
@@ -723,7 +732,7 @@ fn carrier_opt_out_words_are_the_standard_set_only() {
     );
     assert_eq!(s.thread.consent.name(), StateName::OptedOut);
     assert!(s.outbound.is_empty(), "the carrier already confirmed it");
-    assert_eq!(s.audit[0].how, How::CarrierOptOut);
+    assert_eq!(s.audit[0].how, How::CarrierStop);
 }
 
 #[test]
@@ -736,7 +745,7 @@ fn how_names_equal_their_serde_form() {
         How::ChannelOffAutoReply,
         How::ChannelToggled,
         How::Reassigned,
-        How::CarrierOptOut,
+        How::CarrierStop,
         How::ProviderOptOut,
     ] {
         assert_eq!(serde_json::to_value(h).unwrap(), h.as_str());

@@ -226,8 +226,22 @@ pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
         // Cleo: Lena accepted on WhatsApp, then opted out.
         let cv = start(cleo, 4, Channel::WhatsApp, 40)?;
         act(cleo, cv, AgentAction::RequestOptIn, 41)?;
-        inbound(contacts[4].0, "+14155550103", Channel::WhatsApp, "YES", 45, 5)?;
-        inbound(contacts[4].0, "+14155550103", Channel::WhatsApp, "STOP", 50, 6)?;
+        inbound(
+            contacts[4].0,
+            "+14155550103",
+            Channel::WhatsApp,
+            "YES",
+            45,
+            5,
+        )?;
+        inbound(
+            contacts[4].0,
+            "+14155550103",
+            Channel::WhatsApp,
+            "STOP",
+            50,
+            6,
+        )?;
         storage::messages_deliver_all_sent(c)?;
         Ok::<_, ApiError>(())
     })

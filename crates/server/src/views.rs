@@ -26,27 +26,26 @@ pub fn message(m: &MessageRow) -> api::Message {
 }
 
 /// Consent as the UI shows it: the engine's status and its thread.
-pub fn consent(thread: &engine::Thread, flow: &engine::ValidFlow, now: DateTime<Utc>) -> api::Consent {
-    use engine::ConsentState as S;
-    let (since, attempts) = match thread.consent {
-        S::NotRequested => (None, 0),
-        S::Pending {
-            requested_at,
-            attempts,
-        } => (Some(requested_at), attempts),
-        S::Accepted { at } | S::Rejected { at } | S::OptedOut { at } => (Some(at), 0),
-    };
+pub fn consent(
+    thread: &engine::Thread,
+    flow: &engine::ValidFlow,
+    now: DateTime<Utc>,
+) -> api::Consent {
     api::Consent {
         state: engine::consent_status(flow, thread, now),
-        since: since.map(crate::clock::fmt),
-        attempts,
+        since: thread.consent.since().map(crate::clock::fmt),
+        attempts: thread.consent.attempts(),
         raw: thread.clone(),
     }
 }
 
 /// One inbox row. `flow` is the flow in force for the row's line of
 /// business and channel.
-pub fn summary(row: &ConvRow, flow: &engine::ValidFlow, now: DateTime<Utc>) -> api::ConversationSummary {
+pub fn summary(
+    row: &ConvRow,
+    flow: &engine::ValidFlow,
+    now: DateTime<Utc>,
+) -> api::ConversationSummary {
     // An unreadable thread is shown as never asked; every action on it is
     // refused by the consent layer.
     let thread = row.thread.clone().unwrap_or_default();

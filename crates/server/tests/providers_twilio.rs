@@ -199,11 +199,20 @@ async fn a_carrier_stop_is_an_opt_out_whatever_the_flow_says() {
         .admin
         .get("/api/v1/admin/audit?contact=%2B12025550171")
         .await;
-    assert!(
-        audit.text.contains("opted_out:carrier_stop"),
+    // The engine's record: the carrier's opt-out, with the inbound text and
+    // the provider's message id as evidence.
+    let items = audit.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", audit.text);
+    assert_eq!(
+        items[0]["action"], "opted_out:carrier_stop",
         "{}",
         audit.text
     );
+    assert_eq!(items[0]["actor"], "contact");
+    assert_eq!(items[0]["evidence"], "End");
+    assert!(items[0]["provider_message_id"]
+        .as_str()
+        .is_some_and(|p| p.starts_with("SM")));
     // Nothing is sent back (the carrier confirmed it) and agents are refused.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(s.standin.requests().is_empty());
@@ -289,4 +298,38 @@ async fn sends_through_messages_json_with_retries_and_status_callbacks() {
     let m = s.ben.wait_status(conv3, msg3, "failed").await;
     assert!(m["error"].as_str().unwrap().contains("21211"), "{m}");
     assert_eq!(s.standin.requests().len(), before + 1);
+}
+
+#[tokio::test]
+async fn a_send_refused_for_an_unsubscribed_recipient_is_recorded_as_an_opt_out() {
+    let s = setup().await;
+    let conv = s.ben.start_conv("+12025550174", "sms").await;
+    // Twilio refuses: the contact replied STOP to this number at the carrier.
+    s.standin.script(vec![answer(
+        400,
+        json!({"code": 21610, "message": "Attempt to send to unsubscribed recipient"}),
+    )]);
+    let r = s.ben.request_opt_in(conv).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let msg = r.body["messages"][0]["id"].as_i64().unwrap();
+    let m = s.ben.wait_status(conv, msg, "failed").await;
+    assert!(m["error"].as_str().unwrap().contains("21610"), "{m}");
+    for _ in 0..100 {
+        if s.ben.consent_state(conv).await == "opted_out" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(s.ben.consent_state(conv).await, "opted_out");
+    let audit = s
+        .admin
+        .get("/api/v1/admin/audit?contact=%2B12025550174&action=opted_out:provider_opt_out")
+        .await;
+    let items = audit.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", audit.text);
+    assert_eq!(items[0]["actor"], "system");
+    assert!(items[0]["evidence"].as_str().unwrap().contains("21610"));
+    // Not retried, and nothing else is sent: agents are refused now.
+    assert_eq!(s.standin.requests().len(), 1);
+    assert_eq!(s.ben.request_opt_in(conv).await.status, 409);
 }

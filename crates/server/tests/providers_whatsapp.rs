@@ -31,16 +31,20 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
+    setup_with(&["--send-retry-base-ms", "20"]).await
+}
+
+async fn setup_with(extra: &[&str]) -> Setup {
     let standin = StandIn::start().await;
-    let server = Server::start_logged(&[
+    let mut args = vec![
         "--demo",
         "--whatsapp-base-url",
         &standin.base,
-        "--send-retry-base-ms",
-        "20",
         "--send-max-attempts",
         "4",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let server = Server::start_logged(&args);
     let admin = Client::login(&server, ADMIN.0, ADMIN.1).await;
     let id = admin.number_id(ANA_NUMBER).await;
     let r = admin
@@ -325,8 +329,10 @@ async fn sends_retry_on_429_and_500_then_succeed_once() {
         assert_eq!(q.path, format!("/v21.0/{PNID}/messages"));
         assert_eq!(q.authorization, format!("Bearer {ACCESS_TOKEN}"));
         let b: Value = serde_json::from_str(&q.body).unwrap();
-        // The contact wrote a moment ago: inside the window, plain text.
-        assert_eq!(b["type"], "text", "{b}");
+        // The contact wrote a moment ago, so the window is open, yet the
+        // engine says the opt-in request is a template: it goes out as one.
+        assert_eq!(b["type"], "template", "{b}");
+        assert_eq!(b["template"]["name"], "optin_request", "{b}");
         assert_eq!(b["to"], "12025550181");
     }
     assert_eq!(
@@ -575,4 +581,57 @@ async fn a_message_queued_when_the_server_dies_is_marked_failed_not_resent() {
     assert!(m["error"].as_str().unwrap().contains("not resent"), "{m}");
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(standin.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_free_form_message_whose_window_closes_before_its_retry_fails_with_the_window_text() {
+    let s = setup_with(&["--test-clock", "--send-retry-base-ms", "600"]).await;
+    let conv = accepted_conversation(&s, "12025550187", 7).await;
+    // The request goes out, the contact accepts: the agent may write.
+    let r = s.ana.request_opt_in(conv).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    s.standin.wait_requests(1).await;
+    let yes = fixture("text.json")
+        .replace("12025550161", "12025550187")
+        .replace(
+            "wamid.HBgLMTIwMjU1NTAxNjEVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
+            "wamid.YES7",
+        )
+        .replace("Hello, is the store open?", "YES");
+    let body: Value = serde_json::from_str(&yes).unwrap();
+    assert_eq!(
+        body["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"], "YES",
+        "fixture shape changed"
+    );
+    assert_eq!(
+        post_signed(&s.webhook, &yes, Some(APP_SECRET)).await.status,
+        200
+    );
+    assert_eq!(s.ana.consent_state(conv).await, "accepted");
+    s.standin.wait_requests(2).await; // the opt-in confirmation
+                                      // The agent's message is allowed now, but WhatsApp is rate limiting:
+                                      // the retry comes after the 24-hour window closed.
+    s.standin.script(vec![answer(
+        429,
+        json!({"error": {"code": 130429, "message": "Rate limit hit"}}),
+    )]);
+    let r = s.ana.send(conv, "Your visit is confirmed.").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let msg = r.body["messages"][0]["id"].as_i64().unwrap();
+    s.standin.wait_requests(3).await;
+    s.admin
+        .post(
+            "/api/v1/test/clock",
+            json!({"advance_seconds": 24 * 3600 + 60}),
+        )
+        .await;
+    let m = s.ana.wait_status(conv, msg, "failed").await;
+    assert_eq!(
+        m["error"],
+        optline_engine::texts::WHATSAPP_WINDOW_CLOSED,
+        "failed with the engine's words: {m}"
+    );
+    // Never swapped for another message: no fourth request was made.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(s.standin.requests().len(), 3, "{:?}", s.standin.requests());
 }

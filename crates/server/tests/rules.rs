@@ -267,7 +267,17 @@ async fn rule_9_channel_deactivated_and_auto_reply() {
     // Logged.
     let audit = admin.get("/api/v1/admin/audit?limit=1000").await;
     let items = audit.body["items"].as_array().unwrap();
-    assert!(items.iter().any(|a| a["action"] == "channel_toggled"));
+    // The switch is the engine's record on the contact's thread.
+    let toggle = items
+        .iter()
+        .find(|a| a["action"] == "channel_toggled" && a["contact_phone"] == contact)
+        .expect("a channel_toggled record on the contact's thread");
+    assert_eq!(toggle["contact_phone"], contact, "{toggle}");
+    assert_eq!(toggle["channel"], "whatsapp");
+    assert_eq!(toggle["actor"], format!("admin:{}", admin.me_id().await));
+    assert_eq!(toggle["from_state"], "not_requested");
+    assert_eq!(toggle["to_state"], "not_requested");
+    assert_eq!(toggle["evidence"], "WhatsApp turned off for this number");
     assert!(items.iter().any(
         |a| a["contact_phone"] == contact && a["evidence"].as_str().unwrap().contains("Hello?")
     ));

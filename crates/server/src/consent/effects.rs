@@ -13,7 +13,9 @@ use rusqlite::Connection;
 use super::facts::Facts;
 use super::recipients;
 use crate::clock::fmt;
-use crate::storage::{self, AuditRow, ConvRow, MessageRow, NewMessage, ProviderKind, StorageResult};
+use crate::storage::{
+    self, AuditRow, ConvRow, MessageRow, NewMessage, ProviderKind, StorageResult,
+};
 use crate::views;
 
 /// An outbound message committed as `queued` for a real provider.
@@ -65,11 +67,7 @@ fn actor_name(a: Actor) -> String {
     }
 }
 
-fn audit_row(
-    c: &Connection,
-    row: &ConvRow,
-    a: &engine::AuditRecord,
-) -> StorageResult<AuditRow> {
+fn audit_row(c: &Connection, row: &ConvRow, a: &engine::AuditRecord) -> StorageResult<AuditRow> {
     let how = a.how.as_str();
     let request_text = match a.how {
         engine::How::AgentRequest | engine::How::AutoReprompt => Some(a.evidence.clone()),

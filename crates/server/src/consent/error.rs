@@ -19,7 +19,10 @@ pub enum ConsentError {
     },
     /// A stored consent state the engine cannot read: refuse rather than
     /// guess a state.
-    UnreadableThread { conversation: i64, reason: String },
+    UnreadableThread {
+        conversation: i64,
+        reason: String,
+    },
     Storage(StorageError),
 }
 

@@ -37,7 +37,12 @@ impl FlowCache {
 
     /// The flow in force for (`lob`, `ch`).
     pub fn get(&self, c: &Connection, lob: i64, ch: Channel) -> StorageResult<Arc<ValidFlow>> {
-        if let Some(f) = self.map.lock().ok().and_then(|m| m.get(&(lob, ch)).cloned()) {
+        if let Some(f) = self
+            .map
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&(lob, ch)).cloned())
+        {
             return Ok(f);
         }
         let saved = storage::flow_get(c, lob, ch)?

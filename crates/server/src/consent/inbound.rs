@@ -71,7 +71,8 @@ pub fn receive(
         },
         &now_s,
     )?;
-    let row = storage::conversation_row(c, conv_id)?.ok_or(ConsentError::NotFound("conversation"))?;
+    let row =
+        storage::conversation_row(c, conv_id)?.ok_or(ConsentError::NotFound("conversation"))?;
     let received = Received {
         message_id: inbound.id,
         duplicate: false,

@@ -50,7 +50,9 @@ pub fn visible_conversation(
     let row = storage::conversation_row(c, id)?.ok_or(ConsentError::NotFound("conversation"))?;
     let ok = match user.role {
         optline_api::Role::Admin => row.org_id == user.org_id,
-        optline_api::Role::Agent => row.org_id == user.org_id && row.number_user_id == Some(user.id),
+        optline_api::Role::Agent => {
+            row.org_id == user.org_id && row.number_user_id == Some(user.id)
+        }
     };
     if ok {
         Ok(row)

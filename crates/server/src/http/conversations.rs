@@ -92,7 +92,13 @@ pub async fn list(
             };
             let items = rows
                 .iter()
-                .map(|r| Ok(views::summary(r, &*st.flows.get(c, r.lob_id, r.channel)?, now)))
+                .map(|r| {
+                    Ok(views::summary(
+                        r,
+                        &*st.flows.get(c, r.lob_id, r.channel)?,
+                        now,
+                    ))
+                })
                 .collect::<Result<Vec<_>, StorageError>>()?;
             Ok::<_, StorageError>(api::ConversationPage {
                 items,

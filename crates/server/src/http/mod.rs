@@ -16,7 +16,9 @@ pub mod static_files;
 pub mod test_clock;
 pub mod webhooks;
 
-use axum::routing::{get, patch, post};
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 
 use crate::state::AppState;
@@ -25,70 +27,123 @@ use error::{ApiError, ApiResult};
 /// Longest message body accepted, in characters.
 pub const MAX_BODY_CHARS: usize = 4096;
 
-/// Every `/api/v1` route: (path, method router). The OpenAPI document is
-/// checked against this table by a test, so it cannot miss a route.
-pub fn api_routes(state: &AppState) -> Router<AppState> {
-    let mut r = Router::new()
-        .route("/api/v1/openapi.json", get(openapi::serve))
-        .route("/api/v1/auth/login", post(session::login))
-        .route("/api/v1/auth/logout", post(session::logout))
-        .route("/api/v1/me", get(session::me))
-        .route("/api/v1/events", get(live::events))
-        .route(
-            "/api/v1/conversations",
-            get(conversations::list).post(conversations::start),
-        )
-        .route("/api/v1/conversations/{id}", get(conversations::get_one))
-        .route(
-            "/api/v1/conversations/{id}/messages",
-            get(conversations::messages).post(conversations::send),
-        )
-        .route(
-            "/api/v1/conversations/{id}/opt-in-request",
-            post(conversations::request_opt_in),
-        )
-        .route("/api/v1/conversations/{id}/read", post(conversations::mark_read))
-        .route(
-            "/api/v1/webhooks/whatsapp",
-            get(webhooks::whatsapp_handshake).post(webhooks::whatsapp),
-        )
-        .route("/api/v1/webhooks/twilio/{id}", post(webhooks::twilio))
-        .route("/api/v1/sim/inbound", post(simulator::inbound))
-        .route("/api/v1/sim/numbers", get(simulator::numbers))
-        .route("/api/v1/sim/phones/{phone}/messages", get(simulator::phone))
-        .route(
-            "/api/v1/admin/users",
-            get(admin::users::list).post(admin::users::create),
-        )
-        .route("/api/v1/admin/users/{id}", patch(admin::users::update))
-        .route("/api/v1/admin/numbers", get(admin::numbers::list))
-        .route("/api/v1/admin/numbers/{id}", patch(admin::numbers::update))
-        .route(
-            "/api/v1/admin/flows/{lob}/{channel}",
-            get(admin::flows::get_one).put(admin::flows::save),
-        )
-        .route(
-            "/api/v1/admin/flows/{lob}/{channel}/validate",
-            post(admin::flows::validate),
-        )
-        .route("/api/v1/admin/ownership", get(admin::ownership::list))
-        .route(
-            "/api/v1/admin/ownership/reassign",
-            post(admin::ownership::reassign),
-        )
-        .route(
-            "/api/v1/admin/ownership/release",
-            post(admin::ownership::release),
-        )
-        .route("/api/v1/admin/audit", get(admin::audit::list))
-        .route("/api/v1/admin/audit.csv", get(admin::audit::csv));
-    if state.config.test_clock {
-        r = r.route(
-            "/api/v1/test/clock",
-            get(test_clock::now).post(test_clock::advance),
-        );
+/// One route: its method, path and handler.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    pub handler: MethodRouter<AppState>,
+}
+
+fn ep<H, T>(method: Method, path: &'static str, handler: H) -> Endpoint
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone()).expect("a standard method");
+    Endpoint {
+        method,
+        path,
+        handler: on(filter, handler),
     }
-    r
+}
+
+/// Every `/api/v1` endpoint. The router is built from this list and a test
+/// checks the OpenAPI document against it, so the document cannot miss one.
+pub fn endpoints(test_clock: bool) -> Vec<Endpoint> {
+    use Method as M;
+    let mut v = vec![
+        ep(M::GET, "/api/v1/openapi.json", openapi::serve),
+        ep(M::POST, "/api/v1/auth/login", session::login),
+        ep(M::POST, "/api/v1/auth/logout", session::logout),
+        ep(M::GET, "/api/v1/me", session::me),
+        ep(M::GET, "/api/v1/events", live::events),
+        ep(M::GET, "/api/v1/conversations", conversations::list),
+        ep(M::POST, "/api/v1/conversations", conversations::start),
+        ep(M::GET, "/api/v1/conversations/{id}", conversations::get_one),
+        ep(
+            M::GET,
+            "/api/v1/conversations/{id}/messages",
+            conversations::messages,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/conversations/{id}/messages",
+            conversations::send,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/conversations/{id}/opt-in-request",
+            conversations::request_opt_in,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/conversations/{id}/read",
+            conversations::mark_read,
+        ),
+        ep(
+            M::GET,
+            "/api/v1/webhooks/whatsapp",
+            webhooks::whatsapp_handshake,
+        ),
+        ep(M::POST, "/api/v1/webhooks/whatsapp", webhooks::whatsapp),
+        ep(M::POST, "/api/v1/webhooks/twilio/{id}", webhooks::twilio),
+        ep(M::POST, "/api/v1/sim/inbound", simulator::inbound),
+        ep(M::GET, "/api/v1/sim/numbers", simulator::numbers),
+        ep(
+            M::GET,
+            "/api/v1/sim/phones/{phone}/messages",
+            simulator::phone,
+        ),
+        ep(M::GET, "/api/v1/admin/users", admin::users::list),
+        ep(M::POST, "/api/v1/admin/users", admin::users::create),
+        ep(M::PATCH, "/api/v1/admin/users/{id}", admin::users::update),
+        ep(M::GET, "/api/v1/admin/numbers", admin::numbers::list),
+        ep(
+            M::PATCH,
+            "/api/v1/admin/numbers/{id}",
+            admin::numbers::update,
+        ),
+        ep(
+            M::GET,
+            "/api/v1/admin/flows/{lob}/{channel}",
+            admin::flows::get_one,
+        ),
+        ep(
+            M::PUT,
+            "/api/v1/admin/flows/{lob}/{channel}",
+            admin::flows::save,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/admin/flows/{lob}/{channel}/validate",
+            admin::flows::validate,
+        ),
+        ep(M::GET, "/api/v1/admin/ownership", admin::ownership::list),
+        ep(
+            M::POST,
+            "/api/v1/admin/ownership/reassign",
+            admin::ownership::reassign,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/admin/ownership/release",
+            admin::ownership::release,
+        ),
+        ep(M::GET, "/api/v1/admin/audit", admin::audit::list),
+        ep(M::GET, "/api/v1/admin/audit.csv", admin::audit::csv),
+    ];
+    if test_clock {
+        v.push(ep(M::GET, "/api/v1/test/clock", test_clock::now));
+        v.push(ep(M::POST, "/api/v1/test/clock", test_clock::advance));
+    }
+    v
+}
+
+/// The `/api/v1` router (several methods on one path merge).
+pub fn api_routes(state: &AppState) -> Router<AppState> {
+    endpoints(state.config.test_clock)
+        .into_iter()
+        .fold(Router::new(), |r, e| r.route(e.path, e.handler))
 }
 
 /// Checks a text field: not empty (unless allowed), at most `max`

@@ -107,7 +107,7 @@ const ROUTES: &[Route] = &[
     (HttpMethod::Post, "/api/v1/admin/users", "admin", "Create a user (agents get a business number)", Some("CreateUserRequest"), "201", Some("User"), &[]),
     (HttpMethod::Patch, "/api/v1/admin/users/{id}", "admin", "Update a user", Some("UpdateUserRequest"), "200", Some("User"), &[]),
     (HttpMethod::Get, "/api/v1/admin/numbers", "admin", "Business numbers", None, "200", Some("NumberList"), &[]),
-    (HttpMethod::Patch, "/api/v1/admin/numbers/{id}", "admin", "Channel switches, assignment, provider settings (secrets write-only)", Some("UpdateNumberAdminRequest"), "200", Some("BusinessNumber"), &[]),
+    (HttpMethod::Patch, "/api/v1/admin/numbers/{id}", "admin", "Channel switches, assignment, provider settings (secrets write-only)", Some("UpdateNumberRequest"), "200", Some("BusinessNumber"), &[]),
     (HttpMethod::Get, "/api/v1/admin/flows/{lob}/{channel}", "admin", "The flow in force", None, "200", Some("FlowDocument"), &[]),
     (HttpMethod::Put, "/api/v1/admin/flows/{lob}/{channel}", "admin", "Save a flow (re-validated by the engine; 422 naming the field)", Some("SaveFlowRequest"), "200", Some("FlowDocument"), &[]),
     (HttpMethod::Post, "/api/v1/admin/flows/{lob}/{channel}/validate", "admin", "Validate a flow (every problem at once)", Some("SaveFlowRequest"), "200", Some("FlowValidation"), &[]),
@@ -243,6 +243,57 @@ pub async fn serve() -> impl IntoResponse {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
+    fn documented() -> BTreeSet<(String, String)> {
+        let v = serde_json::to_value(super::document()).unwrap();
+        let mut out = BTreeSet::new();
+        for (path, item) in v["paths"].as_object().unwrap() {
+            for (method, _) in item.as_object().unwrap() {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+        out
+    }
+
+    /// Every route the server serves is in the document, and the document
+    /// names no route the server lacks.
+    #[test]
+    fn document_lists_exactly_the_routes_served() {
+        let mut served: BTreeSet<(String, String)> = crate::http::endpoints(true)
+            .iter()
+            // The document describes the API, not itself.
+            .filter(|e| e.path != "/api/v1/openapi.json")
+            .map(|e| (e.method.to_string(), e.path.to_string()))
+            .collect();
+        served.insert(("GET".into(), "/api/health".into()));
+        let documented = documented();
+        let missing: Vec<_> = served.difference(&documented).collect();
+        let stale: Vec<_> = documented.difference(&served).collect();
+        assert!(
+            missing.is_empty(),
+            "routes missing from the OpenAPI document: {missing:?}"
+        );
+        assert!(
+            stale.is_empty(),
+            "documented routes the server lacks: {stale:?}"
+        );
+    }
+
+    /// Every schema a route names exists in the components.
+    #[test]
+    fn every_referenced_schema_exists() {
+        let v = serde_json::to_value(super::document()).unwrap();
+        let text = v["paths"].to_string();
+        for part in text.split("#/components/schemas/").skip(1) {
+            let name: String = part.chars().take_while(|c| c.is_alphanumeric()).collect();
+            assert!(
+                v["components"]["schemas"][&name].is_object(),
+                "schema {name} is referenced but missing"
+            );
+        }
+    }
+
     #[test]
     fn document_has_paths_and_schemas() {
         let doc = super::document();
@@ -251,5 +302,30 @@ mod tests {
         assert!(v["paths"]["/api/v1/conversations"]["post"].is_object());
         assert!(v["components"]["schemas"]["LiveEvent"].is_object());
         assert!(v["components"]["schemas"]["ErrorBody"].is_object());
+    }
+}
+
+#[cfg(test)]
+mod engine_schemas {
+    /// The engine's types travel on the wire, so their schemas are in the
+    /// document too (collected from the API types that carry them).
+    #[test]
+    fn engine_types_have_schemas() {
+        let v = serde_json::to_value(super::document()).unwrap();
+        for name in [
+            "Thread",
+            "ConsentState",
+            "ConsentStatus",
+            "Flow",
+            "FlowProblem",
+            "Refusal",
+            "RefusalCode",
+            "Channel",
+        ] {
+            assert!(
+                v["components"]["schemas"][name].is_object(),
+                "no schema for {name}"
+            );
+        }
     }
 }

@@ -7,8 +7,8 @@ use optline_api as api;
 use rusqlite::Connection;
 
 use super::auth::{self, AuthUser};
-use super::error::{ApiError, ApiResult, Json};
 use super::check_text;
+use super::error::{ApiError, ApiResult, Json};
 use crate::clock::fmt;
 use crate::state::AppState;
 use crate::storage::{self, StorageResult, UserRow};

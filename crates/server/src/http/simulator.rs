@@ -9,10 +9,10 @@ use super::auth;
 use super::error::{ApiError, ApiResult, Json, Path};
 use super::{check_text, phone_field, MAX_BODY_CHARS};
 use crate::consent;
+use crate::outbox;
 use crate::providers::InboundMessage;
 use crate::state::AppState;
 use crate::storage::{self, ProviderKind};
-use crate::outbox;
 
 pub async fn inbound(
     State(state): State<AppState>,

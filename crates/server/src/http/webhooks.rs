@@ -11,10 +11,10 @@ use serde::Deserialize;
 
 use super::error::{ApiError, Path};
 use crate::consent;
+use crate::outbox;
 use crate::providers::{twilio, whatsapp, ProviderConfig, Report};
 use crate::state::AppState;
 use crate::storage::{self, NumberRow, ProviderKind};
-use crate::outbox;
 
 fn unauthorized(msg: &str) -> Response {
     ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", msg).into_response()
@@ -198,14 +198,21 @@ pub async fn twilio(
                 .into_response()
         }
     };
-    if !twilio::verify(&cfg.auth_token, &public_url(&state, &headers, &uri), &params, &sig) {
+    if !twilio::verify(
+        &cfg.auth_token,
+        &public_url(&state, &headers, &uri),
+        &params,
+        &sig,
+    ) {
         return unauthorized(
             "X-Twilio-Signature does not match this URL and body (check --public-url).",
         );
     }
     let reports = match twilio::reports(&params, &number) {
         Ok(r) => r,
-        Err(bad) => return ApiError::unprocessable("invalid", bad.field, bad.message).into_response(),
+        Err(bad) => {
+            return ApiError::unprocessable("invalid", bad.field, bad.message).into_response()
+        }
     };
     match commit(&state, reports).await {
         Ok(()) => (

@@ -63,7 +63,15 @@ pub fn dispatch(state: &AppState, send: ProviderSend) {
                 provider.display_name()
             );
         }
-        record(&state, &provider, &message, send.recipients, ending, attempts).await;
+        record(
+            &state,
+            &provider,
+            &message,
+            send.recipients,
+            ending,
+            attempts,
+        )
+        .await;
     });
 }
 
@@ -116,8 +124,7 @@ fn may_go_out(state: &AppState, row: &ConvRow, message: &MessageRow) -> Result<(
         .thread
         .as_ref()
         .map_err(|e| format!("Not sent: the stored consent state is unreadable ({e})."))?;
-    engine::check_dispatch(row.channel, thread, message.template, state.now())
-        .map_err(|r| r.text)
+    engine::check_dispatch(row.channel, thread, message.template, state.now()).map_err(|r| r.text)
 }
 
 async fn send_once(
@@ -188,10 +195,14 @@ async fn record(
             let waiting = storage::outbound_finish(c, id, kind, result, attempts)?;
             let (first, error) = match &ending {
                 Ending::Accepted(_) => (DeliveryStatus::Sent, None),
-                Ending::Failed(r) | Ending::OptedOut(r) => (DeliveryStatus::Failed, Some(r.clone())),
+                Ending::Failed(r) | Ending::OptedOut(r) => {
+                    (DeliveryStatus::Failed, Some(r.clone()))
+                }
             };
-            fx.live
-                .push((recipients.clone(), views::status_event(id, conv, first, error)));
+            fx.live.push((
+                recipients.clone(),
+                views::status_event(id, conv, first, error),
+            ));
             if let Ending::Accepted(pmid) = &ending {
                 for (s, e) in waiting {
                     if let Some(a) = storage::status_apply(c, kind, pmid, s, e.as_deref(), "")? {

@@ -16,7 +16,12 @@ pub fn deliver(state: &AppState, sent: Vec<SimulatedDelivery>) {
         let done = state
             .db
             .write(move |c| {
-                storage::messages_set_status(c, &ids, DeliveryStatus::Sent, DeliveryStatus::Delivered)
+                storage::messages_set_status(
+                    c,
+                    &ids,
+                    DeliveryStatus::Sent,
+                    DeliveryStatus::Delivered,
+                )
             })
             .await;
         if done.is_ok() {

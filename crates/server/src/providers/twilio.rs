@@ -100,7 +100,8 @@ pub fn reports(params: &[(String, String)], number: &NumberRow) -> Result<Vec<Re
         // Twilio acts on the standard opt-out words itself (and says so with
         // OptOutType when Advanced Opt-Out is on); which words those are is
         // the engine's knowledge.
-        let carrier_opt_out = get(params, "OptOutType").is_some_and(|t| t.eq_ignore_ascii_case("STOP"))
+        let carrier_opt_out = get(params, "OptOutType")
+            .is_some_and(|t| t.eq_ignore_ascii_case("STOP"))
             || optline_engine::is_carrier_opt_out(&body);
         return Ok(vec![Report::Message(InboundMessage {
             number: number.clone(),
@@ -179,7 +180,9 @@ pub fn send_outcome(answer: Answer) -> Outcome {
     if (200..300).contains(&status) {
         return match v["sid"].as_str() {
             Some(id) if !id.is_empty() => Outcome::Accepted(id.to_string()),
-            _ => Outcome::Permanent("Twilio accepted the message but returned no message id".into()),
+            _ => {
+                Outcome::Permanent("Twilio accepted the message but returned no message id".into())
+            }
         };
     }
     let code = v["code"].as_i64();
@@ -240,7 +243,10 @@ mod tests {
             serde_json::json!({"code": 21610, "message": "Attempt to send to unsubscribed recipient"}),
         );
         assert!(matches!(send_outcome(a), Outcome::RecipientOptedOut(_)));
-        let a = Answer::Http(400, serde_json::json!({"code": 21211, "message": "Invalid To"}));
+        let a = Answer::Http(
+            400,
+            serde_json::json!({"code": 21211, "message": "Invalid To"}),
+        );
         assert!(matches!(send_outcome(a), Outcome::Permanent(_)));
     }
 }

@@ -69,7 +69,17 @@ pub fn audit_query(c: &Connection, org: i64, f: &AuditFilter) -> StorageResult<V
          ORDER BY id LIMIT ?9",
     )?;
     let rows = st.query_map(
-        params![org, f.contact, f.number, f.channel.map(Channel::as_str), f.action, f.from, f.to, f.after_id, f.limit],
+        params![
+            org,
+            f.contact,
+            f.number,
+            f.channel.map(Channel::as_str),
+            f.action,
+            f.from,
+            f.to,
+            f.after_id,
+            f.limit
+        ],
         |r| {
             Ok(AuditRow {
                 id: r.get(0)?,
@@ -103,6 +113,8 @@ pub fn audit_last_request(
         "SELECT request_text FROM audit WHERE org_id = ?1 AND number = ?2 AND contact = ?3
              AND channel = ?4 AND request_text IS NOT NULL ORDER BY id DESC LIMIT 1",
     )?
-    .query_row(params![org, number, contact, channel.as_str()], |r| r.get(0))
+    .query_row(params![org, number, contact, channel.as_str()], |r| {
+        r.get(0)
+    })
     .optional()?)
 }

@@ -227,7 +227,6 @@ pub fn conversations_list(
     Ok((rows.collect::<Result<_, _>>()?, total.max(0) as u64))
 }
 
-
 // ------------------------------------------------------------ WhatsApp holder
 
 pub fn holder_get(c: &Connection, lob: i64, contact: i64) -> StorageResult<Option<i64>> {

@@ -161,7 +161,11 @@ pub fn sim_phone_messages(
          WHERE ct.e164 = ?1 AND n.provider = 'simulator' ORDER BY m.id DESC LIMIT ?2",
     )?;
     let rows = st.query_map(params![e164, limit], |r| {
-        Ok((message_row(r)?, r.get(11)?, text_enum(r, 12, Channel::parse)?))
+        Ok((
+            message_row(r)?,
+            r.get(11)?,
+            text_enum(r, 12, Channel::parse)?,
+        ))
     })?;
     let mut v: Vec<_> = rows.collect::<Result<_, _>>()?;
     v.reverse();

@@ -27,9 +27,13 @@ impl ProviderKind {
     }
 
     pub fn parse(s: &str) -> Option<ProviderKind> {
-        [ProviderKind::Simulator, ProviderKind::Whatsapp, ProviderKind::Twilio]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            ProviderKind::Simulator,
+            ProviderKind::Whatsapp,
+            ProviderKind::Twilio,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 
     /// Whether this provider carries `channel`; the other channel of such a
@@ -171,7 +175,6 @@ pub fn number_update(
     Ok(())
 }
 
-
 /// Sets a number's provider, its webhook key and its settings (JSON).
 pub fn number_set_provider(
     c: &Connection,
@@ -203,7 +206,10 @@ pub fn number_by_provider_key(
 }
 
 /// Every number using `provider` (few; for the WhatsApp verification handshake).
-pub fn numbers_by_provider(c: &Connection, provider: ProviderKind) -> StorageResult<Vec<NumberRow>> {
+pub fn numbers_by_provider(
+    c: &Connection,
+    provider: ProviderKind,
+) -> StorageResult<Vec<NumberRow>> {
     let mut st = c.prepare_cached(&format!(
         "SELECT {NUMBER_COLS} FROM numbers WHERE provider = ?1"
     ))?;

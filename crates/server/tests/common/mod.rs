@@ -375,4 +375,11 @@ impl Client {
             .unwrap()
             .to_string()
     }
+
+    /// The logged-in user's id.
+    pub async fn me_id(&self) -> i64 {
+        self.get("/api/v1/me").await.body["user"]["id"]
+            .as_i64()
+            .unwrap()
+    }
 }

@@ -124,10 +124,7 @@ pub async fn csv(
         async move {
             let (mut f, first) = st?;
             let f2 = f.clone();
-            let rows = match db
-                .read(move |c| storage::audit_query(c, org, &f2))
-                .await
-            {
+            let rows = match db.read(move |c| storage::audit_query(c, org, &f2)).await {
                 Ok(r) => r,
                 // Abort the body rather than end it: a truncated export
                 // must not look like a complete one.
@@ -182,4 +179,3 @@ pub async fn csv(
     )
         .into_response())
 }
-

@@ -76,9 +76,7 @@ pub async fn create(
             let lob = match req.line_of_business_id {
                 Some(l) if storage::lob_in_org(c, org, l)? => Some(l),
                 Some(_) => {
-                    return Err(
-                        ApiError::not_found("line of business").field("line_of_business_id")
-                    )
+                    return Err(ApiError::not_found("line of business").field("line_of_business_id"))
                 }
                 None => storage::lobs_in_org(c, org)?.first().map(|l| l.0),
             };
