@@ -10,12 +10,13 @@ use optline_engine::Refusal;
 pub fn Composer(
     #[prop(into)] draft: Signal<String>,
     /// The text as typed, at every keystroke.
+    #[prop(into)]
     on_input: Callback<String>,
     /// `Some(reason)` when sending is not allowed.
     #[prop(into)]
     refusal: Signal<Option<Refusal>>,
     #[prop(into)] sending: Signal<bool>,
-    on_send: Callback<()>,
+    #[prop(into)] on_send: Callback<()>,
 ) -> impl IntoView {
     let blocked = move || refusal.with(|r| r.is_some());
     let on_key = move |ev: leptos::ev::KeyboardEvent| {

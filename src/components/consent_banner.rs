@@ -11,7 +11,7 @@ pub fn ConsentBanner(
     /// A request is on its way to the server.
     #[prop(into)]
     requesting: Signal<bool>,
-    on_request: Callback<()>,
+    #[prop(into)] on_request: Callback<()>,
 ) -> impl IntoView {
     let banner = move || actions.with(|a| a.as_ref().map(|a| a.banner.clone()).unwrap_or_default());
     let state = move || actions.with(|a| a.as_ref().map(|a| (a.state, a.expired)));

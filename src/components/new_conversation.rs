@@ -97,7 +97,7 @@ pub fn NewConversation() -> impl IntoView {
                 <ChannelSelect
                     id="new-channel"
                     value=Signal::derive(move || Some(channel.get()))
-                    on_change=Callback::new(move |c: Option<Channel>| channel.set(c.unwrap_or(Channel::Sms)))
+                    on_change={move |c: Option<Channel>| channel.set(c.unwrap_or(Channel::Sms))}
                 />
                 {move || start.value().get().and_then(|r| r.err()).map(|e| view! { <p class="notice error" role="alert">{e.message}</p> })}
                 <button type="submit" disabled=move || start.pending().get()>

@@ -16,7 +16,7 @@ pub fn Select(
     aria_label: Option<String>,
     options: Vec<(String, String)>,
     #[prop(into)] value: Signal<String>,
-    on_change: Callback<String>,
+    #[prop(into)] on_change: Callback<String>,
     #[prop(optional_no_strip)] allow: Option<Callback<(), bool>>,
 ) -> impl IntoView {
     let changed = move |ev: leptos::ev::Event| {
@@ -58,7 +58,7 @@ pub fn ChannelSelect(
     #[prop(optional)]
     any: Option<&'static str>,
     #[prop(into)] value: Signal<Option<Channel>>,
-    on_change: Callback<Option<Channel>>,
+    #[prop(into)] on_change: Callback<Option<Channel>>,
     #[prop(optional)] allow: Option<Callback<(), bool>>,
 ) -> impl IntoView {
     let options = options(
@@ -78,7 +78,7 @@ pub fn StatusSelect(
     #[prop(optional)] id: Option<&'static str>,
     #[prop(optional)] any: Option<&'static str>,
     #[prop(into)] value: Signal<Option<ConsentStatus>>,
-    on_change: Callback<Option<ConsentStatus>>,
+    #[prop(into)] on_change: Callback<Option<ConsentStatus>>,
 ) -> impl IntoView {
     let options = options(
         any,

@@ -147,7 +147,7 @@ pub fn ContactPhone() -> impl IntoView {
                 <ChannelSelect
                     id="phone-channel"
                     value=Signal::derive(move || Some(channel.get()))
-                    on_change=Callback::new(move |c: Option<Channel>| channel.set(c.unwrap_or(Channel::Sms)))
+                    on_change={move |c: Option<Channel>| channel.set(c.unwrap_or(Channel::Sms))}
                 />
             </div>
             {move || directory.get().and_then(|r| r.err()).map(|e| view! { <p class="notice error" role="alert">{e.message}</p> })}

@@ -16,7 +16,7 @@ pub fn LobSelect(
     #[prop(optional)]
     any: Option<&'static str>,
     #[prop(into)] value: Signal<Option<i64>>,
-    on_change: Callback<Option<i64>>,
+    #[prop(into)] on_change: Callback<Option<i64>>,
     /// Asked before a change; `false` keeps the current choice.
     #[prop(optional)]
     allow: Option<Callback<(), bool>>,

@@ -60,7 +60,7 @@ pub fn OwnershipPage() -> impl IntoView {
                     id="own-lob"
                     any="All"
                     value=filter
-                    on_change=Callback::new(move |l| filter.set(l))
+                    on_change=move |l| filter.set(l)
                 />
             </div>
             <p class="form-status" role="status">{move || status.get()}</p>

@@ -28,14 +28,14 @@ pub fn InboxFilters(
                 id="inbox-state"
                 any="All states"
                 value=state
-                on_change=Callback::new(move |s| state.set(s))
+                on_change=move |s| state.set(s)
             />
             <label for="inbox-channel">"Channel"</label>
             <ChannelSelect
                 id="inbox-channel"
                 any="All channels"
                 value=channel
-                on_change=Callback::new(move |c| channel.set(c))
+                on_change=move |c| channel.set(c)
             />
         </form>
     }

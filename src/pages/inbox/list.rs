@@ -20,7 +20,7 @@ pub fn ConversationList(
     shown: Memo<Vec<ConversationSummary>>,
     /// The row the keyboard is on.
     active: RwSignal<usize>,
-    on_near_end: Callback<()>,
+    #[prop(into)] on_near_end: Callback<()>,
 ) -> impl IntoView {
     let scroller = NodeRef::<leptos::html::Div>::new();
     let scroll_top = RwSignal::new(0.0f64);
@@ -119,10 +119,10 @@ pub fn ConversationList(
                                     setsize
                                     now
                                     selected=Signal::derive(move || active.get() == i)
-                                    on_open=Callback::new(move |_| {
+                                    on_open=move |_| {
                                         active.set(i);
                                         open.run(id);
-                                    })
+                                    }
                                 />
                             }
                         })

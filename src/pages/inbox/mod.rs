@@ -220,11 +220,11 @@ pub fn Inbox() -> impl IntoView {
             <ConversationList
                 shown
                 active
-                on_near_end=Callback::new(move |_| {
+                on_near_end=move |_| {
                     if !loading.get_untracked() {
                         load(true);
                     }
-                })
+                }
             />
         </section>
     }

@@ -20,7 +20,7 @@ pub fn ConversationRow(
     setsize: usize,
     now: DateTime<Utc>,
     #[prop(into)] selected: Signal<bool>,
-    on_open: Callback<()>,
+    #[prop(into)] on_open: Callback<()>,
 ) -> impl IntoView {
     let title = c
         .contact

@@ -171,15 +171,15 @@ pub fn Thread() -> impl IntoView {
                 <ConsentBanner
                     actions
                     requesting=Signal::derive(move || busy.get() == Some(Action::RequestOptIn))
-                    on_request=Callback::new(move |_| act(Action::RequestOptIn))
+                    on_request=move |_| act(Action::RequestOptIn)
                 />
                 <NoticeBar model on_retry=retry />
                 <Composer
                     draft
-                    on_input=Callback::new(move |v| model.update(|m| m.draft = v))
+                    on_input=move |v| model.update(|m| m.draft = v)
                     refusal=send_refusal
                     sending=Signal::derive(move || busy.get() == Some(Action::Send))
-                    on_send=Callback::new(move |_| act(Action::Send))
+                    on_send=move |_| act(Action::Send)
                 />
             </Show>
         </section>

@@ -76,7 +76,7 @@ pub fn AuditFilters(
                         id="audit-channel"
                         any="Both"
                         value=channel
-                        on_change=Callback::new(move |c| channel.set(c))
+                        on_change=move |c| channel.set(c)
                     />
                 </div>
                 {text("audit-from", "From (date)", "date", from, "from")}

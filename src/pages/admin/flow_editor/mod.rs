@@ -130,14 +130,14 @@ pub fn FlowEditorPage() -> impl IntoView {
                 <LobSelect
                     id="flow-lob"
                     value=Signal::derive(move || Some(lob.get()))
-                    on_change=Callback::new(move |l: Option<i64>| lob.set(l.unwrap_or_default()))
+                    on_change={move |l: Option<i64>| lob.set(l.unwrap_or_default())}
                     allow=allow_switch
                 />
                 <label for="flow-channel">"Channel"</label>
                 <ChannelSelect
                     id="flow-channel"
                     value=Signal::derive(move || Some(channel.get()))
-                    on_change=Callback::new(move |c: Option<Channel>| channel.set(c.unwrap_or(Channel::WhatsApp)))
+                    on_change={move |c: Option<Channel>| channel.set(c.unwrap_or(Channel::WhatsApp))}
                     allow=allow_switch
                 />
                 <span class="muted">

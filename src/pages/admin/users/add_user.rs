@@ -108,7 +108,7 @@ pub fn AddUser(on_added: impl Fn() + Copy + 'static) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="new-lob">"Line of business"</label>
-                    <LobSelect id="new-lob" value=lob on_change=Callback::new(move |l| lob.set(l)) />
+                    <LobSelect id="new-lob" value=lob on_change=move |l| lob.set(l) />
                 </div>
             </div>
             {move || unplaced().map(|e| view! { <p role="alert" class="error-box">{e.message}</p> })}
