@@ -102,7 +102,12 @@ impl ThreadModel {
     }
 
     /// The server's answer to the call [`Self::begin`] returned.
-    pub fn finished(&mut self, result: Result<ActionResult, ApiFailure>) -> Follow {
+    /// An answer to another call (one made for the conversation shown
+    /// before) changes nothing.
+    pub fn finished(&mut self, call: &Call, result: Result<ActionResult, ApiFailure>) -> Follow {
+        if self.in_flight.as_ref().map(|f| &f.call) != Some(call) {
+            return Follow::default();
+        }
         self.optimistic.clear();
         let Some(done) = self.in_flight.take() else {
             return Follow::default();

@@ -113,8 +113,8 @@ pub fn Thread() -> impl IntoView {
             return;
         };
         leptos::task::spawn_local(async move {
-            let r = perform(call).await;
-            let f = model.try_update(|m| m.finished(r));
+            let r = perform(call.clone()).await;
+            let f = model.try_update(|m| m.finished(&call, r));
             follow(model, f.unwrap_or_default());
         });
     };

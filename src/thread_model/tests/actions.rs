@@ -46,7 +46,7 @@ fn an_allowed_send_shows_the_message_at_once_and_asks_for_one_call() {
 fn the_servers_copy_replaces_the_optimistic_message() {
     let mut m = loaded(accepted());
     m.draft = "See you Tuesday".into();
-    m.begin(Action::Send, &me(), now()).unwrap();
+    let call = m.begin(Action::Send, &me(), now()).unwrap();
     let sent = message(
         2,
         Direction::Outbound,
@@ -60,10 +60,13 @@ fn the_servers_copy_replaces_the_optimistic_message() {
     });
     assert!(m.optimistic().is_empty());
     // …and the answer then carries the same message: shown once.
-    let follow = m.finished(Ok(ActionResult {
-        conversation: summary(accepted()),
-        messages: vec![sent],
-    }));
+    let follow = m.finished(
+        &call,
+        Ok(ActionResult {
+            conversation: summary(accepted()),
+            messages: vec![sent],
+        }),
+    );
     assert_eq!(follow, Follow::default());
     let bodies: Vec<_> = m
         .detail()
@@ -81,12 +84,15 @@ fn the_servers_copy_replaces_the_optimistic_message() {
 fn text_typed_while_sending_stays() {
     let mut m = loaded(accepted());
     m.draft = "First".into();
-    m.begin(Action::Send, &me(), now()).unwrap();
+    let call = m.begin(Action::Send, &me(), now()).unwrap();
     m.draft = "Second, typed meanwhile".into();
-    m.finished(Ok(ActionResult {
-        conversation: summary(accepted()),
-        messages: vec![message(2, Direction::Outbound, MessageKind::Agent, "First")],
-    }));
+    m.finished(
+        &call,
+        Ok(ActionResult {
+            conversation: summary(accepted()),
+            messages: vec![message(2, Direction::Outbound, MessageKind::Agent, "First")],
+        }),
+    );
     assert_eq!(m.draft, "Second, typed meanwhile");
 }
 
@@ -94,9 +100,9 @@ fn text_typed_while_sending_stays() {
 fn a_server_refusal_replaces_the_prediction_and_keeps_the_typed_text() {
     let mut m = loaded(accepted());
     m.draft = "Are you free on Friday?".into();
-    m.begin(Action::Send, &me(), now()).unwrap();
+    let call = m.begin(Action::Send, &me(), now()).unwrap();
     let text = "WhatsApp is turned off for this number. Contact your administrator.";
-    let follow = m.finished(Err(refused_409(text)));
+    let follow = m.finished(&call, Err(refused_409(text)));
     assert!(follow.reload, "the server's facts are fetched again");
     let n = m.notice().unwrap();
     assert_eq!(n.tone, Tone::Warn);
@@ -109,14 +115,14 @@ fn a_server_refusal_replaces_the_prediction_and_keeps_the_typed_text() {
 #[test]
 fn a_refused_request_drops_the_predicted_state() {
     let mut m = loaded(ConsentState::NotRequested);
-    m.begin(Action::RequestOptIn, &me(), now()).unwrap();
+    let call = m.begin(Action::RequestOptIn, &me(), now()).unwrap();
     assert_eq!(
         state(&m),
         StateName::Pending,
         "the engine's prediction shows"
     );
     assert_eq!(m.optimistic()[0].kind, MessageKind::Automatic);
-    m.finished(Err(refused_409("Refused.")));
+    m.finished(&call, Err(refused_409("Refused.")));
     assert_eq!(
         state(&m),
         StateName::NotRequested,
@@ -127,16 +133,19 @@ fn a_refused_request_drops_the_predicted_state() {
 #[test]
 fn a_sent_request_is_confirmed() {
     let mut m = loaded(ConsentState::NotRequested);
-    m.begin(Action::RequestOptIn, &me(), now()).unwrap();
+    let call = m.begin(Action::RequestOptIn, &me(), now()).unwrap();
     assert_eq!(m.notice().unwrap().text, "Sending the opt-in request…");
     let pending = ConsentState::Pending {
         requested_at: now(),
         attempts: 1,
     };
-    m.finished(Ok(ActionResult {
-        conversation: summary(pending),
-        messages: vec![],
-    }));
+    m.finished(
+        &call,
+        Ok(ActionResult {
+            conversation: summary(pending),
+            messages: vec![],
+        }),
+    );
     assert_eq!(m.notice().unwrap().text, "Opt-in request sent.");
     assert_eq!(state(&m), StateName::Pending);
 }
@@ -145,10 +154,26 @@ fn a_sent_request_is_confirmed() {
 fn a_transport_failure_offers_a_retry_and_keeps_the_text() {
     let mut m = loaded(accepted());
     m.draft = "Hello?".into();
-    m.begin(Action::Send, &me(), now()).unwrap();
-    m.finished(Err(ApiFailure::unreachable("offline")));
+    let call = m.begin(Action::Send, &me(), now()).unwrap();
+    m.finished(&call, Err(ApiFailure::unreachable("offline")));
     let n = m.notice().unwrap();
     assert_eq!(n.tone, Tone::Error);
     assert_eq!(n.retry, Some(Retry::Action(Action::Send)));
     assert_eq!(m.draft, "Hello?");
+}
+
+#[test]
+fn an_answer_for_another_call_changes_nothing() {
+    // Sent in another conversation, answered after the agent moved here.
+    let stale = Call::SendMessage {
+        conversation: ID + 1,
+        body: "Elsewhere".into(),
+    };
+    let mut m = loaded(accepted());
+    m.draft = "Here".into();
+    m.begin(Action::Send, &me(), now()).unwrap();
+    let before = m.clone();
+    let follow = m.finished(&stale, Err(refused_409("Refused elsewhere.")));
+    assert_eq!(follow, Follow::default());
+    assert_eq!(m, before);
 }
