@@ -3,11 +3,11 @@
 
 use gloo_net::http::Method;
 use optline_api::{
-    ActionResult, AuditPage, BusinessNumber, Channel, ConsentStatus, ConversationDetail,
-    ConversationPage, ConversationSummary, CreateUserRequest, FlowDocument, Health, LoginRequest,
-    Me, MessagePage, NumberList, Ownership, OwnershipChangeRequest, OwnershipList, SaveFlowRequest,
+    ActionResult, AuditPage, BusinessNumber, Channel, ConversationDetail, ConversationPage,
+    ConversationSummary, CreateUserRequest, FlowDocument, Health, LoginRequest, Me, MessagePage,
+    NumberList, Ownership, OwnershipChangeRequest, OwnershipList, SaveFlowRequest,
     SendMessageRequest, SimDirectory, SimInboundRequest, SimInboundResponse, SimPhoneInbox,
-    StartConversationRequest, UpdateNumberRequest, UpdateUserRequest, User, UserList,
+    StartConversationRequest, StateName, UpdateNumberRequest, UpdateUserRequest, User, UserList,
 };
 
 use super::transport::{encode, get, post_action, post_empty, send};
@@ -62,7 +62,7 @@ pub async fn logout() -> Answer<()> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConversationFilter {
     pub q: String,
-    pub state: Option<ConsentStatus>,
+    pub state: Option<StateName>,
     pub channel: Option<Channel>,
 }
 

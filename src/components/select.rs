@@ -1,9 +1,9 @@
 //! Drop-down pickers: [`Select`], a `<select>` of fixed options bound to a
 //! signal, and its typed forms for the engine's channels ([`ChannelSelect`])
-//! and consent statuses ([`StatusSelect`]), worded by the engine itself.
+//! and consent states ([`StateSelect`]), worded by the engine itself.
 
 use leptos::prelude::*;
-use optline_api::{Channel, ConsentStatus};
+use optline_api::{Channel, StateName};
 
 /// A `<select>` showing `value` among `options` (`(value, text)` pairs).
 /// `allow` is asked before a change takes effect; when it says no, the
@@ -72,21 +72,22 @@ pub fn ChannelSelect(
     view! { <Select id options value on_change allow /> }
 }
 
-/// A consent status, in the engine's words (or, with `any`, `None`).
+/// A stored consent state, in the engine's words (or, with `any`, `None`).
+/// "Pending" includes expired requests: expiry is derived, not stored.
 #[component]
-pub fn StatusSelect(
+pub fn StateSelect(
     #[prop(optional)] id: Option<&'static str>,
     #[prop(optional)] any: Option<&'static str>,
-    #[prop(into)] value: Signal<Option<ConsentStatus>>,
-    #[prop(into)] on_change: Callback<Option<ConsentStatus>>,
+    #[prop(into)] value: Signal<Option<StateName>>,
+    #[prop(into)] on_change: Callback<Option<StateName>>,
 ) -> impl IntoView {
     let options = options(
         any,
-        ConsentStatus::ALL,
+        StateName::ALL,
         |s| s.as_str().into(),
         |s| s.label().into(),
     );
     let value = Signal::derive(move || value.get().map(|s| s.as_str()).unwrap_or("").to_string());
-    let on_change = Callback::new(move |v: String| on_change.run(ConsentStatus::parse(&v)));
+    let on_change = Callback::new(move |v: String| on_change.run(StateName::parse(&v)));
     view! { <Select id options value on_change /> }
 }

@@ -531,6 +531,32 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
         }
     }
 
+    // --- the standard opt-out words are reserved: a contact's STOP must
+    // always work, whatever an admin edits (CTIA; carriers act on them too).
+    for word in STANDARD_STOP_WORDS {
+        let n = normalize(word);
+        match seen.iter().find(|(s, _, _)| *s == n) {
+            Some((_, KeywordSet::Stop, _)) => {}
+            // Already reported as a word in two sets.
+            Some(_) if flow.keywords.stop.iter().any(|w| normalize(w) == n) => {}
+            Some((_, other, _)) => problems.push(problem(
+                &format!("keywords.{}", other.as_str()),
+                "reserved_stop_word",
+                format!(
+                    "{word} always opts a contact out; remove it from keywords.{} (it stays a stop keyword).",
+                    other.as_str()
+                ),
+            )),
+            None => problems.push(problem(
+                "keywords.stop",
+                "reserved_stop_word_missing",
+                format!(
+                    "{word} must stay a stop keyword: contacts can always opt out with it. Add it back."
+                ),
+            )),
+        }
+    }
+
     // --- messages
     let limit = max_message_chars(channel);
     let m = &flow.messages;

@@ -140,6 +140,17 @@ impl StateName {
         StateName::ALL.into_iter().find(|n| n.as_str() == s)
     }
 
+    /// The state in a few words, for badges and filters.
+    pub fn label(self) -> &'static str {
+        match self {
+            StateName::NotRequested => ConsentStatus::NotRequested.label(),
+            StateName::Pending => ConsentStatus::Pending.label(),
+            StateName::Accepted => ConsentStatus::Accepted.label(),
+            StateName::Rejected => ConsentStatus::Rejected.label(),
+            StateName::OptedOut => ConsentStatus::OptedOut.label(),
+        }
+    }
+
     /// The snake_case name, identical to the serde form.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -751,3 +751,34 @@ fn how_names_equal_their_serde_form() {
         assert_eq!(serde_json::to_value(h).unwrap(), h.as_str());
     }
 }
+
+#[test]
+fn standard_stop_words_cannot_be_removed_or_moved() {
+    let mut fl = Flow::default_for(Channel::Sms);
+    fl.keywords.stop = vec!["UNSUBSCRIBE".into()];
+    let p = validate(&fl, Channel::Sms).unwrap_err();
+    let missing: Vec<&FlowProblem> = p
+        .iter()
+        .filter(|p| p.code == "reserved_stop_word_missing")
+        .collect();
+    assert_eq!(missing.len(), 7, "{p:?}");
+    assert!(missing.iter().all(|p| p.field == "keywords.stop"));
+    assert!(missing
+        .iter()
+        .any(|p| p.message.starts_with("STOP must stay")));
+
+    let mut fl = Flow::default_for(Channel::Sms);
+    fl.keywords.stop.retain(|w| w != "END");
+    fl.keywords.accept.push("END".into());
+    let p = validate(&fl, Channel::Sms).unwrap_err();
+    assert!(
+        p.iter()
+            .any(|p| p.code == "reserved_stop_word" && p.field == "keywords.accept"),
+        "{p:?}"
+    );
+    // Extra stop words are fine; case does not matter.
+    let mut fl = Flow::default_for(Channel::Sms);
+    fl.keywords.stop = fl.keywords.stop.iter().map(|w| w.to_lowercase()).collect();
+    fl.keywords.stop.push("OPT OUT".into());
+    assert!(validate(&fl, Channel::Sms).is_ok());
+}

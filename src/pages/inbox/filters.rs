@@ -1,16 +1,16 @@
 //! The inbox's search form: free text, consent status and channel. The
-//! choices are the engine's own ([`ConsentStatus::ALL`], [`Channel::ALL`])
+//! choices are the engine's own ([`StateName::ALL`], [`Channel::ALL`])
 //! in the engine's words.
 
 use leptos::prelude::*;
-use optline_api::{Channel, ConsentStatus};
+use optline_api::{Channel, StateName};
 
-use crate::components::select::{ChannelSelect, StatusSelect};
+use crate::components::select::{ChannelSelect, StateSelect};
 
 #[component]
 pub fn InboxFilters(
     search: RwSignal<String>,
-    state: RwSignal<Option<ConsentStatus>>,
+    state: RwSignal<Option<StateName>>,
     channel: RwSignal<Option<Channel>>,
 ) -> impl IntoView {
     view! {
@@ -24,7 +24,7 @@ pub fn InboxFilters(
                 on:input=move |ev| search.set(event_target_value(&ev))
             />
             <label for="inbox-state">"Consent"</label>
-            <StatusSelect
+            <StateSelect
                 id="inbox-state"
                 any="All states"
                 value=state

@@ -13,7 +13,7 @@ mod row;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-use optline_api::{Channel, ConsentStatus, ConversationSummary, LiveEvent};
+use optline_api::{Channel, ConversationSummary, LiveEvent, StateName};
 
 use crate::api_client::{self, ApiFailure, ConversationFilter};
 use crate::components::new_conversation::NewConversation;
@@ -42,7 +42,7 @@ fn matches_locally(c: &ConversationSummary, q: &str) -> bool {
 /// Does a conversation the server just sent belong in the filtered list?
 fn fits(f: &ConversationFilter, c: &ConversationSummary) -> bool {
     f.channel.is_none_or(|ch| ch == c.channel)
-        && f.state.is_none_or(|s| s == c.consent.state)
+        && f.state.is_none_or(|s| s == c.consent.state.state())
         && matches_locally(c, &f.q)
 }
 
@@ -50,7 +50,7 @@ fn fits(f: &ConversationFilter, c: &ConversationSummary) -> bool {
 fn inbox_url(f: &ConversationFilter) -> String {
     let pairs = [
         ("q", Some(f.q.as_str()).filter(|q| !q.is_empty())),
-        ("state", f.state.map(ConsentStatus::as_str)),
+        ("state", f.state.map(StateName::as_str)),
         ("channel", f.channel.map(Channel::as_str)),
     ];
     let mut url = String::from("/inbox");
@@ -70,7 +70,7 @@ pub fn Inbox() -> impl IntoView {
     let live = use_live();
     let from_url = |k: &str| query.with_untracked(|q| q.get(k)).unwrap_or_default();
     let search = RwSignal::new(from_url("q"));
-    let state = RwSignal::new(ConsentStatus::parse(&from_url("state")));
+    let state = RwSignal::new(StateName::parse(&from_url("state")));
     let channel = RwSignal::new(Channel::parse(&from_url("channel")));
     let filter = Memo::new(move |_| ConversationFilter {
         q: search.get().trim().to_string(),
