@@ -169,9 +169,10 @@ async fn inbound_is_verified_against_the_public_url_and_stored_once() {
 }
 
 #[tokio::test]
-async fn a_carrier_stop_is_an_opt_out_whatever_the_flow_says() {
+async fn a_carrier_stop_is_the_carriers_opt_out_with_no_second_confirmation() {
     let s = setup().await;
-    // The line's SMS flow no longer lists STOP as a stop keyword.
+    // A flow may not drop the standard stop words (the engine refuses it),
+    // so the carrier and the flow agree on them.
     let nums = s.admin.get("/api/v1/admin/numbers").await;
     let lob = nums.body["numbers"]
         .as_array()
@@ -184,13 +185,15 @@ async fn a_carrier_stop_is_an_opt_out_whatever_the_flow_says() {
     let path = format!("/api/v1/admin/flows/{lob}/sms");
     let mut flow = s.admin.get(&path).await.body["flow"].clone();
     flow["keywords"]["stop"] = json!(["UNSUBSCRIBE"]);
-    // "End" is one of Twilio's opt-out words, but no longer one of ours.
-    let end = fixture("inbound_stop.txt").replace("Body=STOP&", "Body=End&");
     let r = s
         .admin
         .req("PUT", &path, Some(json!({ "flow": flow })))
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.body["error"]["field"], "flow.keywords.stop");
+    // "End" is one of Twilio's opt-out words: Twilio has already opted the
+    // contact out and confirmed it.
+    let end = fixture("inbound_stop.txt").replace("Body=STOP&", "Body=End&");
     let r = post_signed(&s, &end).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let d = sms_conv(&s.ben, "+12025550171").await;
