@@ -44,22 +44,20 @@ pub fn receive(
     let number = &msg.number;
     let now_s = fmt(now);
     let flow = flows.get(c, number.lob_id, msg.channel)?;
-    let default_tz = crate::phone::guess_time_zone(&msg.from)
-        .map(str::to_string)
-        .unwrap_or_else(|| flow.flow().default_time_zone.clone());
-    let contact = storage::contact_upsert(c, number.org_id, &msg.from, None, &default_tz, false)?;
-    let (conv_id, _) = storage::conversation_get_or_create(
+    let mut row = match storage::conversation_row_by_key(
         c,
         number.org_id,
         number.id,
-        contact.id,
+        &msg.from,
         msg.channel,
-        &now_s,
-    )?;
+    )? {
+        Some(row) => row,
+        None => new_conversation(c, &flow, now, msg)?,
+    };
     let mut inbound = storage::message_insert(
         c,
         &NewMessage {
-            conversation_id: conv_id,
+            conversation_id: row.id,
             direction: Direction::Inbound,
             kind: MessageKind::Contact,
             body: &msg.body,
@@ -71,8 +69,11 @@ pub fn receive(
         },
         &now_s,
     )?;
-    let row =
-        storage::conversation_row(c, conv_id)?.ok_or(ConsentError::NotFound("conversation"))?;
+    // The row as the insert left it, without reading it back.
+    row.last_message = Some(inbound.clone());
+    row.unread += 1;
+    row.last_inbound_at = Some(now_s.clone());
+    row.updated_at = now_s;
     let received = Received {
         message_id: inbound.id,
         duplicate: false,
@@ -86,6 +87,7 @@ pub fn receive(
         );
         storage::message_set_error(c, inbound.id, &err)?;
         inbound.error = Some(err);
+        row.last_message = Some(inbound.clone());
         announce(c, &flow, now, &row, &[inbound], false, &mut fx)?;
         return Ok((received, fx));
     }
@@ -117,6 +119,30 @@ pub fn receive(
         &mut fx,
     )?;
     Ok((received, fx))
+}
+
+/// A first message from a contact: the contact (with a zone guessed from
+/// the number, else the flow's default) and the conversation are created.
+fn new_conversation(
+    c: &Connection,
+    flow: &engine::ValidFlow,
+    now: DateTime<Utc>,
+    msg: &InboundMessage,
+) -> ConsentResult<storage::ConvRow> {
+    let number = &msg.number;
+    let default_tz = crate::phone::guess_time_zone(&msg.from)
+        .map(str::to_string)
+        .unwrap_or_else(|| flow.flow().default_time_zone.clone());
+    let contact = storage::contact_upsert(c, number.org_id, &msg.from, None, &default_tz, false)?;
+    let (id, _) = storage::conversation_get_or_create(
+        c,
+        number.org_id,
+        number.id,
+        contact.id,
+        msg.channel,
+        &fmt(now),
+    )?;
+    storage::conversation_row(c, id)?.ok_or(ConsentError::NotFound("conversation"))
 }
 
 /// Stores every item of one provider delivery (inside one write job, so

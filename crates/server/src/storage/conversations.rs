@@ -154,6 +154,25 @@ pub fn conversation_row(c: &Connection, id: i64) -> StorageResult<Option<ConvRow
         .optional()?)
 }
 
+/// The conversation of (number, contact phone, channel), if it exists: the
+/// inbound path's one query for a known contact.
+pub fn conversation_row_by_key(
+    c: &Connection,
+    org: i64,
+    number: i64,
+    contact_e164: &str,
+    channel: Channel,
+) -> StorageResult<Option<ConvRow>> {
+    Ok(c.prepare_cached(&format!(
+        "{CONV_SELECT} WHERE ct.org_id = ?1 AND ct.e164 = ?2 AND c.number_id = ?3 AND c.channel = ?4"
+    ))?
+    .query_row(
+        params![org, contact_e164, number, channel.as_str()],
+        conv_row,
+    )
+    .optional()?)
+}
+
 /// Who may see what.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope {
