@@ -10,4 +10,4 @@ echo "[run] building the browser app (release)"
 trunk build --release
 echo "[run] building the server (release)"
 cargo build --release -p optline-server
-exec target/release/optline-server --demo --static-dir dist "$@"
+exec target/release/optline-server --demo --simulator --static-dir dist "$@"

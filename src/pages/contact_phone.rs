@@ -13,6 +13,8 @@ use crate::components::new_conversation::phone_problem;
 use crate::components::select::ChannelSelect;
 use crate::time;
 
+const SIMULATOR_OFF: &str = "The contact simulator is off on this server. It runs only when the server is started with --simulator (the README's run command does).";
+
 #[component]
 pub fn ContactPhone() -> impl IntoView {
     let query = use_query_map();
@@ -150,7 +152,15 @@ pub fn ContactPhone() -> impl IntoView {
                     on_change={move |c: Option<Channel>| channel.set(c.unwrap_or(Channel::Sms))}
                 />
             </div>
-            {move || directory.get().and_then(|r| r.err()).map(|e| view! { <p class="notice error" role="alert">{e.message}</p> })}
+            {move || directory.get().and_then(|r| r.err()).map(|e| {
+                // Production servers run without the simulator (no /sim routes).
+                let text = if e.code == "no_such_endpoint" {
+                    SIMULATOR_OFF.to_string()
+                } else {
+                    e.message
+                };
+                view! { <p class="notice error" role="alert">{text}</p> }
+            })}
             {move || poll_error.get().map(|e| view! { <p class="notice error" role="alert">{e.message}</p> })}
             <ol class="messages phone-messages" aria-label="Messages on this phone" aria-live="polite">
                 {move || {

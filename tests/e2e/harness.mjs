@@ -32,13 +32,15 @@ function serverBinary() {
  * OPTLINE_E2E_DIST serves another build than dist/ (e.g. `trunk build --dist elsewhere`).
  */
 export async function startServer({
-  args = [], staticDir = process.env.OPTLINE_E2E_DIST ?? path.join(root, 'dist'),
+  args = [], simulator = true, // contacts are played by the simulator (`--simulator`)
+  staticDir = process.env.OPTLINE_E2E_DIST ?? path.join(root, 'dist'),
   port = 0, dataDir: reuse, // to restart a server where it was: same URL, same database
 } = {}) {
   const dataDir = reuse ?? mkdtempSync(path.join(tmpdir(), 'optline-e2e-'));
   const child = spawn(
     serverBinary(),
-    ['--port', String(port), '--db', path.join(dataDir, 'optline.sqlite'), '--static-dir', staticDir, ...args],
+    ['--port', String(port), '--db', path.join(dataDir, 'optline.sqlite'), '--static-dir', staticDir,
+      ...(simulator ? ['--simulator'] : []), ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } },
   );
   let output = '';

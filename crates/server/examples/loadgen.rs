@@ -154,7 +154,7 @@ async fn main() {
         "http://127.0.0.1:9".to_string()
     };
     let mut child = std::process::Command::new(&a.bin)
-        .args(["--port", "0", "--demo", "--static-dir"])
+        .args(["--port", "0", "--demo", "--simulator", "--static-dir"])
         .arg(dir.path())
         .arg("--whatsapp-base-url")
         .arg(&wa_base)
@@ -338,7 +338,7 @@ async fn main() {
                         .json(
                             &json!({"from": contact(k), "to": numbers[k % numbers.len()],
                                   "channel": (["whatsapp", "sms", "sms"][k % 3]),
-                                  "body": "Hello", "provider_message_id": format!("warm-{k}")}),
+                                  "body": "Hello"}),
                         )
                         .send()
                         .await
@@ -394,8 +394,7 @@ async fn main() {
                 } else {
                     let body = json!({"from": contact(k), "to": numbers[k % numbers.len()],
                                   "channel": (["whatsapp", "sms", "sms"][k % 3]),
-                                  "body": bodies[n % bodies.len()],
-                                  "provider_message_id": format!("load-{n}")});
+                                  "body": bodies[n % bodies.len()]});
                     http.post(format!("{base}/api/v1/sim/inbound")).json(&body)
                 };
                 let s = Instant::now();
@@ -481,14 +480,21 @@ fn sqlite_insert_rate(dir: &std::path::Path, time: Duration) -> f64 {
     let c = rusqlite::Connection::open(dir.join("raw.sqlite")).unwrap();
     c.pragma_update(None, "journal_mode", "WAL").unwrap();
     c.pragma_update(None, "synchronous", "NORMAL").unwrap();
-    c.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL, at TEXT NOT NULL)")
+    c.execute_batch(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL, at TEXT NOT NULL)",
+    )
+    .unwrap();
+    let mut st = c
+        .prepare("INSERT INTO t(body, at) VALUES (?1, ?2)")
         .unwrap();
-    let mut st = c.prepare("INSERT INTO t(body, at) VALUES (?1, ?2)").unwrap();
     let t = Instant::now();
     let mut n = 0u64;
     while t.elapsed() < time {
-        st.execute(rusqlite::params!["hello, is the store open?", "2026-01-05T15:00:00Z"])
-            .unwrap();
+        st.execute(rusqlite::params![
+            "hello, is the store open?",
+            "2026-01-05T15:00:00Z"
+        ])
+        .unwrap();
         n += 1;
     }
     n as f64 / t.elapsed().as_secs_f64()

@@ -29,6 +29,8 @@ use std::path::PathBuf;
 pub struct AppConfig {
     pub static_dir: PathBuf,
     pub test_clock: bool,
+    /// The built-in simulator's endpoints are served (`--simulator`).
+    pub simulator: bool,
     /// Provider endpoints, public URL and send policy.
     pub providers: providers::retry::ProvidersConfig,
 }

@@ -38,6 +38,13 @@ struct Cli {
     /// Enable the injectable test clock (POST /api/v1/test/clock). Never in production.
     #[arg(long, env = "OPTLINE_TEST_CLOCK", global = true)]
     test_clock: bool,
+    /// Enable the built-in simulator (/api/v1/sim/…): anyone reaching the
+    /// server can play a contact of a simulator number. For demos and tests.
+    #[arg(long, env = "OPTLINE_SIMULATOR", global = true)]
+    simulator: bool,
+    /// Allow --simulator, --demo or --test-clock on a non-loopback --bind.
+    #[arg(long, env = "OPTLINE_ALLOW_PUBLIC_DEMO", global = true)]
+    allow_public_demo: bool,
     /// Public origin of this server as providers reach it (e.g.
     /// https://optline.example.com); Twilio signs webhooks over it.
     #[arg(long, env = "OPTLINE_PUBLIC_URL", global = true)]
@@ -138,7 +145,36 @@ fn main() {
     std::process::exit(code);
 }
 
+/// The demo switches open doors (anyone may play a contact, move the clock,
+/// log in with printed passwords): refuse them on a reachable address
+/// unless the operator says so explicitly.
+fn check_demo_flags(cli: &Cli) -> Result<(), String> {
+    let on: Vec<&str> = [
+        (cli.simulator, "--simulator"),
+        (cli.demo, "--demo"),
+        (cli.test_clock, "--test-clock"),
+    ]
+    .into_iter()
+    .filter_map(|(set, name)| set.then_some(name))
+    .collect();
+    if on.is_empty() || cli.bind.is_loopback() || cli.allow_public_demo {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to serve {} on the non-loopback address {}: they are for demos and tests. \
+         Bind 127.0.0.1, leave them off in production, or pass --allow-public-demo to do it anyway.",
+        on.join(", "),
+        cli.bind
+    ))
+}
+
 async fn run(cli: Cli) -> i32 {
+    if matches!(cli.command, Some(Command::Serve) | None) {
+        if let Err(e) = check_demo_flags(&cli) {
+            eprintln!("optline-server: {e}");
+            return 2;
+        }
+    }
     let db = match Db::open(&cli.db) {
         Ok(db) => db,
         Err(e) => {
@@ -192,6 +228,7 @@ async fn run(cli: Cli) -> i32 {
             let config = AppConfig {
                 static_dir: cli.static_dir.clone(),
                 test_clock: cli.test_clock,
+                simulator: cli.simulator,
                 providers: optline_server::providers::retry::ProvidersConfig {
                     public_url: cli.public_url.clone(),
                     whatsapp_base_url: cli.whatsapp_base_url.clone(),

@@ -353,16 +353,22 @@ async fn sigkill_during_load_loses_no_acknowledged_message() {
         tasks.push(tokio::spawn(async move {
             let mut i = 0u32;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) && i < 100_000 {
-                let pmid = format!("kill-{w}-{i}");
                 let from = format!("+1202555{:04}", 2000 + (w * 37 + i) % 5000);
                 let r = http
                     .post(format!("{base}/api/v1/sim/inbound"))
                     .json(&json!({"from": from, "to": ANA_NUMBER, "channel": "sms",
-                                  "body": "load", "provider_message_id": pmid}))
+                                  "body": "load"}))
                     .send()
                     .await;
                 match r {
-                    Ok(r) if r.status() == 200 => acked.lock().unwrap().push(pmid),
+                    Ok(r) if r.status() == 200 => {
+                        let v: serde_json::Value = match r.json().await {
+                            Ok(v) => v,
+                            Err(_) => break, // killed while answering
+                        };
+                        let pmid = v["provider_message_id"].as_str().unwrap().to_string();
+                        acked.lock().unwrap().push(pmid)
+                    }
                     Ok(r) => panic!("unexpected status {}", r.status()),
                     Err(_) => break, // the server is gone
                 }
@@ -384,7 +390,7 @@ async fn sigkill_during_load_loses_no_acknowledged_message() {
     assert_eq!(Client::new(&s2).get("/api/health").await.status, 200);
     let conn = rusqlite::Connection::open(&db).unwrap();
     let mut stmt = conn
-        .prepare("SELECT provider_message_id FROM messages WHERE provider_message_id LIKE 'kill-%'")
+        .prepare("SELECT provider_message_id FROM messages WHERE provider_message_id LIKE 'sim-%'")
         .unwrap();
     let stored: std::collections::HashSet<String> = stmt
         .query_map([], |r| r.get(0))

@@ -360,10 +360,12 @@ async fn rule_12_audit_and_csv_export() {
     let r = ana
         .post(
             "/api/v1/sim/inbound",
-            json!({"from": contact, "to": ANA_NUMBER, "channel": "sms", "body": "Yes!", "provider_message_id": "SM-proof-1"}),
+            json!({"from": contact, "to": ANA_NUMBER, "channel": "sms", "body": "Yes!"}),
         )
         .await;
     assert_eq!(r.status, 200);
+    let pmid = r.body["provider_message_id"].as_str().unwrap().to_string();
+    assert!(pmid.starts_with("sim-"), "the simulator chose it: {pmid}");
     let a = admin
         .get(&format!("/api/v1/admin/audit?contact={}", "%2B12025550121"))
         .await;
@@ -375,7 +377,7 @@ async fn rule_12_audit_and_csv_export() {
     assert_eq!(items[1]["from_state"], "pending");
     assert_eq!(items[1]["to_state"], "accepted");
     assert_eq!(items[1]["actor"], "contact");
-    assert_eq!(items[1]["provider_message_id"], "SM-proof-1");
+    assert_eq!(items[1]["provider_message_id"], pmid.as_str());
     assert_eq!(items[1]["request_text"], req_text);
     assert!(items[1]["evidence"].as_str().unwrap().contains("Yes!"));
 
@@ -387,24 +389,29 @@ async fn rule_12_audit_and_csv_export() {
         .starts_with("text/csv"));
     let lines: Vec<&str> = csv.text.lines().collect();
     assert!(lines[0].starts_with("id,at,business_number"));
-    assert!(lines.iter().any(|l| l.contains("SM-proof-1")));
+    assert!(lines.iter().any(|l| l.contains(&pmid)));
     // Agents cannot read the audit.
     assert_eq!(ana.get("/api/v1/admin/audit").await.status, 403);
 }
 
 #[tokio::test]
-async fn exactly_once_inbound_by_provider_id() {
+async fn the_simulator_chooses_message_ids_itself() {
     let s = Server::start(&["--demo"]);
     let ana = Client::login(&s, ANA.0, ANA.1).await;
-    let body = json!({"from": "+12025550122", "to": ANA_NUMBER, "channel": "sms", "body": "hi", "provider_message_id": "dup-1"});
+    // A made-up provider id could pass for a provider's message: refused.
+    let forged = json!({"from": "+12025550122", "to": ANA_NUMBER, "channel": "sms", "body": "YES", "provider_message_id": "SM-made-up"});
+    let r = ana.post("/api/v1/sim/inbound", forged).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.body["error"]["field"], "provider_message_id");
+    let body = json!({"from": "+12025550122", "to": ANA_NUMBER, "channel": "sms", "body": "hi"});
     let a = ana.post("/api/v1/sim/inbound", body.clone()).await;
     let b = ana.post("/api/v1/sim/inbound", body).await;
     assert_eq!(a.body["duplicate"], false);
-    assert_eq!(b.body["duplicate"], true);
-    assert_eq!(a.body["message_id"], b.body["message_id"]);
+    assert_eq!(b.body["duplicate"], false);
+    assert_ne!(a.body["provider_message_id"], b.body["provider_message_id"]);
     let page = ana.get("/api/v1/conversations?q=%2B12025550122").await;
     assert_eq!(page.body["total"], 1);
-    assert_eq!(page.body["items"][0]["unread"], 1);
+    assert_eq!(page.body["items"][0]["unread"], 2);
 }
 
 #[tokio::test]

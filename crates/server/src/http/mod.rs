@@ -49,7 +49,7 @@ where
 
 /// Every `/api/v1` endpoint. The router is built from this list and a test
 /// checks the OpenAPI document against it, so the document cannot miss one.
-pub fn endpoints(test_clock: bool) -> Vec<Endpoint> {
+pub fn endpoints(test_clock: bool, simulator: bool) -> Vec<Endpoint> {
     use Method as M;
     let mut v = vec![
         ep(M::GET, "/api/v1/openapi.json", openapi::serve),
@@ -87,13 +87,6 @@ pub fn endpoints(test_clock: bool) -> Vec<Endpoint> {
         ),
         ep(M::POST, "/api/v1/webhooks/whatsapp", webhooks::whatsapp),
         ep(M::POST, "/api/v1/webhooks/twilio/{id}", webhooks::twilio),
-        ep(M::POST, "/api/v1/sim/inbound", simulator::inbound),
-        ep(M::GET, "/api/v1/sim/numbers", simulator::numbers),
-        ep(
-            M::GET,
-            "/api/v1/sim/phones/{phone}/messages",
-            simulator::phone,
-        ),
         ep(M::GET, "/api/v1/admin/users", admin::users::list),
         ep(M::POST, "/api/v1/admin/users", admin::users::create),
         ep(M::PATCH, "/api/v1/admin/users/{id}", admin::users::update),
@@ -132,6 +125,15 @@ pub fn endpoints(test_clock: bool) -> Vec<Endpoint> {
         ep(M::GET, "/api/v1/admin/audit", admin::audit::list),
         ep(M::GET, "/api/v1/admin/audit.csv", admin::audit::csv),
     ];
+    if simulator {
+        v.push(ep(M::POST, "/api/v1/sim/inbound", simulator::inbound));
+        v.push(ep(M::GET, "/api/v1/sim/numbers", simulator::numbers));
+        v.push(ep(
+            M::GET,
+            "/api/v1/sim/phones/{phone}/messages",
+            simulator::phone,
+        ));
+    }
     if test_clock {
         v.push(ep(M::GET, "/api/v1/test/clock", test_clock::now));
         v.push(ep(M::POST, "/api/v1/test/clock", test_clock::advance));
@@ -141,7 +143,7 @@ pub fn endpoints(test_clock: bool) -> Vec<Endpoint> {
 
 /// The `/api/v1` router (several methods on one path merge).
 pub fn api_routes(state: &AppState) -> Router<AppState> {
-    endpoints(state.config.test_clock)
+    endpoints(state.config.test_clock, state.config.simulator)
         .into_iter()
         .fold(Router::new(), |r, e| r.route(e.path, e.handler))
 }

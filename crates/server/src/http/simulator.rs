@@ -1,5 +1,8 @@
-//! `/sim/…`: the built-in simulator plays the contacts' phones — a contact
-//! writes to a business number, and a phone's messages are listed.
+//! `/sim/…` (only with `--simulator`): the built-in simulator plays the
+//! contacts' phones — a contact writes to a business number, and a phone's
+//! messages are listed. It only ever touches numbers whose provider is the
+//! simulator, and it chooses message ids itself, so nothing it does can pass
+//! for a provider's message or reach a real provider's account.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,13 +24,14 @@ pub async fn inbound(
     let from = phone_field(&req.from, "from")?;
     let to = phone_field(&req.to, "to")?;
     check_text(&req.body, "body", MAX_BODY_CHARS, true)?;
-    let pmid = match req.provider_message_id {
-        Some(p) => {
-            check_text(&p, "provider_message_id", 200, false)?;
-            p
-        }
-        None => format!("sim-{}", &auth::new_token()?[..24]),
-    };
+    if req.provider_message_id.is_some() {
+        return Err(ApiError::unprocessable(
+            "simulator_chooses_ids",
+            "provider_message_id",
+            "`provider_message_id` is chosen by the simulator itself; leave it out.",
+        ));
+    }
+    let pmid = format!("sim-{}", &auth::new_token()?[..24]);
     if from == to {
         return Err(ApiError::unprocessable(
             "invalid_phone",
@@ -43,11 +47,15 @@ pub async fn inbound(
     let (received, fx) = state
         .db
         .write(move |c| {
-            let Some(number) = storage::number_by_e164(c, &to)? else {
+            // A number carried by a real provider is unknown to the
+            // simulator: it must not learn that the number exists either.
+            let Some(number) = storage::number_by_e164(c, &to)?
+                .filter(|n| n.provider == ProviderKind::Simulator)
+            else {
                 return Err(ApiError::new(
                     StatusCode::NOT_FOUND,
                     "unknown_business_number",
-                    "`to` is not a business number of any organization here. Pick one from GET /api/v1/sim/numbers.",
+                    "`to` is not a simulator business number here. Pick one from GET /api/v1/sim/numbers.",
                 )
                 .field("to"));
             };

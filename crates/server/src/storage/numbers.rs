@@ -144,7 +144,7 @@ pub fn numbers_in_org(c: &Connection, org: i64) -> StorageResult<Vec<NumberRow>>
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Every number with its organization, line of business and agent names.
+/// Every simulator number with its organization, line of business and agent names.
 /// (number, organization, line of business, agent name)
 pub type DirectoryRow = (String, String, String, Option<String>);
 
@@ -153,7 +153,7 @@ pub fn sim_directory(c: &Connection) -> StorageResult<Vec<DirectoryRow>> {
         "SELECT n.e164, o.name, l.name, u.name FROM numbers n
          JOIN organizations o ON o.id = n.org_id
          JOIN lines_of_business l ON l.id = n.lob_id
-         LEFT JOIN users u ON u.id = n.user_id ORDER BY n.id",
+         LEFT JOIN users u ON u.id = n.user_id WHERE n.provider = 'simulator' ORDER BY n.id",
     )?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)

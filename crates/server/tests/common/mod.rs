@@ -32,14 +32,26 @@ pub fn hashed_js() -> String {
     "console.log('optline');\n".repeat(200)
 }
 
+fn with_simulator<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["--simulator"];
+    v.extend_from_slice(extra);
+    v
+}
+
 impl Server {
-    /// Starts with `extra` arguments (e.g. `--demo`, `--test-clock`).
+    /// Starts with the simulator on and `extra` arguments (e.g. `--demo`,
+    /// `--test-clock`): most tests play contacts through it.
     pub fn start(extra: &[&str]) -> Server {
-        Self::start_inner(extra, false)
+        Self::start_inner(&with_simulator(extra), false)
     }
 
     /// Like `start`, with stderr written to `self.log` (to inspect logs).
     pub fn start_logged(extra: &[&str]) -> Server {
+        Self::start_inner(&with_simulator(extra), true)
+    }
+
+    /// Starts as in production: no simulator unless `extra` asks for it.
+    pub fn start_production(extra: &[&str]) -> Server {
         Self::start_inner(extra, true)
     }
 
