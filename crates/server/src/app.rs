@@ -2,6 +2,8 @@
 //! them, assembled over the shared state.
 
 use axum::extract::DefaultBodyLimit;
+use axum::extract::State;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use tower_http::compression::CompressionLayer;
@@ -40,11 +42,20 @@ pub fn router_with_shutdown(
         .layer(CompressionLayer::new())
 }
 
-async fn health() -> Json<optline_api::Health> {
-    Json(optline_api::Health {
-        status: "ok".into(),
+/// 200 while writes commit; 503 while they fail (a supervisor or load
+/// balancer should stop sending traffic here).
+async fn health(State(state): State<AppState>) -> axum::response::Response {
+    let ok = state.db.writes_ok();
+    let body = Json(optline_api::Health {
+        status: if ok { "ok" } else { "storage_failing" }.into(),
         version: env!("CARGO_PKG_VERSION").into(),
-    })
+    });
+    let status = if ok {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, body).into_response()
 }
 
 async fn api_not_found(uri: axum::http::Uri) -> ApiError {

@@ -17,6 +17,7 @@ pub mod live;
 pub mod outbox;
 pub mod phone;
 pub mod providers;
+pub mod secrets;
 pub mod seed;
 pub mod state;
 pub mod storage;

@@ -137,6 +137,15 @@ fn tune_allocator() {
 fn main() {
     tune_allocator();
     let cli = Cli::parse();
+    // Logs go to stderr; RUST_LOG filters them (default: info).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -175,6 +184,13 @@ async fn run(cli: Cli) -> i32 {
             return 2;
         }
     }
+    let sealing = match optline_server::secrets::init_from_env() {
+        Ok(on) => on,
+        Err(e) => {
+            eprintln!("optline-server: {e}");
+            return 2;
+        }
+    };
     let db = match Db::open(&cli.db) {
         Ok(db) => db,
         Err(e) => {
@@ -211,6 +227,18 @@ async fn run(cli: Cli) -> i32 {
                 Err(e) => {
                     eprintln!("optline-server: cannot check queued messages: {e}");
                     return 1;
+                }
+            }
+            if sealing {
+                match db.write(reseal_provider_settings).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        "sealed the provider settings of {n} number(s) with the current key"
+                    ),
+                    Err(e) => {
+                        eprintln!("optline-server: cannot seal provider settings: {e}");
+                        return 1;
+                    }
                 }
             }
             if cli.demo {
@@ -293,6 +321,30 @@ async fn run(cli: Cli) -> i32 {
             0
         }
     }
+}
+
+/// Seals plain provider settings, and those sealed with the previous key,
+/// with the current key (a key rotation completes at the first start).
+fn reseal_provider_settings(
+    c: &rusqlite::Connection,
+) -> optline_server::storage::StorageResult<usize> {
+    use optline_server::{secrets, storage};
+    let mut n = 0;
+    for (id, stored) in storage::provider_configs(c)? {
+        if !secrets::needs_reseal(&stored) {
+            continue;
+        }
+        let Some(plain) = secrets::open(&stored) else {
+            tracing::warn!(
+                number = id,
+                "provider settings sealed with an unknown key; left as they are"
+            );
+            continue;
+        };
+        storage::provider_config_put(c, id, &secrets::seal(&plain))?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 async fn shutdown_signal() {

@@ -97,3 +97,47 @@ async fn the_simulator_never_touches_a_real_provider_number() {
         .unwrap();
     assert_eq!(n, 0, "nothing stored");
 }
+
+#[tokio::test]
+async fn internal_errors_show_a_request_id_not_internals() {
+    let s = Server::start_logged(&["--demo"]);
+    let ana = Client::login(&s, ANA.0, ANA.1).await;
+    let conv = ana.start_conv("+12025550133", "sms").await;
+    // A stored consent state the engine cannot read: the server refuses to
+    // guess, and must not leak what it found.
+    rusqlite::Connection::open(&s.db)
+        .unwrap()
+        .execute(
+            "UPDATE conversations SET thread = '{\"consent\":{\"state\":\"maybe\"}}' WHERE id = ?1",
+            [conv],
+        )
+        .unwrap();
+    let r = ana.request_opt_in(conv).await;
+    assert_eq!(r.status, 500, "{}", r.text);
+    assert_eq!(r.body["error"]["code"], "internal");
+    let msg = r.body["error"]["message"].as_str().unwrap();
+    assert!(
+        !msg.contains("maybe") && !msg.contains("unreadable"),
+        "{msg}"
+    );
+    let id = msg
+        .rsplit("request id ")
+        .next()
+        .unwrap()
+        .trim_end_matches('.')
+        .to_string();
+    assert_eq!(id.len(), 12, "{msg}");
+    let log = std::fs::read_to_string(s.log.as_ref().unwrap()).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains(&id) && l.contains("unreadable")),
+        "the log has the details under the same id:\n{log}"
+    );
+    // Nothing was stored: the thread is unchanged and no request went out.
+    assert_eq!(
+        ana.get(&format!("/api/v1/conversations/{conv}"))
+            .await
+            .status,
+        200
+    );
+}

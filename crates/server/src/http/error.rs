@@ -22,6 +22,8 @@ pub struct ApiError {
     pub field: Option<String>,
     /// The engine's refusal, for 409s caused by one.
     pub refusal: Option<optline_engine::Refusal>,
+    /// Seconds to wait before trying again (`Retry-After`), for 429 / 503.
+    pub retry_after: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -34,7 +36,15 @@ impl ApiError {
             message: message.into(),
             field: None,
             refusal: None,
+            retry_after: None,
         }
+    }
+
+    /// 503: the server cannot take this now; try again after `secs`.
+    pub fn unavailable(code: &str, message: impl Into<String>, secs: u64) -> Self {
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
+        e.retry_after = Some(secs);
+        e
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
@@ -87,12 +97,35 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// A short random id tying an answer to its log line.
+fn request_id() -> String {
+    let mut b = [0u8; 6];
+    let _ = getrandom::fill(&mut b);
+    hex::encode(b)
+}
+
 impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        if self.status.is_server_error() {
-            eprintln!("optline-server: internal error: {}", self.message);
+    fn into_response(mut self) -> Response {
+        if self.status == StatusCode::INTERNAL_SERVER_ERROR {
+            // The details (SQLite's text, a stored value) are for the log
+            // only; the answer carries an id to find them.
+            let id = request_id();
+            tracing::error!(request_id = %id, code = %self.code, "internal error: {}", self.message);
+            self.message = format!(
+                "Something went wrong on the server. If it happens again, tell your administrator the request id {id}."
+            );
+            self.code = "internal".into();
+            self.field = None;
         }
-        (self.status, axum::Json(self.body())).into_response()
+        let retry_after = self.retry_after;
+        let mut resp = (self.status, axum::Json(self.body())).into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        resp
     }
 }
 
@@ -114,6 +147,16 @@ impl From<StorageError> for ApiError {
                 "Another business number already uses this phone_number_id. Each WhatsApp phone number can belong to one business number only.",
             )
             .field("provider.phone_number_id"),
+            StorageError::Busy => ApiError::unavailable(
+                "busy",
+                "The server is busy storing other messages. Try again in a second.",
+                1,
+            ),
+            StorageError::Writer(_) => ApiError::unavailable(
+                "storage_unavailable",
+                "The server cannot store anything right now. Try again shortly.",
+                5,
+            ),
             other => ApiError::internal(other.to_string()),
         }
     }

@@ -57,10 +57,10 @@ pub fn dispatch(state: &AppState, send: ProviderSend) {
         let (ending, attempts) = send_with_retries(&state, &provider, &number, &message, row).await;
         if let Ending::Failed(reason) | Ending::OptedOut(reason) = &ending {
             // The provider's own words; never settings or secrets.
-            eprintln!(
-                "optline: message {} via {} failed: {reason}",
-                message.id,
-                provider.display_name()
+            tracing::warn!(
+                message_id = message.id,
+                provider = provider.display_name(),
+                "send failed: {reason}"
             );
         }
         record(

@@ -172,12 +172,25 @@ pub enum ProviderConfig {
 }
 
 impl ProviderConfig {
-    /// The settings stored with a number (simulator when none or unreadable).
+    /// The settings stored with a number (simulator when none, or when they
+    /// cannot be read: e.g. sealed with a key this server lacks — then
+    /// nothing is verified or sent for the number).
     pub fn of(n: &NumberRow) -> ProviderConfig {
         n.provider_config
             .as_deref()
-            .and_then(|s| serde_json::from_str(s).ok())
+            .and_then(crate::secrets::open)
+            .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or(ProviderConfig::Simulator)
+    }
+
+    /// The stored form of these settings (sealed when a key is set).
+    pub fn stored(&self) -> Option<String> {
+        match self {
+            ProviderConfig::Simulator => None,
+            c => serde_json::to_string(c)
+                .ok()
+                .map(|json| crate::secrets::seal(&json)),
+        }
     }
 
     pub fn kind(&self) -> ProviderKind {

@@ -23,6 +23,8 @@ pub enum StorageError {
     Sqlite(rusqlite::Error),
     /// The writer thread is gone or could not begin or commit.
     Writer(&'static str),
+    /// Too many writes are waiting: try again shortly.
+    Busy,
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;
@@ -40,6 +42,7 @@ impl std::fmt::Display for StorageError {
             StorageError::Unreadable(m) => write!(f, "unreadable stored value: {m}"),
             StorageError::Sqlite(e) => write!(f, "database error: {e}"),
             StorageError::Writer(m) => write!(f, "database writer: {m}"),
+            StorageError::Busy => write!(f, "database writer queue is full"),
         }
     }
 }

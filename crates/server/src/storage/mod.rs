@@ -25,7 +25,9 @@ pub mod orgs;
 pub mod sessions;
 pub mod users;
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
@@ -48,6 +50,9 @@ type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Completion) + Send>;
 
 /// Maximum number of jobs committed together.
 const MAX_BATCH: usize = 512;
+/// Jobs waiting for the writer before new writes are turned away (503):
+/// a bounded queue keeps memory and latency bounded under overload.
+pub const DEFAULT_QUEUE: usize = 20_000;
 
 #[derive(Clone)]
 pub struct Db {
@@ -55,9 +60,11 @@ pub struct Db {
 }
 
 struct DbInner {
-    writer: Mutex<mpsc::Sender<Job>>,
+    writer: Mutex<mpsc::SyncSender<Job>>,
     readers: Mutex<Vec<Connection>>,
     path: std::path::PathBuf,
+    /// Whether the last batch committed (health answers 503 otherwise).
+    writes_ok: Arc<AtomicBool>,
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -76,6 +83,11 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 impl Db {
     /// Opens (creating it and its parent folders if needed) and migrates.
     pub fn open(path: &Path) -> Result<Db, String> {
+        Db::open_with_queue(path, DEFAULT_QUEUE)
+    }
+
+    /// Like [`Db::open`] with at most `queue` writes waiting.
+    pub fn open_with_queue(path: &Path, queue: usize) -> Result<Db, String> {
         if let Some(parent) = path.parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
@@ -94,18 +106,29 @@ impl Db {
             .map_err(|e| e.to_string())?;
         migrations::migrate(&mut conn).map_err(|e| format!("migration failed: {e}"))?;
         spawn_checkpointer(path.to_path_buf())?;
-        let (tx, rx) = mpsc::channel::<Job>();
+        let (tx, rx) = mpsc::sync_channel::<Job>(queue.max(1));
+        let writes_ok = Arc::new(AtomicBool::new(true));
+        let ok = writes_ok.clone();
         std::thread::Builder::new()
             .name("optline-db-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn(move || {
+                let _exit = ExitIfWriterDies;
+                writer_loop(conn, rx, &ok)
+            })
             .map_err(|e| e.to_string())?;
         Ok(Db {
             inner: Arc::new(DbInner {
                 writer: Mutex::new(tx),
                 readers: Mutex::new(Vec::new()),
                 path: path.to_path_buf(),
+                writes_ok,
             }),
         })
+    }
+
+    /// Whether writes are succeeding (the last batch committed).
+    pub fn writes_ok(&self) -> bool {
+        self.inner.writes_ok.load(Ordering::Relaxed)
     }
 
     /// Runs `f` in the writer's transaction (its own savepoint); answers
@@ -136,8 +159,11 @@ impl Db {
             .writer
             .lock()
             .map_err(|_| StorageError::Writer("poisoned"))?
-            .send(job)
-            .map_err(|_| StorageError::Writer("stopped"))?;
+            .try_send(job)
+            .map_err(|e| match e {
+                mpsc::TrySendError::Full(_) => StorageError::Busy,
+                mpsc::TrySendError::Disconnected(_) => StorageError::Writer("stopped"),
+            })?;
         rx.await
             .map_err(|_| StorageError::Writer("dropped the job"))?
     }
@@ -221,7 +247,34 @@ fn exec_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 pub static JOBS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 pub static COMMITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+/// The writer owns the only writing connection; if its thread ever dies
+/// outside a job (a bug), every write would fail while reads still work.
+/// Better to stop the process with a non-zero status so a supervisor
+/// restarts it on a fresh writer.
+struct ExitIfWriterDies;
+
+impl Drop for ExitIfWriterDies {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            tracing::error!("the database writer died; exiting so the service restarts");
+            std::process::exit(70);
+        }
+    }
+}
+
+/// Runs one job; a panic inside it is that job's failure only (its
+/// savepoint is rolled back and it is answered with an error).
+fn run_job(job: Job, conn: Option<&Connection>) -> (bool, Completion) {
+    match catch_unwind(AssertUnwindSafe(|| job(conn))) {
+        Ok(r) => r,
+        Err(_) => {
+            tracing::error!("a write job panicked; it was rolled back");
+            (false, Box::new(|_| {}))
+        }
+    }
+}
+
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>, writes_ok: &AtomicBool) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = rx.recv() {
         batch.push(first);
@@ -235,11 +288,11 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
         let began = exec_cached(&conn, "BEGIN IMMEDIATE").is_ok();
         for job in batch.drain(..) {
             if !began || exec_cached(&conn, "SAVEPOINT job").is_err() {
-                let (_, done) = job(None);
+                let (_, done) = run_job(job, None);
                 completions.push(done);
                 continue;
             }
-            let (ok, done) = job(Some(&conn));
+            let (ok, done) = run_job(job, Some(&conn));
             if ok {
                 let _ = exec_cached(&conn, "RELEASE job");
             } else {
@@ -249,6 +302,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
             completions.push(done);
         }
         let committed = began && exec_cached(&conn, "COMMIT").is_ok();
+        writes_ok.store(committed, Ordering::Relaxed);
         JOBS.fetch_add(
             completions.len() as u64,
             std::sync::atomic::Ordering::Relaxed,
@@ -260,5 +314,67 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
         for done in completions {
             done(committed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(queue: usize) -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_with_queue(&dir.path().join("t.sqlite"), queue).unwrap();
+        (dir, db)
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_fails_alone_and_the_writer_goes_on() {
+        let (_d, db) = db(16);
+        let r: StorageResult<()> = db
+            .write(|_c| -> StorageResult<()> { panic!("a bug in one job") })
+            .await;
+        assert!(r.is_err());
+        let n: StorageResult<i64> = db.write(org_count).await;
+        assert_eq!(n.unwrap(), 0, "the writer still serves");
+        assert!(db.writes_ok());
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_turns_writes_away_at_once() {
+        let (_d, db) = db(2);
+        // Hold the writer busy, then fill its queue.
+        let slow = db.clone();
+        let hold = tokio::spawn(async move {
+            slow.write(|_c| {
+                std::thread::sleep(std::time::Duration::from_millis(400));
+                Ok::<_, StorageError>(())
+            })
+            .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let mut waiting = Vec::new();
+        for _ in 0..2 {
+            let d = db.clone();
+            waiting.push(tokio::spawn(async move { d.write(org_count).await }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let r: StorageResult<i64> = db.write(org_count).await;
+        assert!(matches!(r, Err(StorageError::Busy)), "{r:?}");
+        hold.await.unwrap().unwrap();
+        for w in waiting {
+            w.await.unwrap().unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn health_follows_whether_batches_commit() {
+        let (_d, db) = db(16);
+        // A job that ends the writer's transaction makes its COMMIT fail.
+        let r: StorageResult<()> = db.write(|c| Ok(c.execute_batch("ROLLBACK")?)).await;
+        assert!(r.is_err(), "not acknowledged: nothing was committed");
+        assert!(!db.writes_ok());
+        let n: StorageResult<i64> = db.write(org_count).await;
+        assert_eq!(n.unwrap(), 0);
+        assert!(db.writes_ok(), "healthy again once a batch commits");
     }
 }

@@ -216,3 +216,19 @@ pub fn numbers_by_provider(
     let rows = st.query_map([provider.as_str()], number_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// Every number's stored provider settings: (number id, stored value).
+pub fn provider_configs(c: &Connection) -> StorageResult<Vec<(i64, String)>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, provider_config FROM numbers WHERE provider_config IS NOT NULL",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Replaces a number's stored provider settings (re-sealing them).
+pub fn provider_config_put(c: &Connection, id: i64, stored: &str) -> StorageResult<()> {
+    c.prepare_cached("UPDATE numbers SET provider_config = ?2 WHERE id = ?1")?
+        .execute(params![id, stored])?;
+    Ok(())
+}

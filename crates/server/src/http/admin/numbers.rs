@@ -50,13 +50,8 @@ pub async fn update(
             }
             if let Some(p) = &req.provider {
                 let cfg = providers::validate_input(p, &ProviderConfig::of(&n))?;
-                let json = match &cfg {
-                    ProviderConfig::Simulator => None,
-                    c => Some(
-                        serde_json::to_string(c).map_err(|e| ApiError::internal(e.to_string()))?,
-                    ),
-                };
-                storage::number_set_provider(c, id, cfg.kind(), cfg.key(), json.as_deref())?;
+                let stored = cfg.stored();
+                storage::number_set_provider(c, id, cfg.kind(), cfg.key(), stored.as_deref())?;
             }
             consent::admin::toggle_channels(
                 c,
