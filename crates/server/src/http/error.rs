@@ -21,7 +21,7 @@ pub struct ApiError {
     pub message: String,
     pub field: Option<String>,
     /// The engine's refusal, for 409s caused by one.
-    pub refusal: Option<optline_engine::Refusal>,
+    pub refusal: Option<Box<optline_engine::Refusal>>,
     /// Seconds to wait before trying again (`Retry-After`), for 429 / 503.
     pub retry_after: Option<u64>,
 }
@@ -85,7 +85,7 @@ impl ApiError {
                 code: self.code.clone(),
                 message: self.message.clone(),
                 field: self.field.clone(),
-                refusal: self.refusal.clone(),
+                refusal: self.refusal.as_deref().cloned(),
             },
         }
     }
@@ -171,7 +171,7 @@ impl From<ConsentError> for ApiError {
                     e.status = StatusCode::UNPROCESSABLE_ENTITY;
                     e.field = Some("body".into());
                 }
-                e.refusal = Some(r);
+                e.refusal = Some(Box::new(r));
                 e
             }
             ConsentError::NotFound(what) => {
