@@ -6,7 +6,7 @@ use optline_api as api;
 use optline_engine::{self as engine, Channel, UserId};
 use rusqlite::Connection;
 
-use super::effects::{announce, store_step, Effects};
+use super::effects::{store_and_announce, Effects};
 use super::facts::facts;
 use super::{visible_conversation, ConsentError, ConsentResult, FlowCache};
 use crate::clock::fmt;
@@ -42,16 +42,7 @@ pub fn act(
         return Err(ConsentError::Refused(r));
     }
     let mut fx = Effects::default();
-    let stored = store_step(c, row, &f, &step, Some(user.id), &mut fx)?;
-    let summary = announce(
-        c,
-        &f.flow,
-        now,
-        &stored.row,
-        &stored.created,
-        stored.consent_changed,
-        &mut fx,
-    )?;
+    let (stored, summary) = store_and_announce(c, row, &f, &step, Some(user.id), &mut fx)?;
     Ok((
         api::ActionResult {
             conversation: summary,

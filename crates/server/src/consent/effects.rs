@@ -180,6 +180,29 @@ pub(crate) fn store_step(
     })
 }
 
+/// Stores `step` and announces what it created: the common case where no
+/// other message (an inbound one) goes with it.
+pub(crate) fn store_and_announce(
+    c: &Connection,
+    row: ConvRow,
+    facts: &Facts,
+    step: &engine::Step,
+    acting_user: Option<i64>,
+    fx: &mut Effects,
+) -> StorageResult<(Stored, api::ConversationSummary)> {
+    let stored = store_step(c, row, facts, step, acting_user, fx)?;
+    let summary = announce(
+        c,
+        &facts.flow,
+        facts.ctx.now,
+        &stored.row,
+        &stored.created,
+        stored.consent_changed,
+        fx,
+    )?;
+    Ok((stored, summary))
+}
+
 /// Adds the live events (and sends or simulated deliveries) of `messages`
 /// on `row`, and the consent event when it changed; returns the summary.
 pub(crate) fn announce(

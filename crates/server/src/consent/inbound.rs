@@ -8,7 +8,7 @@ use optline_api::{DeliveryStatus, Direction, MessageKind};
 use optline_engine as engine;
 use rusqlite::Connection;
 
-use super::effects::{announce, store_step, Effects};
+use super::effects::{announce, store_and_announce, store_step, Effects};
 use super::facts::facts;
 use super::{recipients, ConsentError, ConsentResult, FlowCache};
 use crate::clock::fmt;
@@ -210,15 +210,6 @@ pub fn provider_reports_opt_out(
         },
     );
     let mut fx = Effects::default();
-    let stored = store_step(c, row, &f, &step, None, &mut fx)?;
-    announce(
-        c,
-        &f.flow,
-        now,
-        &stored.row,
-        &stored.created,
-        stored.consent_changed,
-        &mut fx,
-    )?;
+    store_and_announce(c, row, &f, &step, None, &mut fx)?;
     Ok(fx)
 }
