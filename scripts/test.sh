@@ -18,6 +18,9 @@ cargo clippy -p optline-app --target wasm32-unknown-unknown -- -D warnings
 step "Rust tests (engine, API types, server against real SQLite files)"
 cargo test --workspace --exclude optline-app
 
+step "the app's logic (thread model) as native unit tests"
+cargo test -p optline-app --lib
+
 if [ -x crates/engine/scripts/test-wasm.sh ]; then
   step "engine scenario vectors compiled to wasm, in headless Chromium"
   crates/engine/scripts/test-wasm.sh
