@@ -22,6 +22,8 @@ pub struct ApiError {
     pub field: Option<String>,
     /// The engine's refusal, for 409s caused by one.
     pub refusal: Option<optline_engine::Refusal>,
+    /// Seconds for a `Retry-After` header (429, 503).
+    pub retry_after: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -34,7 +36,13 @@ impl ApiError {
             message: message.into(),
             field: None,
             refusal: None,
+            retry_after: None,
         }
+    }
+    /// Adds `Retry-After: secs` (at least 1) to the answer.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs.max(1));
+        self
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
@@ -92,7 +100,12 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             eprintln!("optline-server: internal error: {}", self.message);
         }
-        (self.status, axum::Json(self.body())).into_response()
+        let mut res = (self.status, axum::Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        res
     }
 }
 
@@ -139,6 +152,9 @@ impl From<ConsentError> for ApiError {
                     "contact" => e.field("contact_phone"),
                     _ => e,
                 }
+            }
+            ConsentError::Forbidden(message) => {
+                ApiError::new(StatusCode::FORBIDDEN, "not_your_number", message)
             }
             ConsentError::Invalid {
                 code,
