@@ -483,14 +483,21 @@ fn sqlite_insert_rate(dir: &std::path::Path, time: Duration) -> f64 {
     let c = rusqlite::Connection::open(dir.join("raw.sqlite")).unwrap();
     c.pragma_update(None, "journal_mode", "WAL").unwrap();
     c.pragma_update(None, "synchronous", "NORMAL").unwrap();
-    c.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL, at TEXT NOT NULL)")
+    c.execute_batch(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL, at TEXT NOT NULL)",
+    )
+    .unwrap();
+    let mut st = c
+        .prepare("INSERT INTO t(body, at) VALUES (?1, ?2)")
         .unwrap();
-    let mut st = c.prepare("INSERT INTO t(body, at) VALUES (?1, ?2)").unwrap();
     let t = Instant::now();
     let mut n = 0u64;
     while t.elapsed() < time {
-        st.execute(rusqlite::params!["hello, is the store open?", "2026-01-05T15:00:00Z"])
-            .unwrap();
+        st.execute(rusqlite::params![
+            "hello, is the store open?",
+            "2026-01-05T15:00:00Z"
+        ])
+        .unwrap();
         n += 1;
     }
     n as f64 / t.elapsed().as_secs_f64()

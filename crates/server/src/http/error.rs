@@ -22,8 +22,9 @@ pub struct ApiError {
     pub field: Option<String>,
     /// The engine's refusal, for 409s caused by one.
     pub refusal: Option<optline_engine::Refusal>,
-    /// Seconds for a `Retry-After` header (429, 503).
-    pub retry_after: Option<u64>,
+    /// Seconds for a `Retry-After` header (429, 503). A u32 keeps the error
+    /// as small as before (it fits beside the status code).
+    pub retry_after: Option<std::num::NonZeroU32>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -41,7 +42,8 @@ impl ApiError {
     }
     /// Adds `Retry-After: secs` (at least 1) to the answer.
     pub fn retry_after(mut self, secs: u64) -> Self {
-        self.retry_after = Some(secs.max(1));
+        let secs = u32::try_from(secs).unwrap_or(u32::MAX);
+        self.retry_after = std::num::NonZeroU32::new(secs.max(1));
         self
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
@@ -103,7 +105,7 @@ impl IntoResponse for ApiError {
         let mut res = (self.status, axum::Json(self.body())).into_response();
         if let Some(secs) = self.retry_after {
             res.headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, secs.into());
+                .insert(axum::http::header::RETRY_AFTER, secs.get().into());
         }
         res
     }

@@ -209,8 +209,10 @@ impl FromRequestParts<AppState> for ClientAddr {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-            .last();
+            .next_back()
+            // An unreadable last entry is not replaced by an earlier one
+            // (those are the client's to choose): fall back to the peer.
+            .and_then(|s| s.trim().parse::<IpAddr>().ok());
         Ok(ClientAddr(forwarded.or(peer)))
     }
 }
