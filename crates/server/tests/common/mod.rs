@@ -158,6 +158,9 @@ pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
     pub cookie: Option<String>,
+    /// The `Origin` of its logged-in writes: `base` unless the server has a
+    /// `--public-url` (the browser's origin is then the public one).
+    pub origin: Option<String>,
 }
 
 pub struct Resp {
@@ -176,6 +179,7 @@ impl Client {
                 .unwrap(),
             base: server.base.clone(),
             cookie: None,
+            origin: None,
         }
     }
 
@@ -188,7 +192,7 @@ impl Client {
             // As a browser: logged-in writes carry the page's origin and are
             // JSON even without a body (the server refuses them otherwise).
             if write {
-                rb = rb.header("origin", &self.base);
+                rb = rb.header("origin", self.origin.as_ref().unwrap_or(&self.base));
             }
         }
         match body {
@@ -212,7 +216,7 @@ impl Client {
         if let Some(c) = &self.cookie {
             rb = rb.header("cookie", c);
             if is_write(&m2) {
-                rb = rb.header("origin", &self.base);
+                rb = rb.header("origin", self.origin.as_ref().unwrap_or(&self.base));
             }
         }
         if let Some(ct) = ct {
@@ -233,6 +237,12 @@ impl Client {
             body,
             text,
         }
+    }
+
+    /// Writes as a page served from `origin` (a server's `--public-url`).
+    pub fn with_origin(mut self, origin: &str) -> Client {
+        self.origin = Some(origin.to_string());
+        self
     }
 
     pub async fn get(&self, path: &str) -> Resp {
