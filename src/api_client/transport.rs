@@ -82,9 +82,16 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(
     finish(response).await
 }
 
+/// A body-less POST still says `application/json`: the server refuses
+/// cookie-authenticated writes of any other type (a cross-site form cannot
+/// send that type without a CORS preflight).
+fn bodyless_post(url: &str) -> RequestBuilder {
+    Request::post(url).header("content-type", "application/json")
+}
+
 /// `POST url` without a body, decoding the JSON answer (e.g. request opt-in).
 pub async fn post_action<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
-    let response = Request::post(url)
+    let response = bodyless_post(url)
         .send()
         .await
         .map_err(ApiFailure::unreachable)?;
@@ -94,7 +101,7 @@ pub async fn post_action<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure
 /// `POST url` without a body, for actions whose answer carries no data
 /// (logout, mark read): any 2xx is success.
 pub async fn post_empty(url: &str) -> Result<(), ApiFailure> {
-    let response = Request::post(url)
+    let response = bodyless_post(url)
         .send()
         .await
         .map_err(ApiFailure::unreachable)?;

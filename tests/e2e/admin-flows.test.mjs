@@ -3,7 +3,7 @@
 // offline preview played with the network cut.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withApp, loginAs, DEMO } from './harness.mjs';
+import { withApp, loginAs, sameOrigin, DEMO } from './harness.mjs';
 
 const DEMO_SERVER = { args: ['--demo'] };
 
@@ -73,6 +73,7 @@ test('editing a flow into an invalid state shows field errors; fixing it enables
   // The server re-validates: an invalid flow sent behind the editor's back is
   // refused with the field named.
   const bad = await app.context.request.put(`/api/v1/admin/flows/${sales}/whatsapp`, {
+    headers: sameOrigin(app),
     data: { flow: { ...doc.flow, messages: { ...doc.flow.messages, accepted: '' } } },
   });
   assert.equal(bad.status(), 422);

@@ -4,13 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { request } from 'playwright-core';
-import { withApp, loginAs, accessibilityViolations, DEMO } from './harness.mjs';
+import { withApp, loginAs, accessibilityViolations, sameOrigin, DEMO } from './harness.mjs';
 
 const DEMO_SERVER = { args: ['--demo'] };
 
 /** A second, independent API session (another person at another desk). */
 async function apiAs(app, who) {
-  const api = await request.newContext({ baseURL: app.server.url });
+  // An API client writes as the app does: JSON, from the app's origin.
+  const api = await request.newContext({ baseURL: app.server.url, extraHTTPHeaders: sameOrigin(app) });
   const r = await api.post('/api/v1/auth/login', { data: who });
   assert.ok(r.ok(), `login as ${who.email}`);
   return api;
@@ -77,6 +78,7 @@ test('switching WhatsApp off makes the contact get the auto-reply and the agent 
   // The contact (James, on WhatsApp with Ana) writes in and gets the auto-reply.
   const contact = '+12125550142';
   const sent = await app.context.request.post('/api/v1/sim/inbound', {
+    headers: sameOrigin(app),
     data: { from: contact, to: '+14155550101', channel: 'whatsapp', body: 'Hello?' },
   });
   assert.ok(sent.ok(), await sent.text());

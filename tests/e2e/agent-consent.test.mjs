@@ -6,7 +6,7 @@
 // whenever the tests run. The demo's own contacts live in New York.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withApp, logIn, DEMO } from './harness.mjs';
+import { withApp, logIn, sameOrigin, DEMO } from './harness.mjs';
 
 const options = { args: ['--demo', '--test-clock'], allowConsole: [/status of 40[19]/] };
 
@@ -109,7 +109,7 @@ test('another reply → a new request arrives; NO → the rejection is shown and
   assert.ok(await request.isDisabled(), 'the engine refuses a new request');
   // The server refuses too.
   const id = new URL(page.url()).pathname.split('/').pop();
-  const answer = await page.request.post(`/api/v1/conversations/${id}/opt-in-request`);
+  const answer = await page.request.post(`/api/v1/conversations/${id}/opt-in-request`, { headers: sameOrigin(app) });
   assert.equal(answer.status(), 409);
   assert.equal((await answer.json()).error.code, 'rejected');
 }, options));
@@ -123,7 +123,7 @@ test('24 hours without an answer → the exact text and a working resend', withA
   assert.ok(await page.getByRole('button', { name: 'Request opt-in' }).isDisabled());
   await page.getByText(/^An opt-in request is already waiting for the contact's reply\. You can send it again in/).waitFor();
 
-  const clock = await page.request.post('/api/v1/test/clock', { data: { advance_seconds: 24 * 3600 + 60 } });
+  const clock = await page.request.post('/api/v1/test/clock', { headers: sameOrigin(app), data: { advance_seconds: 24 * 3600 + 60 } });
   assert.equal(clock.status(), 200);
   await page.reload();
   await banner.getByText(REQUEST_EXPIRED, { exact: true }).waitFor();
@@ -142,7 +142,7 @@ test('a second agent of the same line of business sees the exact conflict text (
   assert.ok(await page.getByRole('button', { name: 'Request opt-in' }).isDisabled());
   assert.ok(await page.getByRole('textbox', { name: 'Message' }).isDisabled());
   const id = new URL(page.url()).pathname.split('/').pop();
-  const answer = await page.request.post(`/api/v1/conversations/${id}/opt-in-request`);
+  const answer = await page.request.post(`/api/v1/conversations/${id}/opt-in-request`, { headers: sameOrigin(app) });
   assert.equal(answer.status(), 409);
   assert.equal((await answer.json()).error.message, CONFLICT);
 }, options));
@@ -154,7 +154,7 @@ test('WhatsApp switched off by the admin: the agent sees it, the contact gets th
     assert.equal(login.status(), 200);
     const numbers = await (await admin.request.get('/api/v1/admin/numbers')).json();
     const ana = numbers.numbers.find((n) => n.phone === DEMO.ana.number);
-    const off = await admin.request.patch(`/api/v1/admin/numbers/${ana.id}`, { data: { whatsapp_enabled: false } });
+    const off = await admin.request.patch(`/api/v1/admin/numbers/${ana.id}`, { headers: sameOrigin(app), data: { whatsapp_enabled: false } });
     assert.equal(off.status(), 200);
   } finally {
     await admin.close();
@@ -177,6 +177,7 @@ test('the server corrects the engine: a send the browser allowed is refused, and
   await page.getByRole('button', { name: 'Request opt-in' }).click();
   await page.getByRole('status').getByText('Opt-in request sent.', { exact: true }).waitFor();
   const yes = await page.request.post('/api/v1/sim/inbound', {
+    headers: sameOrigin(app),
     data: { from: number, to: DEMO.ana.number, channel: 'whatsapp', body: 'YES' },
   });
   assert.equal(yes.status(), 200);
@@ -188,7 +189,7 @@ test('the server corrects the engine: a send the browser allowed is refused, and
     await admin.request.post('/api/v1/auth/login', { data: DEMO.admin });
     const numbers = await (await admin.request.get('/api/v1/admin/numbers')).json();
     const ana = numbers.numbers.find((n) => n.phone === DEMO.ana.number);
-    await admin.request.patch(`/api/v1/admin/numbers/${ana.id}`, { data: { whatsapp_enabled: false } });
+    await admin.request.patch(`/api/v1/admin/numbers/${ana.id}`, { headers: sameOrigin(app), data: { whatsapp_enabled: false } });
   } finally {
     await admin.close();
   }

@@ -1,7 +1,7 @@
 // The inbox and thread: keyboard use, safe rendering, accessibility, live status.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withApp, accessibilityViolations, logIn, DEMO } from './harness.mjs';
+import { withApp, accessibilityViolations, logIn, sameOrigin, DEMO } from './harness.mjs';
 
 const options = { args: ['--demo'], allowConsole: [/status of 40[19]/] };
 
@@ -47,6 +47,7 @@ test('a message with HTML and script in it is shown as text and runs nothing', w
   const evil = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><b>bold</b>';
   const page = await app.open('/login');
   const sent = await page.request.post('/api/v1/sim/inbound', {
+    headers: sameOrigin(app),
     data: { from: '+12125550141', to: DEMO.ana.number, channel: 'sms', body: evil },
   });
   assert.equal(sent.status(), 200);
@@ -63,6 +64,7 @@ test('a live contact message appears in the inbox and the thread without a reloa
   await logIn(page, DEMO.ana);
   await page.getByText('Live', { exact: true }).waitFor();
   await page.request.post('/api/v1/sim/inbound', {
+    headers: sameOrigin(app),
     data: { from: '+12125550141', to: DEMO.ana.number, channel: 'sms', body: 'Running 10 minutes late' },
   });
   const first = page.getByRole('listbox', { name: 'Conversations' }).getByRole('option').first();
@@ -70,6 +72,7 @@ test('a live contact message appears in the inbox and the thread without a reloa
   await first.getByText(/\d+ unread/).waitFor();
   await first.click();
   await page.request.post('/api/v1/sim/inbound', {
+    headers: sameOrigin(app),
     data: { from: '+12125550141', to: DEMO.ana.number, channel: 'sms', body: 'Actually 15' },
   });
   await page.getByRole('list', { name: 'Messages' }).getByText('Actually 15').waitFor();

@@ -27,6 +27,7 @@ test('the live connection reconnects after the server restarts, and says so mean
     await status.getByText('Live', { exact: true }).waitFor({ timeout: 20_000 });
     // A message that arrives now reaches the open inbox, with no reload.
     const sent = await page.request.post('/api/v1/sim/inbound', {
+      headers: { origin: server.url },
       data: { from: '+12125550141', to: DEMO.ana.number, channel: 'sms', body: 'Back online?' },
     });
     assert.equal(sent.status(), 200);

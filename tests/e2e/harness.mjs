@@ -8,7 +8,7 @@
 //
 // Failing tests leave a screenshot in test-results/<test name>.png.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,13 +143,24 @@ export function withApp(body, options) {
  * "rule: help (selector, …)", so an assertion failure reads well.
  */
 export async function accessibilityViolations(page) {
-  await page.addScriptTag({ path: path.join(root, 'node_modules/axe-core/axe.min.js') });
+  // Evaluated through the DevTools protocol, not added as an inline
+  // <script>: the app's Content Security Policy (rightly) blocks the latter.
+  await page.evaluate(readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8'));
   const violations = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
     const result = await axe.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
   });
   return violations;
+}
+
+/**
+ * Headers of a write as the app's own fetch sends it: the server refuses a
+ * logged-in write that is not JSON from its own origin, and Playwright's
+ * request API (unlike the browser) sets no Origin by itself.
+ */
+export function sameOrigin(app) {
+  return { origin: app.server.url, 'content-type': 'application/json' };
 }
 
 /** Logins printed by `optline-server --demo` (crates/server/src/seed.rs). */

@@ -1,7 +1,7 @@
 // The app loads from the real server, the wasm mounts, and the shell is usable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withApp, accessibilityViolations } from './harness.mjs';
+import { withApp, accessibilityViolations, DEMO } from './harness.mjs';
 
 test('the app mounts and renders its shell with no console errors', withApp(async (app) => {
   const page = await app.open('/');
@@ -47,3 +47,38 @@ test('the shell fits a 360 px wide phone screen without sideways scrolling', wit
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
 }));
+
+test('the page is served with a Content Security Policy and the app runs under it', withApp(async (app) => {
+  const violations = [];
+  const page = await app.context.newPage();
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') app.consoleErrors.push(msg.text());
+    if (/Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
+  });
+  const response = await page.goto('/');
+  const csp = response.headers()['content-security-policy'] ?? '';
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/=]+'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.doesNotMatch(csp, /unsafe-inline/);
+  assert.equal(response.headers()['x-content-type-options'], 'nosniff');
+  // The page reports every policy violation as an event, too.
+  await page.evaluate(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  // The wasm app mounted (its inline loader ran) and talks to the server.
+  await page.getByRole('heading', { name: 'Welcome to Optline' }).waitFor();
+  await page.getByRole('status').getByText(/Server connected/).waitFor();
+  // The inbox (which positions its rows with styles) renders under the policy.
+  await page.goto('/login');
+  await page.evaluate(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await page.getByLabel('E-mail').fill(DEMO.ana.email);
+  await page.getByLabel('Password').fill(DEMO.ana.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('listbox', { name: 'Conversations' }).getByRole('option').first().waitFor();
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+  assert.deepEqual(violations, []);
+}, { args: ['--demo'] }));

@@ -222,6 +222,7 @@ async fn main() {
         let r = http
             .post(format!("{base}/api/v1/admin/users"))
             .header("cookie", &admin)
+            .header("origin", &base)
             .json(
                 &json!({"email": format!("load{i}@acme.example"), "name": format!("Load {i}"),
                           "password": "load-password", "role": "agent",
@@ -238,6 +239,7 @@ async fn main() {
             let r = http
                 .patch(format!("{base}/api/v1/admin/numbers/{id}"))
                 .header("cookie", &admin)
+                .header("origin", &base)
                 .json(
                     &json!({"provider": {"kind": "whatsapp", "app_secret": APP_SECRET,
                     "verify_token": "load", "access_token": "load-token",

@@ -31,15 +31,25 @@ pub fn router_with_shutdown(
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Router {
     let static_dir = config.static_dir.clone();
+    let https = config.https();
     let state = AppState::new(db, config, shutdown);
+    if tokio::runtime::Handle::try_current().is_ok() {
+        crate::http::session::spawn_pruner(state.clone());
+    }
     let api = crate::http::api_routes(&state)
         .route("/api/health", get(health))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .route("/api", axum::routing::any(api_not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::cross_site::guard,
+        ))
         .with_state(state);
-    api.merge(crate::http::static_files::service(&static_dir))
-        .layer(CompressionLayer::new())
+    let app = api
+        .merge(crate::http::static_files::service(&static_dir))
+        .layer(CompressionLayer::new());
+    crate::http::headers::layer(app, &static_dir, https)
 }
 
 /// 200 while writes commit; 503 while they fail (a supervisor or load

@@ -34,4 +34,34 @@ pub struct AppConfig {
     pub simulator: bool,
     /// Provider endpoints, public URL and send policy.
     pub providers: providers::retry::ProvidersConfig,
+    /// A session unused this long ends (besides the 12-hour limit).
+    pub session_idle_minutes: i64,
+}
+
+impl AppConfig {
+    /// The public origin (`https://host[:port]`, no path), when
+    /// `--public-url` is set.
+    pub fn public_origin(&self) -> Option<String> {
+        let url = self.providers.public_url.as_deref()?.trim();
+        let (scheme, rest) = url.split_once("://")?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if authority.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            authority.to_ascii_lowercase()
+        ))
+    }
+
+    /// True behind an https `--public-url`: `__Host-` Secure cookies, HSTS.
+    pub fn https(&self) -> bool {
+        self.public_origin()
+            .is_some_and(|o| o.starts_with("https://"))
+    }
+
+    pub fn session_idle(&self) -> chrono::Duration {
+        chrono::Duration::minutes(self.session_idle_minutes.max(1))
+    }
 }

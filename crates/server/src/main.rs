@@ -97,6 +97,16 @@ struct Cli {
         global = true
     )]
     send_timeout_ms: u64,
+    /// Minutes of inactivity after which a login session ends (sessions
+    /// also end 12 hours after login).
+    #[arg(
+        long,
+        env = "OPTLINE_SESSION_IDLE_MINUTES",
+        default_value_t = 120,
+        value_parser = clap::value_parser!(i64).range(1..=720),
+        global = true
+    )]
+    session_idle_minutes: i64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -267,6 +277,7 @@ async fn run(cli: Cli) -> i32 {
                     retry_cap_ms: 30_000,
                     timeout_ms: cli.send_timeout_ms.max(1),
                 },
+                session_idle_minutes: cli.session_idle_minutes,
             };
             let addr = SocketAddr::new(cli.bind, cli.port);
             let listener = match tokio::net::TcpListener::bind(addr).await {

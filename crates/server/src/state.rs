@@ -20,6 +20,8 @@ pub struct StateInner {
     pub flows: crate::consent::FlowCache,
     /// Numbers with a real provider (cleared when an admin changes a number).
     pub provider_numbers: crate::providers::Cache,
+    /// Failed-login limits per account and per client address.
+    pub login_guard: crate::http::login_guard::LoginGuard,
     /// Turns true when the server is shutting down (ends live streams).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -47,6 +49,7 @@ impl AppState {
                 hub: Default::default(),
                 flows: Default::default(),
                 provider_numbers: Default::default(),
+                login_guard: Default::default(),
                 shutdown,
             }),
         }

@@ -40,7 +40,9 @@ async fn setup() -> Setup {
         "--send-retry-base-ms",
         "20",
     ]);
-    let admin = Client::login(&server, ADMIN.0, ADMIN.1).await;
+    let admin = Client::login(&server, ADMIN.0, ADMIN.1)
+        .await
+        .with_origin(PUBLIC);
     let number = admin.number_id(BEN_NUMBER).await;
     let r = admin
         .req(
@@ -56,7 +58,9 @@ async fn setup() -> Setup {
         r.body["provider_settings"]["webhook_path"],
         format!("/api/v1/webhooks/twilio/{number}")
     );
-    let ben = Client::login(&server, BEN.0, BEN.1).await;
+    let ben = Client::login(&server, BEN.0, BEN.1)
+        .await
+        .with_origin(PUBLIC);
     let hook = Client::new(&server);
     Setup {
         server,

@@ -43,6 +43,19 @@ async fn bad_bodies_get_json_4xx_naming_the_field() {
             Some("application/x-www-form-urlencoded"),
         )
         .await;
+    // A logged-in write that is not JSON is refused before the handler.
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert_eq!(r.body["error"]["field"], "Content-Type");
+    // Without the session cookie the handler's own check answers.
+    let anon = Client::new(&s);
+    let r = anon
+        .raw(
+            "POST",
+            "/api/v1/auth/login",
+            b"email=a".to_vec(),
+            Some("application/x-www-form-urlencoded"),
+        )
+        .await;
     assert_eq!(r.status, 415);
     assert!(r.body["error"]["message"].is_string());
 

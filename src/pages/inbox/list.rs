@@ -104,7 +104,8 @@ pub fn ConversationList(
                 tabindex="0"
                 aria-activedescendant=active_id
                 on:keydown=on_key
-                style=move || format!("height:{}px", shown.with(Vec::len) as f64 * ROW_HEIGHT)
+                // CSSOM, not a style attribute: the CSP has no 'unsafe-inline' styles.
+                style:height=move || format!("{}px", shown.with(Vec::len) as f64 * ROW_HEIGHT)
             >
                 {move || {
                     let setsize = shown.with(Vec::len);

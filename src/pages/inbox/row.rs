@@ -51,7 +51,9 @@ pub fn ConversationRow(
             aria-posinset=index + 1
             class="conv-row"
             class:unread={unread > 0}
-            style=format!("top:{}px;height:{}px", index as f64 * ROW_HEIGHT, ROW_HEIGHT)
+            // CSSOM properties, not a style attribute (the CSP forbids inline styles).
+            style:top=format!("{}px", index as f64 * ROW_HEIGHT)
+            style:height=format!("{}px", ROW_HEIGHT)
             on:click=move |_| on_open.run(())
         >
             <span class="conv-who">

@@ -31,6 +31,14 @@ pub fn act(
     action: AgentAction,
 ) -> ConsentResult<(api::ActionResult, Effects)> {
     let row = visible_conversation(c, user, conv_id)?;
+    // Consent is held per business number: only its holder speaks in the
+    // conversation. An admin who could act here would run the engine (and,
+    // on WhatsApp, take the contact over) as if they were the agent.
+    if row.number_user_id != Some(user.id) {
+        return Err(ConsentError::Forbidden(
+            "Only the agent whose number this is can message in this conversation. Give yourself a number to message.",
+        ));
+    }
     let f = facts(c, flows, &row, now)?;
     let agent = UserId(user.id);
     let event = match action {

@@ -10,6 +10,9 @@ pub enum ConsentError {
     Refused(Refusal),
     /// Nothing of this kind exists (or it is not visible to the caller).
     NotFound(&'static str),
+    /// The caller may see this but not do it (e.g. an admin acting in an
+    /// agent's conversation): what to do instead.
+    Forbidden(&'static str),
     /// The request cannot be carried out as given: a stable code, the
     /// offending field and what to do.
     Invalid {

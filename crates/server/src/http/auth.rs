@@ -11,30 +11,74 @@ use super::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::storage::{self, UserRow};
 
+/// The session cookie's name on plain HTTP (local use, tests).
 pub const COOKIE: &str = "optline_session";
+/// Its name behind an https `--public-url`: the `__Host-` prefix makes the
+/// browser insist on `Secure`, `Path=/` and no `Domain`, so a sibling
+/// subdomain cannot plant or shadow it.
+pub const HOST_COOKIE: &str = "__Host-optline_session";
 /// Sessions last this long (wall clock, unaffected by the test clock).
 pub const SESSION_HOURS: i64 = 12;
+/// A session's `last_seen_at` is written at most this often (seconds): the
+/// idle timeout needs minutes of precision, not a write per request.
+pub const TOUCH_EVERY_SECS: i64 = 60;
 
-/// Argon2 uses ~19 MiB per hash: run them one at a time so memory stays flat.
-static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+/// Argon2 uses ~19 MiB and one core per hash. At most one hash per core
+/// runs; a few more may wait for a core, and past that a caller is told at
+/// once to come back (503) instead of joining an unbounded queue that junk
+/// logins could fill in front of real users.
+struct HashPool {
+    running: tokio::sync::Semaphore,
+    admitted: tokio::sync::Semaphore,
+}
 
-/// Hashes on a blocking thread, one hash at a time.
-pub async fn hash_password_async(pw: String) -> ApiResult<String> {
-    let _permit = HASHING
+/// Hashes waiting for a core, per core, before the server answers 503.
+const WAITING_PER_CORE: usize = 4;
+
+fn hash_pool() -> &'static HashPool {
+    static POOL: std::sync::OnceLock<HashPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        HashPool {
+            running: tokio::sync::Semaphore::new(cores),
+            admitted: tokio::sync::Semaphore::new(cores * (1 + WAITING_PER_CORE)),
+        }
+    })
+}
+
+/// Runs `f` (an argon2 hash or verification) on a blocking thread once a
+/// core is free, or answers 503 with `Retry-After` when too many wait.
+async fn with_hash_permit<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    let pool = hash_pool();
+    let _admitted = pool.admitted.try_acquire().map_err(|_| {
+        ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "The server is busy checking passwords. Try again in a second.",
+        )
+        .retry_after(1)
+    })?;
+    let _running = pool
+        .running
         .acquire()
         .await
         .map_err(|_| ApiError::internal("hashing closed"))?;
-    tokio::task::spawn_blocking(move || hash_password(&pw))
+    tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(e.to_string()))
 }
 
-/// Verifies on a blocking thread, one at a time.
-pub async fn verify_password_async(pw: String, hash: Option<String>) -> bool {
-    let Ok(_permit) = HASHING.acquire().await else {
-        return false;
-    };
-    tokio::task::spawn_blocking(move || match hash {
+/// Hashes a password on a blocking thread (503 when the server is busy).
+pub async fn hash_password_async(pw: String) -> ApiResult<String> {
+    with_hash_permit(move || hash_password(&pw)).await?
+}
+
+/// Verifies on a blocking thread (503 when the server is busy). Without a
+/// hash (unknown e-mail) it verifies against a dummy so the timing matches.
+pub async fn verify_password_async(pw: String, hash: Option<String>) -> ApiResult<bool> {
+    with_hash_permit(move || match hash {
         Some(h) => verify_password(&pw, &h),
         None => {
             let _ = verify_password(&pw, dummy_hash());
@@ -42,7 +86,6 @@ pub async fn verify_password_async(pw: String, hash: Option<String>) -> bool {
         }
     })
     .await
-    .unwrap_or(false)
 }
 
 pub fn hash_password(pw: &str) -> ApiResult<String> {
@@ -88,12 +131,22 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(sha2::Sha256::digest(token.as_bytes()))
 }
 
-pub fn session_token(parts: &Parts) -> Option<String> {
-    for v in parts.headers.get_all(axum::http::header::COOKIE) {
+/// The session cookie's name under `config` (see [`HOST_COOKIE`]).
+pub fn cookie_name(config: &crate::AppConfig) -> &'static str {
+    if config.https() {
+        HOST_COOKIE
+    } else {
+        COOKIE
+    }
+}
+
+/// The session token from the request's cookie named `name`, if any.
+pub fn session_token_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    for v in headers.get_all(axum::http::header::COOKIE) {
         let Ok(s) = v.to_str() else { continue };
         for kv in s.split(';') {
             if let Some((k, v)) = kv.trim().split_once('=') {
-                if k == COOKIE && !v.is_empty() && v.len() <= 128 {
+                if k == name && !v.is_empty() && v.len() <= 128 {
                     return Some(v.to_string());
                 }
             }
@@ -102,21 +155,36 @@ pub fn session_token(parts: &Parts) -> Option<String> {
     None
 }
 
-/// True when the request arrived over TLS (directly or via a proxy).
-pub fn is_tls(parts: &Parts) -> bool {
-    parts.uri.scheme_str() == Some("https")
-        || parts
-            .headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+pub fn session_token(parts: &Parts, config: &crate::AppConfig) -> Option<String> {
+    session_token_in(&parts.headers, cookie_name(config))
 }
 
-pub fn cookie_header(token: &str, secure: bool, max_age: i64) -> String {
+/// `Set-Cookie` for the session: `__Host-` and `Secure` behind an https
+/// `--public-url`; `Secure` also when a proxy says the request was https.
+pub fn cookie_header(config: &crate::AppConfig, token: &str, secure: bool, max_age: i64) -> String {
+    let secure = secure || config.https();
     format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        cookie_name(config),
         if secure { "; Secure" } else { "" }
     )
+}
+
+/// The hash of the request's session token (no database look-up): which
+/// session a logout, a password change or a live stream belongs to.
+#[derive(Debug, Clone)]
+pub struct SessionHash(pub Option<String>);
+
+impl FromRequestParts<AppState> for SessionHash {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, std::convert::Infallible> {
+        Ok(SessionHash(
+            session_token(parts, &state.config).map(|t| token_hash(&t)),
+        ))
+    }
 }
 
 /// The logged-in user (any role).
@@ -146,14 +214,29 @@ impl AuthUser {
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        let token = session_token(parts).ok_or_else(ApiError::unauthorized)?;
+        let token = session_token(parts, &state.config).ok_or_else(ApiError::unauthorized)?;
         let h = token_hash(&token);
-        let now = crate::clock::fmt(chrono::Utc::now());
-        let user = state
+        let now = chrono::Utc::now();
+        let idle_since = crate::clock::fmt(now - state.config.session_idle());
+        let now_s = crate::clock::fmt(now);
+        let h2 = h.clone();
+        let found = state
             .db
-            .read(move |c| storage::session_user(c, &h, &now))
+            .read(move |c| storage::session_user(c, &h2, &now_s, &idle_since))
             .await?;
-        user.map(AuthUser).ok_or_else(ApiError::unauthorized)
+        let (user, last_seen) = found.ok_or_else(ApiError::unauthorized)?;
+        // Seen recently enough: no write. Otherwise move `last_seen_at` (at
+        // most once a minute per session, so reads stay reads).
+        let stale = crate::clock::parse(&last_seen)
+            .is_none_or(|t| (now - t).num_seconds() >= TOUCH_EVERY_SECS);
+        if stale {
+            let now_s = crate::clock::fmt(now);
+            state
+                .db
+                .write(move |c| storage::session_touch(c, &h, &now_s))
+                .await?;
+        }
+        Ok(AuthUser(user))
     }
 }
 

@@ -22,8 +22,9 @@ pub struct ApiError {
     pub field: Option<String>,
     /// The engine's refusal, for 409s caused by one.
     pub refusal: Option<Box<optline_engine::Refusal>>,
-    /// Seconds to wait before trying again (`Retry-After`), for 429 / 503.
-    pub retry_after: Option<u64>,
+    /// Seconds for a `Retry-After` header (429, 503). A u32 keeps the error
+    /// small (it fits beside the status code).
+    pub retry_after: Option<std::num::NonZeroU32>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -39,12 +40,16 @@ impl ApiError {
             retry_after: None,
         }
     }
+    /// Adds `Retry-After: secs` (at least 1) to the answer.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        let secs = u32::try_from(secs).unwrap_or(u32::MAX);
+        self.retry_after = std::num::NonZeroU32::new(secs.max(1));
+        self
+    }
 
     /// 503: the server cannot take this now; try again after `secs`.
     pub fn unavailable(code: &str, message: impl Into<String>, secs: u64) -> Self {
-        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
-        e.retry_after = Some(secs);
-        e
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message).retry_after(secs)
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
@@ -117,15 +122,12 @@ impl IntoResponse for ApiError {
             self.code = "internal".into();
             self.field = None;
         }
-        let retry_after = self.retry_after;
-        let mut resp = (self.status, axum::Json(self.body())).into_response();
-        if let Some(secs) = retry_after {
-            resp.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(secs),
-            );
+        let mut res = (self.status, axum::Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.get().into());
         }
-        resp
+        res
     }
 }
 
@@ -182,6 +184,9 @@ impl From<ConsentError> for ApiError {
                     "contact" => e.field("contact_phone"),
                     _ => e,
                 }
+            }
+            ConsentError::Forbidden(message) => {
+                ApiError::new(StatusCode::FORBIDDEN, "not_your_number", message)
             }
             ConsentError::Invalid {
                 code,

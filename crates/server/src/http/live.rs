@@ -6,12 +6,13 @@ use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
 
-use super::auth::AuthUser;
+use super::auth::{AuthUser, SessionHash};
 use crate::state::AppState;
 
 pub async fn events(
     State(state): State<AppState>,
     user: AuthUser,
+    SessionHash(session): SessionHash,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let rx = state.hub.subscribe(user.id());
     let ready =
@@ -24,8 +25,16 @@ pub async fn events(
         }
     });
     let mut stop = state.shutdown.clone();
+    // The stream ends with the session (logout, deactivation, password
+    // change), not only when the client goes away.
+    let mut ended = state
+        .hub
+        .session_ended(user.id(), session.as_deref().unwrap_or_default());
     let stopped = async move {
-        let _ = stop.wait_for(|v| *v).await;
+        tokio::select! {
+            _ = stop.wait_for(|v| *v) => {}
+            _ = ended.wait_for(|v| *v) => {}
+        }
     };
     Sse::new(ready.chain(live).take_until(stopped)).keep_alive(KeepAlive::default())
 }

@@ -7,8 +7,11 @@
 pub mod admin;
 pub mod auth;
 pub mod conversations;
+pub mod cross_site;
 pub mod error;
+pub mod headers;
 pub mod live;
+pub mod login_guard;
 pub mod openapi;
 pub mod session;
 pub mod simulator;

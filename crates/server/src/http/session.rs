@@ -1,4 +1,5 @@
-//! `/auth/login`, `/auth/logout` and `/me`: sessions and who is logged in.
+//! `/auth/login`, `/auth/logout` and `/me`: sessions and who is logged in;
+//! the pruning of expired and idle sessions.
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -6,9 +7,10 @@ use axum::response::{IntoResponse, Response};
 use optline_api as api;
 use rusqlite::Connection;
 
-use super::auth::{self, AuthUser};
+use super::auth::{self, AuthUser, SessionHash};
 use super::check_text;
 use super::error::{ApiError, ApiResult, Json};
+use super::login_guard::ClientAddr;
 use crate::clock::fmt;
 use crate::state::AppState;
 use crate::storage::{self, StorageResult, UserRow};
@@ -33,28 +35,35 @@ fn build_me(c: &Connection, u: &UserRow) -> StorageResult<api::Me> {
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     Json(req): Json<api::LoginRequest>,
 ) -> ApiResult<Response> {
     check_text(&req.email, "email", 254, false)?;
     check_text(&req.password, "password", 200, false)?;
     let email = req.email.trim().to_lowercase();
+    // A locked account or address is refused before any argon2 work, and
+    // the refusal does not count as another failure.
+    state.login_guard.check(&email, client)?;
+    let key = email.clone();
     let user = state
         .db
-        .read(move |c| storage::user_by_email(c, &email))
+        .read(move |c| storage::user_by_email(c, &key))
         .await?;
     let hash = user
         .as_ref()
         .filter(|u| u.active)
         .map(|u| u.password_hash.clone());
-    let ok = auth::verify_password_async(req.password.clone(), hash).await;
+    let ok = auth::verify_password_async(req.password.clone(), hash).await?;
     let Some(user) = user.filter(|_| ok) else {
+        state.login_guard.failed(&email, client);
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
             "The e-mail or password is wrong. Check both and try again.",
         ));
     };
+    state.login_guard.succeeded(&email);
     let token = auth::new_token()?;
     let th = auth::token_hash(&token);
     let now = chrono::Utc::now();
@@ -70,29 +79,28 @@ pub async fn login(
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    let cookie = auth::cookie_header(&token, secure, auth::SESSION_HOURS * 3600);
+    let cookie = auth::cookie_header(&state.config, &token, secure, auth::SESSION_HOURS * 3600);
     Ok(([(header::SET_COOKIE, cookie)], axum::Json(me)).into_response())
 }
 
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|s| s.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == auth::COOKIE)
-        .map(|(_, v)| v.to_string());
-    if let Some(t) = token {
-        let th = auth::token_hash(&t);
+pub async fn logout(
+    State(state): State<AppState>,
+    SessionHash(session): SessionHash,
+) -> ApiResult<Response> {
+    if let Some(th) = session {
+        let key = th.clone();
         state
             .db
-            .write(move |c| storage::session_delete(c, &th))
+            .write(move |c| storage::session_delete(c, &key))
             .await?;
+        state.hub.end_sessions(&[th]);
     }
     Ok((
         StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, auth::cookie_header("", false, 0))],
+        [(
+            header::SET_COOKIE,
+            auth::cookie_header(&state.config, "", false, 0),
+        )],
     )
         .into_response())
 }
@@ -100,4 +108,33 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<api::Me>> {
     let u = user.0;
     Ok(Json(state.db.read(move |c| build_me(c, &u)).await?))
+}
+
+/// How often expired and idle sessions are deleted (also once at start).
+pub const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Deletes expired and idle sessions now and every [`PRUNE_EVERY`], ends
+/// their live streams, and forgets old login-limit state.
+pub fn spawn_pruner(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PRUNE_EVERY);
+        let mut stop = state.shutdown.clone();
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.wait_for(|v| *v) => return,
+            }
+            let now = chrono::Utc::now();
+            let (now_s, idle_s) = (fmt(now), fmt(now - state.config.session_idle()));
+            match state
+                .db
+                .write(move |c| storage::sessions_prune(c, &now_s, &idle_s))
+                .await
+            {
+                Ok(ended) => state.hub.end_sessions(&ended),
+                Err(e) => eprintln!("optline-server: pruning sessions failed: {e}"),
+            }
+            state.login_guard.prune();
+        }
+    });
 }

@@ -180,6 +180,14 @@ CREATE INDEX pending_statuses_msg ON pending_statuses(provider, provider_message
 ALTER TABLE conversations ADD COLUMN consent_state TEXT NOT NULL DEFAULT 'not_requested';
 ALTER TABLE messages ADD COLUMN template INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 8: sessions end after 2 idle hours as well as after 12; `last_seen_at`
+    // is moved at most once a minute. Ending all of a user's sessions (a
+    // password change) looks them up by user.
+    r#"
+ALTER TABLE sessions ADD COLUMN last_seen_at TEXT NOT NULL DEFAULT '';
+UPDATE sessions SET last_seen_at = created_at;
+CREATE INDEX sessions_user ON sessions(user_id);
+"#,
 ];
 
 /// Migration 7's data step: the name of every stored thread's state, read

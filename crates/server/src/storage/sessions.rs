@@ -1,4 +1,5 @@
-//! Login sessions: a hash of the cookie token, the user, expiry.
+//! Login sessions: a hash of the cookie token, the user, expiry, and when
+//! the session was last used (for the idle timeout).
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -13,24 +14,66 @@ pub fn session_insert(
     expires: &str,
 ) -> StorageResult<()> {
     c.prepare_cached(
-        "INSERT INTO sessions(token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO sessions(token_hash, user_id, created_at, expires_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?3)",
     )?
     .execute(params![token_hash, user, now, expires])?;
     Ok(())
 }
 
-/// The active user of a non-expired session.
-pub fn session_user(c: &Connection, token_hash: &str, now: &str) -> StorageResult<Option<UserRow>> {
+/// The active user of a session that has neither expired nor been idle
+/// since `idle_since`, with the session's `last_seen_at`.
+pub fn session_user(
+    c: &Connection,
+    token_hash: &str,
+    now: &str,
+    idle_since: &str,
+) -> StorageResult<Option<(UserRow, String)>> {
     Ok(c.prepare_cached(
-        "SELECT u.id, u.org_id, u.lob_id, u.email, u.name, u.role, u.password_hash, u.active
+        "SELECT u.id, u.org_id, u.lob_id, u.email, u.name, u.role, u.password_hash, u.active,
+                s.last_seen_at
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.active = 1",
+             WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.last_seen_at > ?3
+               AND u.active = 1",
     )?
-    .query_row(params![token_hash, now], user_row)
+    .query_row(params![token_hash, now, idle_since], |r| {
+        Ok((user_row(r)?, r.get(8)?))
+    })
     .optional()?)
+}
+
+/// Marks the session used now (the caller rate-limits this).
+pub fn session_touch(c: &Connection, token_hash: &str, now: &str) -> StorageResult<()> {
+    c.prepare_cached("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1")?
+        .execute(params![token_hash, now])?;
+    Ok(())
 }
 
 pub fn session_delete(c: &Connection, token_hash: &str) -> StorageResult<()> {
     c.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
     Ok(())
+}
+
+/// Ends every session of `user` except `keep` (the caller's own, when a
+/// user changes their own password); returns the ended token hashes so
+/// their live streams can be closed.
+pub fn sessions_delete_user(
+    c: &Connection,
+    user: i64,
+    keep: Option<&str>,
+) -> StorageResult<Vec<String>> {
+    let mut st = c.prepare_cached(
+        "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2 RETURNING token_hash",
+    )?;
+    let rows = st.query_map(params![user, keep], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Deletes sessions that expired or went idle; returns their token hashes.
+pub fn sessions_prune(c: &Connection, now: &str, idle_since: &str) -> StorageResult<Vec<String>> {
+    let mut st = c.prepare_cached(
+        "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2 RETURNING token_hash",
+    )?;
+    let rows = st.query_map(params![now, idle_since], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

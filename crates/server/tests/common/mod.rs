@@ -157,12 +157,22 @@ impl Drop for Server {
     }
 }
 
+fn is_write(m: &reqwest::Method) -> bool {
+    !matches!(
+        *m,
+        reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::OPTIONS
+    )
+}
+
 /// A client with its own cookie (session).
 #[derive(Clone)]
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
     pub cookie: Option<String>,
+    /// The `Origin` of its logged-in writes: `base` unless the server has a
+    /// `--public-url` (the browser's origin is then the public one).
+    pub origin: Option<String>,
 }
 
 pub struct Resp {
@@ -181,17 +191,28 @@ impl Client {
                 .unwrap(),
             base: server.base.clone(),
             cookie: None,
+            origin: None,
         }
     }
 
     pub async fn req(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let write = is_write(&m);
         let mut rb = self.http.request(m, format!("{}{}", self.base, path));
         if let Some(c) = &self.cookie {
             rb = rb.header("cookie", c);
+            // As a browser: logged-in writes carry the page's origin and are
+            // JSON even without a body (the server refuses them otherwise).
+            if write {
+                rb = rb.header("origin", self.origin.as_ref().unwrap_or(&self.base));
+            }
         }
-        if let Some(b) = body {
-            rb = rb.json(&b);
+        match body {
+            Some(b) => rb = rb.json(&b),
+            None if write && self.cookie.is_some() => {
+                rb = rb.header("content-type", "application/json")
+            }
+            None => {}
         }
         let r = rb.send().await.expect("request");
         Self::resp(r).await
@@ -199,12 +220,16 @@ impl Client {
 
     pub async fn raw(&self, method: &str, path: &str, body: Vec<u8>, ct: Option<&str>) -> Resp {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let m2 = m.clone();
         let mut rb = self
             .http
             .request(m, format!("{}{}", self.base, path))
             .body(body);
         if let Some(c) = &self.cookie {
             rb = rb.header("cookie", c);
+            if is_write(&m2) {
+                rb = rb.header("origin", self.origin.as_ref().unwrap_or(&self.base));
+            }
         }
         if let Some(ct) = ct {
             rb = rb.header("content-type", ct);
@@ -224,6 +249,12 @@ impl Client {
             body,
             text,
         }
+    }
+
+    /// Writes as a page served from `origin` (a server's `--public-url`).
+    pub fn with_origin(mut self, origin: &str) -> Client {
+        self.origin = Some(origin.to_string());
+        self
     }
 
     pub async fn get(&self, path: &str) -> Resp {

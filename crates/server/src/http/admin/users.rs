@@ -6,7 +6,7 @@ use optline_api as api;
 use rusqlite::Connection;
 
 use crate::clock::fmt;
-use crate::http::auth::{self, AdminUser};
+use crate::http::auth::{self, AdminUser, SessionHash};
 use crate::http::error::{ApiError, ApiResult, Json, Path};
 use crate::http::{check_text, phone_field};
 use crate::state::AppState;
@@ -112,6 +112,7 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
+    SessionHash(current): SessionHash,
     Path(id): Path<i64>,
     Json(req): Json<api::UpdateUserRequest>,
 ) -> ApiResult<Json<api::User>> {
@@ -127,6 +128,11 @@ pub async fn update(
     };
     let org = admin.org();
     let me_id = admin.id();
+    // A new password or a deactivation ends the user's other sessions: all
+    // of them, except the caller's own when admins change their own password.
+    let ends_sessions = hash.is_some() || req.active == Some(false);
+    let keep = current.filter(|_| id == me_id);
+    let keep_in_db = keep.clone();
     let user = state
         .db
         .write(move |c| {
@@ -155,9 +161,15 @@ pub async fn update(
                 req.active,
                 req.line_of_business_id,
             )?;
+            if ends_sessions {
+                storage::sessions_delete_user(c, id, keep_in_db.as_deref())?;
+            }
             let u = storage::user_by_id(c, id)?.ok_or_else(|| ApiError::not_found("user"))?;
             user_view(c, &u)
         })
         .await?;
+    if ends_sessions {
+        state.hub.end_user_sessions(id, keep.as_deref());
+    }
     Ok(Json(user))
 }
