@@ -6,7 +6,7 @@ use optline_api as api;
 use optline_engine::{self as engine, Channel, UserId};
 use rusqlite::Connection;
 
-use super::effects::{announce, store_step, Effects};
+use super::effects::{announce, store_step, Effects, Source};
 use super::facts::facts;
 use super::{visible_conversation, ConsentError, ConsentResult, FlowCache};
 use crate::clock::fmt;
@@ -42,7 +42,8 @@ pub fn act(
         return Err(ConsentError::Refused(r));
     }
     let mut fx = Effects::default();
-    let stored = store_step(c, row, &f, &step, Some(user.id), &mut fx)?;
+    let source = Source::carrier(&row);
+    let stored = store_step(c, row, &f, &step, Some(user.id), source, &mut fx)?;
     let summary = announce(
         c,
         &f.flow,
