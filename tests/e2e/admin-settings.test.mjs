@@ -166,7 +166,10 @@ test('the audit filters, and its CSV export holds exactly the filtered rows', wi
   assert.equal(response.status(), 200);
   assert.match(response.headers()['content-disposition'], /attachment/);
   const csv = (await response.text()).trim().split('\n');
-  assert.equal(csv[0], 'id,at,business_number,contact_phone,channel,actor,action,from_state,to_state,evidence,request_text,provider_message_id');
+  assert.equal(csv[0], 'id,at,business_number,contact_phone,channel,actor,action,from_state,to_state,evidence,request_text,provider_message_id,source,signature_verified,template_name,template_language');
+  // The demo's history came through the simulator: each row says so.
+  await page.getByRole('columnheader', { name: 'Source' }).waitFor();
+  assert.ok(await page.locator('tbody td.source').filter({ hasText: 'simulator' }).count() >= 2, 'the source is shown');
   const rows = csv.slice(1);
   assert.equal(rows.length, shown, 'one CSV row per record shown');
   for (const r of rows) assert.match(r, /^\d+,[^,]+,\+14155550101,\+12125550141,sms,/);

@@ -266,6 +266,10 @@ wire! {
     pub enum DeliveryStatus {
         Received,
         Queued,
+        /// The send request went out but its answer did not come back (a
+        /// timeout, a 5xx): whether the provider took it is not known. It
+        /// is never resent blind; the provider's status report settles it.
+        Unknown,
         Sent,
         Delivered,
         Read,
@@ -287,6 +291,11 @@ wire! {
         #[serde(default)]
         pub user_id: Option<i64>,
         pub created_at: String,
+        /// An inbound message whose sender address the phone library did
+        /// not accept: stored with the address exactly as the provider
+        /// (which signed it) gave it, never dropped.
+        #[serde(default)]
+        pub sender_unverified: bool,
     }
 
     /// `GET /api/v1/conversations/{id}`
@@ -487,6 +496,22 @@ wire! {
         pub request_text: Option<String>,
         #[serde(default)]
         pub provider_message_id: Option<String>,
+        /// Where the evidence came from: `simulator`, `whatsapp`, `twilio`
+        /// or `manual` (an admin's action). None on records written before
+        /// the source was recorded.
+        #[serde(default)]
+        pub source: Option<String>,
+        /// Whether the provider's webhook signature was verified for the
+        /// inbound message this record rests on.
+        #[serde(default)]
+        pub signature_verified: bool,
+        /// The WhatsApp template (name, language) that actually went out
+        /// when the request was sent as one; `request_text` keeps the
+        /// flow's words.
+        #[serde(default)]
+        pub template_name: Option<String>,
+        #[serde(default)]
+        pub template_language: Option<String>,
     }
 
     pub struct AuditPage {
@@ -571,6 +596,7 @@ names!(MessageKind { Agent => "agent", Contact => "contact", Automatic => "autom
 names!(DeliveryStatus {
     Received => "received",
     Queued => "queued",
+    Unknown => "unknown",
     Sent => "sent",
     Delivered => "delivered",
     Read => "read",
@@ -582,10 +608,11 @@ impl DeliveryStatus {
     pub fn rank(self) -> i32 {
         match self {
             DeliveryStatus::Received | DeliveryStatus::Queued => 0,
-            DeliveryStatus::Sent => 1,
-            DeliveryStatus::Delivered => 2,
-            DeliveryStatus::Read => 3,
-            DeliveryStatus::Failed => 4,
+            DeliveryStatus::Unknown => 1,
+            DeliveryStatus::Sent => 2,
+            DeliveryStatus::Delivered => 3,
+            DeliveryStatus::Read => 4,
+            DeliveryStatus::Failed => 5,
         }
     }
 }

@@ -36,6 +36,7 @@ pub fn router_with_shutdown(
     if tokio::runtime::Handle::try_current().is_ok() {
         crate::http::session::spawn_pruner(state.clone());
     }
+    prune_pending_statuses(state.clone());
     let api = crate::http::api_routes(&state)
         .route("/api/health", get(health))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
@@ -50,6 +51,27 @@ pub fn router_with_shutdown(
         .merge(crate::http::static_files::service(&static_dir))
         .layer(CompressionLayer::new());
     crate::http::headers::layer(app, &static_dir, https)
+}
+
+/// Deletes, at start and every hour, delivery statuses that waited more than
+/// a day for their message (deliveries with statuses also prune as they
+/// go; this covers a server that stops receiving them).
+fn prune_pending_statuses(state: AppState) {
+    tokio::spawn(async move {
+        let mut shutdown = state.shutdown.clone();
+        loop {
+            let before =
+                crate::clock::fmt(state.now() - crate::consent::inbound::PENDING_STATUS_TTL);
+            let _ = state
+                .db
+                .write(move |c| crate::storage::pending_statuses_prune(c, &before))
+                .await;
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    });
 }
 
 /// 200 while writes commit; 503 while they fail (a supervisor or load

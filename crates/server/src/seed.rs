@@ -156,6 +156,8 @@ pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
                         provider_message_id: format!("seed-{n}"),
                         unsupported: None,
                         carrier_opt_out: false,
+                        sender_unverified: false,
+                        signature_verified: false,
                     },
                 )?;
                 Ok(())

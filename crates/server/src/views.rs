@@ -22,6 +22,7 @@ pub fn message(m: &MessageRow) -> api::Message {
         provider_message_id: m.provider_message_id.clone(),
         user_id: m.user_id,
         created_at: m.created_at.clone(),
+        sender_unverified: m.sender_unverified,
     }
 }
 
@@ -108,6 +109,10 @@ pub fn audit(a: AuditRow) -> api::AuditRecord {
         evidence: a.evidence,
         request_text: a.request_text,
         provider_message_id: a.provider_message_id,
+        source: a.source,
+        signature_verified: a.signature_verified,
+        template_name: a.template_name,
+        template_language: a.template_language,
     }
 }
 

@@ -3,7 +3,7 @@
 //! callbacks delivered / undelivered), sending with retries.
 
 mod common;
-use common::standin::{answer, StandIn};
+use common::standin::{answer, Answer, StandIn};
 use common::*;
 use optline_server::providers::twilio::sign;
 use serde_json::{json, Value};
@@ -98,12 +98,43 @@ async fn post_form(s: &Setup, body: &str, sig: Option<String>) -> Resp {
 }
 
 fn signature(s: &Setup, body: &str, token: &str, origin: &str) -> String {
+    signature_for(s.number, "", body, token, origin)
+}
+
+/// The signature of a POST to number `number`'s webhook with `query`.
+fn signature_for(number: i64, query: &str, body: &str, token: &str, origin: &str) -> String {
     let params: Vec<(String, String)> = serde_urlencoded::from_str(body).unwrap();
     sign(
         token,
-        &format!("{origin}/api/v1/webhooks/twilio/{}", s.number),
+        &format!("{origin}/api/v1/webhooks/twilio/{number}{query}"),
         &params,
     )
+}
+
+/// POSTs `body` to `/webhooks/twilio/{number}{query}` with `sig`.
+async fn post_to(s: &Setup, number: i64, query: &str, body: &str, sig: Option<String>) -> Resp {
+    let mut rb = s
+        .hook
+        .http
+        .post(format!(
+            "{}/api/v1/webhooks/twilio/{number}{query}",
+            s.hook.base
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_string());
+    if let Some(sig) = sig {
+        rb = rb.header("x-twilio-signature", sig);
+    }
+    let r = rb.send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let text = r.text().await.unwrap();
+    Resp {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
+    }
 }
 
 async fn post_signed(s: &Setup, body: &str) -> Resp {
@@ -237,24 +268,31 @@ async fn a_carrier_stop_is_the_carriers_opt_out_with_no_second_confirmation() {
 }
 
 #[tokio::test]
-async fn sends_through_messages_json_with_retries_and_status_callbacks() {
+async fn sends_through_messages_json_once_and_status_callbacks_settle_unknown_ones() {
     let s = setup().await;
     let conv = s.ben.start_conv("+12025550171", "sms").await;
+    // A rate limit (retried after its Retry-After), then a 500 after the
+    // request went out: Twilio may have taken it, so it is never resent.
     s.standin.script(vec![
+        Answer {
+            status: 429,
+            body: json!({"code": 20429, "message": "Too Many Requests"}),
+            retry_after: Some(1),
+            ..Default::default()
+        },
         answer(
             500,
             json!({"code": 20500, "message": "Internal Server Error"}),
         ),
-        answer(429, json!({"code": 20429, "message": "Too Many Requests"})),
     ]);
     let r = s.ben.request_opt_in(conv).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let msg = r.body["messages"][0]["id"].as_i64().unwrap();
-    let m = s.ben.wait_status(conv, msg, "sent").await;
-    let sid = m["provider_message_id"].as_str().unwrap().to_string();
-    assert!(sid.starts_with("SM"));
+    let m = s.ben.wait_status(conv, msg, "unknown").await;
+    assert!(m["error"].as_str().unwrap().contains("20500"), "{m}");
     let reqs = s.standin.requests();
-    assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs.len(), 2);
+    assert!(reqs[1].at - reqs[0].at >= std::time::Duration::from_millis(900));
     use base64::Engine as _;
     let basic = format!(
         "Basic {}",
@@ -270,14 +308,21 @@ async fn sends_through_messages_json_with_retries_and_status_callbacks() {
         assert_eq!(get("From"), BEN_NUMBER);
         assert_eq!(
             get("StatusCallback"),
-            format!("{PUBLIC}/api/v1/webhooks/twilio/{}", s.number)
+            format!("{PUBLIC}/api/v1/webhooks/twilio/{}?message={msg}", s.number)
         );
         assert!(!get("Body").is_empty());
     }
-    // Status callback: delivered.
-    let cb = fixture("status_delivered.txt").replace("SID_PLACEHOLDER", &sid);
-    assert_eq!(post_signed(&s, &cb).await.status, 200);
-    s.ben.wait_status(conv, msg, "delivered").await;
+    // Twilio had taken it: its status callback (to the URL the send gave)
+    // settles the message and gives it its sid.
+    let sid = "SM0000000000000000000000000000feed";
+    let q = format!("?message={msg}");
+    let cb = fixture("status_delivered.txt").replace("SID_PLACEHOLDER", sid);
+    let sig = signature_for(s.number, &q, &cb, AUTH_TOKEN, PUBLIC);
+    assert_eq!(post_to(&s, s.number, &q, &cb, Some(sig)).await.status, 200);
+    let m = s.ben.wait_status(conv, msg, "delivered").await;
+    assert_eq!(m["provider_message_id"], sid);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(s.standin.requests().len(), 2, "never sent twice");
 
     // Another message: accepted, then undelivered with an ErrorCode.
     let conv2 = s.ben.start_conv("+12025550172", "sms").await;
@@ -339,4 +384,131 @@ async fn a_send_refused_for_an_unsubscribed_recipient_is_recorded_as_an_opt_out(
     // Not retried, and nothing else is sent: agents are refused now.
     assert_eq!(s.standin.requests().len(), 1);
     assert_eq!(s.ben.request_opt_in(conv).await.status, 409);
+}
+
+#[tokio::test]
+async fn unverifiable_webhooks_all_get_the_same_401() {
+    let s = setup().await;
+    let body = fixture("inbound_text.txt");
+    let simulator_number = s.admin.number_id(ANA_NUMBER).await;
+    let good = signature(&s, &body, AUTH_TOKEN, PUBLIC);
+    let cases = [
+        (
+            "unknown number id",
+            987_654,
+            body.clone(),
+            Some(good.clone()),
+        ),
+        (
+            "a simulator number",
+            simulator_number,
+            body.clone(),
+            Some(signature_for(
+                simulator_number,
+                "",
+                &body,
+                AUTH_TOKEN,
+                PUBLIC,
+            )),
+        ),
+        (
+            "a wrong signature",
+            s.number,
+            body.clone(),
+            Some(signature(&s, &body, "not-the-token", PUBLIC)),
+        ),
+        ("no signature", s.number, body.clone(), None),
+        (
+            "a body that is not a form",
+            s.number,
+            "%%%=&&==%zz".to_string(),
+            Some(good.clone()),
+        ),
+    ];
+    let mut answers = Vec::new();
+    for (what, number, b, sig) in cases {
+        let r = post_to(&s, number, "", &b, sig).await;
+        assert_eq!(r.status, 401, "{what}: {}", r.text);
+        answers.push((what, r.text));
+    }
+    for (what, text) in &answers {
+        assert_eq!(text, &answers[0].1, "{what} answers differently");
+    }
+    assert!(answers[0].1.contains("\"code\":\"bad_signature\""));
+    assert_eq!(
+        count(
+            &s.server,
+            "SELECT COUNT(*) FROM messages WHERE provider='twilio'"
+        ),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_signed_sms_from_an_address_the_phone_library_rejects_is_kept_and_its_stop_counts() {
+    let s = setup().await;
+    let body = fixture("inbound_text.txt")
+        .replace("From=%2B12025550171", "From=%2B999123")
+        .replace("Body=Hi%2C+do+you+deliver%3F", "Body=STOP")
+        .replace(
+            "SM1f0e8ae6ade43cb3c0ce4525424e404f",
+            "SMbad0000000000000000000000000001",
+        );
+    let r = post_signed(&s, &body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let d = sms_conv(&s.ben, "+999123").await;
+    let inbound = &d["messages"][0];
+    assert_eq!(inbound["body"], "STOP");
+    assert_eq!(inbound["sender_unverified"], true, "{inbound}");
+    assert_eq!(d["conversation"]["consent"]["state"], "opted_out", "{d}");
+    let audit = s
+        .admin
+        .get("/api/v1/admin/audit?action=opted_out:carrier_stop")
+        .await;
+    let items = audit.body["items"].as_array().unwrap();
+    let row = items
+        .iter()
+        .find(|a| a["contact_phone"] == "+999123")
+        .unwrap_or_else(|| panic!("{}", audit.text));
+    assert_eq!(row["source"], "twilio");
+    assert_eq!(row["signature_verified"], true);
+    assert_eq!(
+        row["provider_message_id"],
+        "SMbad0000000000000000000000000001"
+    );
+}
+
+#[tokio::test]
+async fn a_status_signed_by_another_number_moves_nothing() {
+    let s = setup().await;
+    // Another Twilio number of the demo (its own auth token).
+    let other = s.admin.number_id(CLEO_NUMBER).await;
+    let r = s
+        .admin
+        .req(
+            "PATCH",
+            &format!("/api/v1/admin/numbers/{other}"),
+            Some(json!({"provider": {"kind": "twilio", "account_sid": SID,
+                "auth_token": "other-token", "from": CLEO_NUMBER}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let conv = s.ben.start_conv("+12025550175", "sms").await;
+    let r = s.ben.request_opt_in(conv).await;
+    let msg = r.body["messages"][0]["id"].as_i64().unwrap();
+    let m = s.ben.wait_status(conv, msg, "sent").await;
+    let sid = m["provider_message_id"].as_str().unwrap().to_string();
+    // Signed by the other number (and naming Ben's message in the query):
+    // accepted as that number's report, applied to none of Ben's messages.
+    let cb = fixture("status_undelivered.txt").replace("SID_PLACEHOLDER", &sid);
+    let q = format!("?message={msg}");
+    let sig = signature_for(other, &q, &cb, "other-token", PUBLIC);
+    assert_eq!(post_to(&s, other, &q, &cb, Some(sig)).await.status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    s.ben.wait_status(conv, msg, "sent").await;
+    assert_eq!(count(&s.server, "SELECT COUNT(*) FROM pending_statuses"), 0);
+    // Ben's own number's report does move it.
+    let cb = fixture("status_delivered.txt").replace("SID_PLACEHOLDER", &sid);
+    assert_eq!(post_signed(&s, &cb).await.status, 200);
+    s.ben.wait_status(conv, msg, "delivered").await;
 }

@@ -36,13 +36,11 @@ async fn setup() -> Setup {
 
 async fn setup_with(extra: &[&str]) -> Setup {
     let standin = StandIn::start().await;
-    let mut args = vec![
-        "--demo",
-        "--whatsapp-base-url",
-        &standin.base,
-        "--send-max-attempts",
-        "4",
-    ];
+    let mut args = vec!["--demo", "--send-max-attempts", "4"];
+    // The stand-in unless the test points elsewhere.
+    if !extra.contains(&"--whatsapp-base-url") {
+        args.extend(["--whatsapp-base-url", &standin.base]);
+    }
     args.extend_from_slice(extra);
     let server = Server::start_logged(&args);
     let admin = Client::login(&server, ADMIN.0, ADMIN.1).await;
@@ -304,17 +302,19 @@ async fn accepted_conversation(s: &Setup, phone_digits: &str, n: u32) -> i64 {
 }
 
 #[tokio::test]
-async fn sends_retry_on_429_and_500_then_succeed_once() {
+async fn sends_retry_only_on_429_honouring_retry_after_then_succeed_once() {
     let s = setup().await;
     let conv = accepted_conversation(&s, "12025550181", 1).await;
     s.standin.script(vec![
+        Answer {
+            status: 429,
+            body: json!({"error": {"code": 130429, "message": "Rate limit hit"}}),
+            retry_after: Some(1),
+            ..Default::default()
+        },
         answer(
             429,
             json!({"error": {"code": 130429, "message": "Rate limit hit"}}),
-        ),
-        answer(
-            500,
-            json!({"error": {"code": 131000, "message": "Something went wrong"}}),
         ),
     ]);
     let r = s.ana.request_opt_in(conv).await;
@@ -325,6 +325,12 @@ async fn sends_retry_on_429_and_500_then_succeed_once() {
     assert_eq!(m["provider_message_id"], "wamid.OUT3");
     let reqs = s.standin.requests();
     assert_eq!(reqs.len(), 3, "{reqs:?}");
+    // Retry-After: 1 is honoured (the backoff alone would be 20 ms).
+    let waited = reqs[1].at - reqs[0].at;
+    assert!(
+        waited >= std::time::Duration::from_millis(900),
+        "{waited:?}"
+    );
     for q in &reqs {
         assert_eq!(q.path, format!("/v21.0/{PNID}/messages"));
         assert_eq!(q.authorization, format!("Bearer {ACCESS_TOKEN}"));
@@ -334,6 +340,8 @@ async fn sends_retry_on_429_and_500_then_succeed_once() {
         assert_eq!(b["type"], "template", "{b}");
         assert_eq!(b["template"]["name"], "optin_request", "{b}");
         assert_eq!(b["to"], "12025550181");
+        // Meta echoes this on the message's statuses.
+        assert_eq!(b["biz_opaque_callback_data"], format!("optline:{msg}"));
     }
     assert_eq!(
         count(
@@ -374,6 +382,7 @@ async fn a_status_before_its_message_is_kept_and_applied() {
         status: 200,
         body: json!({"messages": [{"id": "wamid.EARLY"}]}),
         delay_ms: 600,
+        ..Default::default()
     }]);
     let r = s.ana.request_opt_in(conv).await;
     let msg = r.body["messages"][0]["id"].as_i64().unwrap();
@@ -410,10 +419,10 @@ async fn permanent_failures_are_shown_on_the_message() {
         assert!(!log.contains(secret), "secret in the log: {log}");
     }
 
-    // Out of attempts on transient errors: failed, 4 attempts, one row.
+    // Out of attempts on rate limits: failed, 4 attempts, one row.
     let conv2 = accepted_conversation(&s, "12025550184", 4).await;
     s.standin
-        .script((0..4).map(|_| answer(503, json!({}))).collect());
+        .script((0..4).map(|_| answer(429, json!({}))).collect());
     let r = s.ana.request_opt_in(conv2).await;
     let msg2 = r.body["messages"][0]["id"].as_i64().unwrap();
     let m = s.ana.wait_status(conv2, msg2, "failed").await;
@@ -510,7 +519,7 @@ async fn outside_the_window_the_opt_in_request_is_the_template() {
 }
 
 #[tokio::test]
-async fn a_send_timeout_is_retried() {
+async fn a_timeout_or_a_5xx_is_never_resent_and_the_status_report_settles_it() {
     let standin = StandIn::start().await;
     let server = Server::start(&[
         "--demo",
@@ -523,39 +532,90 @@ async fn a_send_timeout_is_retried() {
     ]);
     let admin = Client::login(&server, ADMIN.0, ADMIN.1).await;
     let id = admin.number_id(ANA_NUMBER).await;
-    let patch = |base_pnid: &str| {
-        json!({"provider": {
-            "kind": "whatsapp", "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
-            "access_token": ACCESS_TOKEN, "phone_number_id": base_pnid,
-            "template_name": "optin_request", "template_language": "en_US"}})
-    };
     let r = admin
         .req(
             "PATCH",
             &format!("/api/v1/admin/numbers/{id}"),
-            Some(patch(PNID)),
+            Some(json!({"provider": {
+                "kind": "whatsapp", "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
+                "access_token": ACCESS_TOKEN, "phone_number_id": PNID,
+                "template_name": "optin_request", "template_language": "en_US"}})),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let ana = Client::login(&server, ANA.0, ANA.1).await;
-    // The first answer comes after the timeout: retried, sent once accepted.
+    let hook = Client::new(&server);
+    // The answer comes after the timeout: Meta may well have taken it.
     standin.script(vec![Answer {
         status: 200,
         body: json!({"messages": [{"id": "wamid.SLOW"}]}),
         delay_ms: 1500,
+        ..Default::default()
     }]);
     let conv = ana.start_conv("+12025550192", "whatsapp").await;
     let r = ana.request_opt_in(conv).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let msg = r.body["messages"][0]["id"].as_i64().unwrap();
-    let m = ana.wait_status(conv, msg, "sent").await;
-    assert_eq!(m["provider_message_id"], "wamid.OUT2");
+    let m = ana.wait_status(conv, msg, "unknown").await;
+    assert!(m["error"].as_str().unwrap().contains("not resent"), "{m}");
+    assert_eq!(m["provider_message_id"], Value::Null);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(standin.requests().len(), 1, "sent once, never twice");
+    // Its status report names it by the id the send carried.
+    let delivered = fixture("status_delivered.json")
+        .replace("WAMID_PLACEHOLDER", "wamid.SLOW")
+        .replace(
+            "\"status\":\"delivered\"",
+            &format!("\"status\":\"delivered\",\"biz_opaque_callback_data\":\"optline:{msg}\""),
+        );
+    assert_eq!(
+        post_signed(&hook, &delivered, Some(APP_SECRET))
+            .await
+            .status,
+        200
+    );
+    let m = ana.wait_status(conv, msg, "delivered").await;
+    assert_eq!(m["provider_message_id"], "wamid.SLOW");
+    assert_eq!(m["error"], Value::Null, "{m}");
     assert_eq!(
         count(
             &server,
             &format!("SELECT attempts FROM messages WHERE id = {msg}")
         ),
-        2
+        1
+    );
+
+    // A 5xx after the request went out: unknown too, never retried.
+    standin.script(vec![answer(
+        500,
+        json!({"error": {"code": 131000, "message": "Something went wrong"}}),
+    )]);
+    let conv2 = ana.start_conv("+12025550193", "whatsapp").await;
+    let r = ana.request_opt_in(conv2).await;
+    let msg2 = r.body["messages"][0]["id"].as_i64().unwrap();
+    let m = ana.wait_status(conv2, msg2, "unknown").await;
+    assert!(m["error"].as_str().unwrap().contains("131000"), "{m}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(standin.requests().len(), 2, "{:?}", standin.requests());
+}
+
+#[tokio::test]
+async fn a_provider_that_cannot_be_reached_is_retried() {
+    // Nothing listens there: the request surely never reached anyone.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let s = setup_with(&["--send-retry-base-ms", "20", "--whatsapp-base-url", &base]).await;
+    let conv = s.ana.start_conv("+12025550194", "whatsapp").await;
+    let r = s.ana.request_opt_in(conv).await;
+    let msg = r.body["messages"][0]["id"].as_i64().unwrap();
+    let m = s.ana.wait_status(conv, msg, "failed").await;
+    assert!(
+        m["error"]
+            .as_str()
+            .unwrap()
+            .contains("gave up after 4 attempts"),
+        "{m}"
     );
 }
 
@@ -567,6 +627,7 @@ async fn a_message_queued_when_the_server_dies_is_marked_failed_not_resent() {
         status: 200,
         body: json!({"messages": [{"id": "wamid.NEVER"}]}),
         delay_ms: 10_000,
+        ..Default::default()
     }]);
     let r = s.ana.request_opt_in(conv).await;
     let msg = r.body["messages"][0]["id"].as_i64().unwrap();
@@ -634,4 +695,230 @@ async fn a_free_form_message_whose_window_closes_before_its_retry_fails_with_the
     // Never swapped for another message: no fourth request was made.
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert_eq!(s.standin.requests().len(), 3, "{:?}", s.standin.requests());
+}
+
+/// Gives Ben's number its own WhatsApp app (another secret, another id).
+async fn second_whatsapp_number(s: &Setup) {
+    let id = s.admin.number_id(BEN_NUMBER).await;
+    let r = s
+        .admin
+        .req(
+            "PATCH",
+            &format!("/api/v1/admin/numbers/{id}"),
+            Some(json!({"provider": {
+                "kind": "whatsapp", "app_secret": "other-app-secret", "verify_token": "v2",
+                "access_token": "t2", "phone_number_id": "2222222222",
+                "template_name": "optin_request", "template_language": "en_US"}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[tokio::test]
+async fn the_signature_comes_first_and_unknown_numbers_are_skipped_with_200() {
+    let s = setup().await;
+    second_whatsapp_number(&s).await;
+    // Not even JSON: refused on its signature, before it is read.
+    let junk = "this is not a notification";
+    assert_eq!(post_signed(&s.webhook, junk, None).await.status, 401);
+    let r = post_signed(&s.webhook, junk, Some("wrong-secret")).await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    assert_eq!(r.body["error"]["code"], "bad_signature");
+    // Signed by an app here: now it is read (and is not a notification).
+    let r = post_signed(&s.webhook, junk, Some(APP_SECRET)).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.body["error"]["code"], "malformed_json");
+
+    // Signed, for a phone_number_id that is no number here: Meta would
+    // retry a refusal for days, so 200, a log line, nothing stored.
+    let unknown = fixture("text.json").replace("1234567890", "5550001111");
+    let r = post_signed(&s.webhook, &unknown, Some(APP_SECRET)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // Naming Ben's number but signed with Ana's app secret: not Ben's.
+    let foreign = fixture("text.json").replace("1234567890", "2222222222");
+    let r = post_signed(&s.webhook, &foreign, Some(APP_SECRET)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        count(
+            &s.server,
+            "SELECT COUNT(*) FROM messages WHERE provider='whatsapp'"
+        ),
+        0
+    );
+    let log = std::fs::read_to_string(s.server.log.as_ref().unwrap()).unwrap();
+    assert!(log.contains("5550001111"), "{log}");
+    // Signed with Ben's app's own secret: stored on Ben's number.
+    let r = post_signed(&s.webhook, &foreign, Some("other-app-secret")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let ben = Client::login(&s.server, BEN.0, BEN.1).await;
+    conv_with(&ben, "+12025550161").await;
+}
+
+#[tokio::test]
+async fn a_signed_message_from_an_address_the_phone_library_rejects_is_kept_and_its_stop_counts() {
+    let s = setup().await;
+    let stop = fixture("text.json")
+        .replace("12025550161", "999123")
+        .replace("Hello, is the store open?", "STOP");
+    let r = post_signed(&s.webhook, &stop, Some(APP_SECRET)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let d = conv_with(&s.ana, "999123").await;
+    let m = &d["messages"][0];
+    assert_eq!(m["body"], "STOP");
+    assert_eq!(m["sender_unverified"], true, "{m}");
+    assert_eq!(d["conversation"]["consent"]["state"], "opted_out", "{d}");
+    let a = s
+        .admin
+        .get("/api/v1/admin/audit?action=opted_out:keyword")
+        .await;
+    assert!(
+        a.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["contact_phone"] == "999123"),
+        "{}",
+        a.text
+    );
+}
+
+#[tokio::test]
+async fn statuses_move_only_the_signing_numbers_messages() {
+    let s = setup().await;
+    second_whatsapp_number(&s).await;
+    let conv = accepted_conversation(&s, "12025550188", 8).await;
+    let r = s.ana.request_opt_in(conv).await;
+    let msg = r.body["messages"][0]["id"].as_i64().unwrap();
+    let m = s.ana.wait_status(conv, msg, "sent").await;
+    let pmid = m["provider_message_id"].as_str().unwrap().to_string();
+    // Ben's app reports Ana's message failed: not its message, ignored.
+    let failed = fixture("status_failed.json")
+        .replace("WAMID_PLACEHOLDER", &pmid)
+        .replace("1234567890", "2222222222");
+    let r = post_signed(&s.webhook, &failed, Some("other-app-secret")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    s.ana.wait_status(conv, msg, "sent").await;
+    assert_eq!(count(&s.server, "SELECT COUNT(*) FROM pending_statuses"), 0);
+
+    // The same before the answer: it waits under Ben's number and is not
+    // applied to Ana's message when that gets the id.
+    let conv2 = accepted_conversation(&s, "12025550189", 9).await;
+    s.standin.script(vec![Answer {
+        status: 200,
+        body: json!({"messages": [{"id": "wamid.RACE"}]}),
+        delay_ms: 600,
+        ..Default::default()
+    }]);
+    let r = s.ana.request_opt_in(conv2).await;
+    let msg2 = r.body["messages"][0]["id"].as_i64().unwrap();
+    s.standin.wait_requests(2).await;
+    let early = failed.replace(&pmid, "wamid.RACE");
+    let r = post_signed(&s.webhook, &early, Some("other-app-secret")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(count(&s.server, "SELECT COUNT(*) FROM pending_statuses"), 1);
+    s.ana.wait_status(conv2, msg2, "sent").await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    s.ana.wait_status(conv2, msg2, "sent").await;
+}
+
+#[tokio::test]
+async fn a_delivery_over_the_item_cap_is_refused_whole() {
+    let s = setup().await;
+    let statuses: Vec<Value> = (0..1001)
+        .map(|i| json!({"id": format!("wamid.CAP{i}"), "status": "delivered"}))
+        .collect();
+    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
+        {"field": "messages", "value": {"metadata": {"phone_number_id": PNID}, "statuses": statuses}}]}]})
+    .to_string();
+    let r = post_signed(&s.webhook, &body, Some(APP_SECRET)).await;
+    assert_eq!(r.status, 413, "{}", r.text);
+    assert_eq!(r.body["error"]["code"], "too_many_items");
+    assert_eq!(r.body["error"]["field"], "entry");
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("1000"));
+    assert_eq!(count(&s.server, "SELECT COUNT(*) FROM pending_statuses"), 0);
+}
+
+#[tokio::test]
+async fn waiting_statuses_are_pruned_after_a_day() {
+    let s = setup_with(&["--test-clock", "--send-retry-base-ms", "20"]).await;
+    let ghost = |id: &str| fixture("status_delivered.json").replace("WAMID_PLACEHOLDER", id);
+    let r = post_signed(&s.webhook, &ghost("wamid.GHOST1"), Some(APP_SECRET)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(count(&s.server, "SELECT COUNT(*) FROM pending_statuses"), 1);
+    s.admin
+        .post("/api/v1/test/clock", json!({"advance_seconds": 25 * 3600}))
+        .await;
+    let r = post_signed(&s.webhook, &ghost("wamid.GHOST2"), Some(APP_SECRET)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        count(
+            &s.server,
+            "SELECT COUNT(*) FROM pending_statuses WHERE provider_message_id = 'wamid.GHOST2'"
+        ),
+        1
+    );
+    assert_eq!(count(&s.server, "SELECT COUNT(*) FROM pending_statuses"), 1);
+}
+
+#[tokio::test]
+async fn audit_records_name_the_evidence_source_and_the_template_sent() {
+    let s = setup().await;
+    let conv = accepted_conversation(&s, "12025550190", 10).await;
+    let r = s.ana.request_opt_in(conv).await;
+    let request_text = r.body["messages"][0]["body"].as_str().unwrap().to_string();
+    s.standin.wait_requests(1).await;
+    let yes = fixture("text.json")
+        .replace("12025550161", "12025550190")
+        .replace(
+            "wamid.HBgLMTIwMjU1NTAxNjEVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
+            "wamid.YES10",
+        )
+        .replace("Hello, is the store open?", "YES");
+    assert_eq!(
+        post_signed(&s.webhook, &yes, Some(APP_SECRET)).await.status,
+        200
+    );
+    let a = s
+        .admin
+        .get("/api/v1/admin/audit?contact=%2B12025550190")
+        .await;
+    let items = a.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{}", a.text);
+    // The request: the flow's words and the template the contact saw.
+    assert_eq!(items[0]["to_state"], "pending");
+    assert_eq!(items[0]["source"], "whatsapp");
+    assert_eq!(items[0]["signature_verified"], false);
+    assert_eq!(items[0]["evidence"], request_text);
+    assert_eq!(items[0]["template_name"], "optin_request");
+    assert_eq!(items[0]["template_language"], "en_US");
+    // The answer: from a webhook whose signature was verified.
+    assert_eq!(items[1]["to_state"], "accepted");
+    assert_eq!(items[1]["source"], "whatsapp");
+    assert_eq!(items[1]["signature_verified"], true);
+    assert_eq!(items[1]["provider_message_id"], "wamid.YES10");
+    assert_eq!(items[1]["template_name"], Value::Null);
+    let csv = s
+        .admin
+        .get("/api/v1/admin/audit.csv?contact=%2B12025550190")
+        .await;
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert!(
+        lines[0].ends_with(",source,signature_verified,template_name,template_language"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].ends_with(",whatsapp,false,optin_request,en_US"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].ends_with(",wamid.YES10,whatsapp,true,,"),
+        "{}",
+        lines[2]
+    );
 }

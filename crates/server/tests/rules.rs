@@ -470,3 +470,38 @@ async fn admin_flow_validate_and_save() {
         "Acme Home Services here. Reply YES to accept or NO to decline."
     );
 }
+
+#[tokio::test]
+async fn rule_16_audit_records_say_where_their_evidence_came_from() {
+    let s = Server::start(&["--demo"]);
+    let ana = Client::login(&s, ANA.0, ANA.1).await;
+    let admin = Client::login(&s, ADMIN.0, ADMIN.1).await;
+    let conv = ana.start_conv("+12025550129", "sms").await;
+    assert_eq!(ana.request_opt_in(conv).await.status, 200);
+    // An admin's own action is manual evidence.
+    let id = admin.number_id(ANA_NUMBER).await;
+    let r = admin
+        .req(
+            "PATCH",
+            &format!("/api/v1/admin/numbers/{id}"),
+            Some(json!({"sms_enabled": false})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let a = admin
+        .get("/api/v1/admin/audit?contact=%2B12025550129")
+        .await;
+    let items = a.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{}", a.text);
+    assert_eq!(items[0]["source"], "simulator");
+    assert_eq!(items[0]["signature_verified"], false);
+    assert!(items[0]["template_name"].is_null());
+    assert_eq!(items[1]["source"], "manual", "{}", a.text);
+    let csv = admin
+        .get("/api/v1/admin/audit.csv?contact=%2B12025550129")
+        .await;
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(lines[0], "id,at,business_number,contact_phone,channel,actor,action,from_state,to_state,evidence,request_text,provider_message_id,source,signature_verified,template_name,template_language");
+    assert!(lines[1].ends_with(",simulator,false,,"), "{}", lines[1]);
+    assert!(lines[2].ends_with(",manual,false,,"), "{}", lines[2]);
+}

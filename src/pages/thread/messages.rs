@@ -12,6 +12,8 @@ fn status_words(m: &Message) -> String {
     match m.status {
         DeliveryStatus::Received => String::new(),
         DeliveryStatus::Queued => "◷ Queued".into(),
+        // Never resent blind: the provider's report settles it.
+        DeliveryStatus::Unknown => "? Delivery unknown — waiting for the provider's report".into(),
         DeliveryStatus::Sent => "✓ Sent".into(),
         DeliveryStatus::Delivered => "✓✓ Delivered".into(),
         DeliveryStatus::Read => "✓✓ Read".into(),
@@ -37,9 +39,19 @@ fn message_row(m: &Message) -> impl IntoView {
     let status = status_words(m);
     let failed = m.status == DeliveryStatus::Failed;
     let created = m.created_at.clone();
+    // A provider-signed message whose sender the phone data rejected: kept
+    // with the address as the provider gave it; the agent should know.
+    let unverified = m.sender_unverified.then(|| {
+        view! {
+            <span class="msg-flag" title="The phone number library did not accept this sender's address; it is shown exactly as the provider sent it.">
+                "Sender address not verified"
+            </span>
+        }
+    });
     view! {
         <li class=class>
             <span class="msg-who">{who}</span>
+            {unverified}
             <p class="msg-body">{m.body.clone()}</p>
             <span class="msg-meta">
                 {at.map(|t| view! { <time datetime=created>{time::clock(t)}</time> })}

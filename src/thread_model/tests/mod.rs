@@ -98,6 +98,7 @@ pub fn message(id: i64, direction: Direction, kind: MessageKind, body: &str) -> 
         provider_message_id: None,
         user_id: Some(AGENT),
         created_at: now().to_rfc3339(),
+        sender_unverified: false,
     }
 }
 

@@ -7,7 +7,7 @@ use optline_api as api;
 use optline_engine::{self as engine, Channel, UserId};
 use rusqlite::Connection;
 
-use super::effects::{store_step, Effects};
+use super::effects::{store_step, Effects, Source};
 use super::facts::facts;
 use super::{ConsentError, ConsentResult, FlowCache};
 use crate::clock::fmt;
@@ -27,7 +27,15 @@ fn step_each(
         let f = facts(c, flows, &row, now)?;
         let step = engine::step(&f.flow, &f.ctx, &f.thread, event);
         // Ownership events are announced once by the caller, not per thread.
-        store_step(c, row, &f, &step, None, &mut Effects::default())?;
+        store_step(
+            c,
+            row,
+            &f,
+            &step,
+            None,
+            Source::manual(),
+            &mut Effects::default(),
+        )?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use optline_api as api;
 use optline_engine::{self as engine, Channel, UserId};
 use rusqlite::Connection;
 
-use super::effects::{store_and_announce, Effects};
+use super::effects::{store_and_announce, Effects, Source};
 use super::facts::facts;
 use super::{visible_conversation, ConsentError, ConsentResult, FlowCache};
 use crate::clock::fmt;
@@ -50,7 +50,8 @@ pub fn act(
         return Err(ConsentError::Refused(r));
     }
     let mut fx = Effects::default();
-    let (stored, summary) = store_and_announce(c, row, &f, &step, Some(user.id), &mut fx)?;
+    let source = Source::carrier(&row);
+    let (stored, summary) = store_and_announce(c, row, &f, &step, Some(user.id), source, &mut fx)?;
     Ok((
         api::ActionResult {
             conversation: summary,

@@ -13,6 +13,7 @@ use rusqlite::Connection;
 use super::facts::Facts;
 use super::recipients;
 use crate::clock::fmt;
+use crate::providers::ProviderConfig;
 use crate::storage::{
     self, AuditRow, ConvRow, MessageRow, NewMessage, ProviderKind, StorageResult,
 };
@@ -51,6 +52,36 @@ impl Effects {
     }
 }
 
+/// Where a step's evidence came from (DESIGN rule 16), for its audit rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Source {
+    /// A provider's name (`simulator`, `whatsapp`, `twilio`) or
+    /// `storage::SOURCE_MANUAL`.
+    pub provider: &'static str,
+    /// The provider's webhook signature was checked for the inbound
+    /// message the step read.
+    pub signature_verified: bool,
+}
+
+impl Source {
+    /// An action taken here (an agent's request or message, a send's
+    /// answer): the number's provider carries it; nothing was signed.
+    pub fn carrier(row: &ConvRow) -> Source {
+        Source {
+            provider: row.carrier().as_str(),
+            signature_verified: false,
+        }
+    }
+
+    /// An admin's own action.
+    pub fn manual() -> Source {
+        Source {
+            provider: storage::SOURCE_MANUAL,
+            signature_verified: false,
+        }
+    }
+}
+
 /// A stored step: the messages it created and the conversation after it.
 pub(crate) struct Stored {
     pub created: Vec<MessageRow>,
@@ -67,7 +98,28 @@ fn actor_name(a: Actor) -> String {
     }
 }
 
-fn audit_row(c: &Connection, row: &ConvRow, a: &engine::AuditRecord) -> StorageResult<AuditRow> {
+/// The template (name, language) a WhatsApp number sends in place of a
+/// template message's text: the evidence of what the contact saw.
+fn template_sent(c: &Connection, row: &ConvRow) -> StorageResult<Option<(String, String)>> {
+    if row.carrier() != ProviderKind::Whatsapp {
+        return Ok(None);
+    }
+    let Some(n) = storage::number_by_id(c, row.number_id)? else {
+        return Ok(None);
+    };
+    Ok(match ProviderConfig::of(&n) {
+        ProviderConfig::Whatsapp(w) => Some((w.template_name, w.template_language)),
+        _ => None,
+    })
+}
+
+fn audit_row(
+    c: &Connection,
+    row: &ConvRow,
+    a: &engine::AuditRecord,
+    source: Source,
+    template: Option<&(String, String)>,
+) -> StorageResult<AuditRow> {
     let how = a.how.as_str();
     let request_text = match a.how {
         engine::How::AgentRequest | engine::How::AutoReprompt => Some(a.evidence.clone()),
@@ -100,11 +152,15 @@ fn audit_row(c: &Connection, row: &ConvRow, a: &engine::AuditRecord) -> StorageR
         },
         request_text,
         provider_message_id: a.provider_message_id.clone(),
+        source: Some(source.provider.to_string()),
+        signature_verified: source.signature_verified,
+        template_name: template.map(|t| t.0.clone()),
+        template_language: template.map(|t| t.1.clone()),
     })
 }
 
 /// Stores `step` (computed from `facts` on `row`); `acting_user` is the
-/// agent whose action it was. Live events for the created messages and the
+/// agent whose action it was, `source` where its evidence came from. Live events for the created messages and the
 /// consent change are added to `fx` by [`announce`], not here, so callers
 /// can add an inbound message first.
 pub(crate) fn store_step(
@@ -113,6 +169,7 @@ pub(crate) fn store_step(
     facts: &Facts,
     step: &engine::Step,
     acting_user: Option<i64>,
+    source: Source,
     fx: &mut Effects,
 ) -> StorageResult<Stored> {
     let now_s = fmt(facts.ctx.now);
@@ -164,8 +221,19 @@ pub(crate) fn store_step(
         )?;
         created.push(m);
     }
+    // A request the engine marked as a template goes out as the number's
+    // configured WhatsApp template: its audit rows name it beside the text.
+    let template = if step.outbound.iter().any(|o| o.template) {
+        template_sent(c, &row)?
+    } else {
+        None
+    };
     for a in &step.audit {
-        storage::audit_insert(c, &audit_row(c, &row, a)?)?;
+        let t = match a.how {
+            engine::How::AgentRequest | engine::How::AutoReprompt => template.as_ref(),
+            _ => None,
+        };
+        storage::audit_insert(c, &audit_row(c, &row, a, source, t)?)?;
     }
     let consent_changed = step.thread.consent != facts.thread.consent;
     row.thread = Ok(step.thread.clone());
@@ -188,9 +256,10 @@ pub(crate) fn store_and_announce(
     facts: &Facts,
     step: &engine::Step,
     acting_user: Option<i64>,
+    source: Source,
     fx: &mut Effects,
 ) -> StorageResult<(Stored, api::ConversationSummary)> {
-    let stored = store_step(c, row, facts, step, acting_user, fx)?;
+    let stored = store_step(c, row, facts, step, acting_user, source, fx)?;
     let summary = announce(
         c,
         &facts.flow,

@@ -8,7 +8,7 @@ use optline_api::{DeliveryStatus, Direction, MessageKind};
 use optline_engine as engine;
 use rusqlite::Connection;
 
-use super::effects::{announce, store_and_announce, store_step, Effects};
+use super::effects::{announce, store_and_announce, store_step, Effects, Source};
 use super::facts::facts;
 use super::{recipients, ConsentError, ConsentResult, FlowCache};
 use crate::clock::fmt;
@@ -69,6 +69,10 @@ pub fn receive(
         },
         &now_s,
     )?;
+    if msg.sender_unverified {
+        storage::message_flag_sender_unverified(c, inbound.id)?;
+        inbound.sender_unverified = true;
+    }
     // The row as the insert left it, without reading it back.
     row.last_message = Some(inbound.clone());
     row.unread += 1;
@@ -105,7 +109,11 @@ pub fn receive(
         }
     };
     let step = engine::step(&f.flow, &f.ctx, &f.thread, &event);
-    let stored = store_step(c, row, &f, &step, None, &mut fx)?;
+    let source = Source {
+        provider: msg.provider.as_str(),
+        signature_verified: msg.signature_verified,
+    };
+    let stored = store_step(c, row, &f, &step, None, source, &mut fx)?;
     let mut messages = Vec::with_capacity(1 + stored.created.len());
     messages.push(inbound);
     messages.extend(stored.created);
@@ -145,8 +153,13 @@ fn new_conversation(
     storage::conversation_row(c, id)?.ok_or(ConsentError::NotFound("conversation"))
 }
 
+/// How long a status report waits for its message to get that provider id.
+pub const PENDING_STATUS_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
 /// Stores every item of one provider delivery (inside one write job, so
-/// the provider is acknowledged only for what is durable).
+/// the provider is acknowledged only for what is durable). Waiting status
+/// reports past [`PENDING_STATUS_TTL`] are pruned first, so the table
+/// stays bounded whatever providers send.
 pub fn receive_reports(
     c: &Connection,
     flows: &FlowCache,
@@ -154,6 +167,9 @@ pub fn receive_reports(
     reports: &[Report],
 ) -> ConsentResult<Effects> {
     let mut fx = Effects::default();
+    if reports.iter().any(|r| matches!(r, Report::Status(_))) {
+        storage::pending_statuses_prune(c, &fmt(now - PENDING_STATUS_TTL))?;
+    }
     for report in reports {
         match report {
             Report::Message(m) => fx.extend(receive(c, flows, now, m)?.1),
@@ -169,14 +185,13 @@ fn apply_status(
     s: &StatusReport,
     fx: &mut Effects,
 ) -> ConsentResult<()> {
-    let applied = storage::status_apply(
-        c,
-        s.provider,
-        &s.provider_message_id,
-        s.status,
-        s.error.as_deref(),
-        &fmt(now),
-    )?;
+    let key = storage::StatusKey {
+        number_id: s.number_id,
+        provider: s.provider,
+        pmid: &s.provider_message_id,
+        reference: s.reference,
+    };
+    let applied = storage::status_apply(c, key, s.status, s.error.as_deref(), &fmt(now))?;
     if let Some(a) = applied {
         let row = storage::conversation_row(c, a.conversation_id)?
             .ok_or(ConsentError::NotFound("conversation"))?;
@@ -210,6 +225,7 @@ pub fn provider_reports_opt_out(
         },
     );
     let mut fx = Effects::default();
-    store_and_announce(c, row, &f, &step, None, &mut fx)?;
+    let source = Source::carrier(&row);
+    store_and_announce(c, row, &f, &step, None, source, &mut fx)?;
     Ok(fx)
 }

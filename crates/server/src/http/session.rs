@@ -132,7 +132,7 @@ pub fn spawn_pruner(state: AppState) {
                 .await
             {
                 Ok(ended) => state.hub.end_sessions(&ended),
-                Err(e) => eprintln!("optline-server: pruning sessions failed: {e}"),
+                Err(e) => tracing::warn!("pruning sessions failed: {e}"),
             }
             state.login_guard.prune();
         }

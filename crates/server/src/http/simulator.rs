@@ -68,6 +68,8 @@ pub async fn inbound(
                 provider_message_id: pmid2,
                 unsupported: None,
                 carrier_opt_out: false,
+                sender_unverified: false,
+                signature_verified: false,
             };
             consent::inbound::receive(c, &st.flows, now, &msg).map_err(ApiError::from)
         })

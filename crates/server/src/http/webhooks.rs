@@ -12,9 +12,9 @@ use serde::Deserialize;
 use super::error::{ApiError, Path};
 use crate::consent;
 use crate::outbox;
-use crate::providers::{twilio, whatsapp, ProviderConfig, Report};
+use crate::providers::{twilio, whatsapp, ProviderConfig, Report, MAX_ITEMS_PER_DELIVERY};
 use crate::state::AppState;
-use crate::storage::{self, NumberRow, ProviderKind};
+use crate::storage::{self, ProviderKind};
 
 fn unauthorized(msg: &str) -> Response {
     ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", msg).into_response()
@@ -87,22 +87,13 @@ pub async fn whatsapp_handshake(
     }
 }
 
-async fn whatsapp_numbers(
-    state: &AppState,
-    ids: Vec<String>,
-) -> Result<Vec<(String, NumberRow)>, ApiError> {
-    let mut v = Vec::new();
-    for id in ids {
-        if let Some(n) = state.provider_numbers.whatsapp(&state.db, &id).await? {
-            v.push((id, n));
-        }
-    }
-    Ok(v)
-}
-
-/// `POST /api/v1/webhooks/whatsapp`: a signed notification. 200 only after
-/// everything it carries is committed; 401 (nothing stored) when the
-/// signature is missing or wrong.
+/// `POST /api/v1/webhooks/whatsapp`: a signed notification. The signature
+/// is checked on the raw body against the app secrets configured here
+/// before the body is parsed or the database read for it; 401 (nothing
+/// stored) when it is missing or matches none. Then only changes of numbers
+/// whose app secret signed it are taken; a change naming a number not here
+/// (or another app's) is logged and skipped with 200, since Meta would
+/// retry a refusal for days. 200 only after everything taken is committed.
 pub async fn whatsapp(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(sig) = headers
         .get("x-hub-signature-256")
@@ -110,6 +101,13 @@ pub async fn whatsapp(State(state): State<AppState>, headers: HeaderMap, body: B
         .map(str::to_string)
     else {
         return unauthorized("X-Hub-Signature-256 is missing.");
+    };
+    let secrets = match state.provider_numbers.whatsapp_secrets(&state.db).await {
+        Ok(s) => s,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let Some(secret) = secrets.iter().find(|s| whatsapp::verify(s, &body, &sig)) else {
+        return unauthorized("X-Hub-Signature-256 does not match the body.");
     };
     let note: whatsapp::Notification = match serde_json::from_slice(&body) {
         Ok(n) => n,
@@ -121,25 +119,48 @@ pub async fn whatsapp(State(state): State<AppState>, headers: HeaderMap, body: B
             .into_response()
         }
     };
-    let numbers = match whatsapp_numbers(&state, whatsapp::named_numbers(&note)).await {
-        Ok(n) => n,
-        Err(e) => return e.into_response(),
-    };
-    if numbers.is_empty() {
-        return unauthorized("No WhatsApp number here matches this notification's phone_number_id, so it cannot be verified.");
+    let items = whatsapp::item_count(&note);
+    if items > MAX_ITEMS_PER_DELIVERY {
+        return too_many(items, "entry");
     }
-    for (_, n) in &numbers {
-        let ProviderConfig::Whatsapp(w) = ProviderConfig::of(n) else {
-            return unauthorized("not a WhatsApp number");
+    let mut numbers = Vec::new();
+    for id in whatsapp::named_numbers(&note) {
+        let n = match state.provider_numbers.whatsapp(&state.db, &id).await {
+            Ok(n) => n,
+            Err(e) => return ApiError::from(e).into_response(),
         };
-        if !whatsapp::verify(&w.app_secret, &body, &sig) {
-            return unauthorized("X-Hub-Signature-256 does not match the body.");
+        match n {
+            Some(n) if matches!(ProviderConfig::of(&n), ProviderConfig::Whatsapp(w) if w.app_secret == *secret) => {
+                numbers.push((id, n))
+            }
+            Some(_) => tracing::warn!(
+                phone_number_id = %id,
+                "WhatsApp webhook names a number whose app secret did not sign it; its changes are skipped"
+            ),
+            None => tracing::warn!(
+                phone_number_id = %id,
+                "WhatsApp webhook for a phone_number_id that is not a number here; its changes are skipped"
+            ),
         }
     }
     match commit(&state, whatsapp::reports(&note, &numbers)).await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+/// 413: more items in one delivery than [`MAX_ITEMS_PER_DELIVERY`];
+/// nothing of it is stored.
+fn too_many(items: usize, field: &str) -> Response {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_many_items",
+        format!(
+            "This delivery carries {items} messages and statuses; at most {MAX_ITEMS_PER_DELIVERY} are accepted in one. Nothing of it was stored: send it in smaller batches."
+        ),
+    )
+    .field(field)
+    .into_response()
 }
 
 /// The URL Twilio called: the configured public origin plus the path and
@@ -167,6 +188,22 @@ fn public_url(state: &AppState, headers: &HeaderMap, uri: &Uri) -> String {
 
 const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
 
+/// The one answer to a Twilio webhook that cannot be verified, whatever
+/// the reason (no signature, no such number, not a Twilio number, a body
+/// that is not a form, a wrong signature): the same 401 and the same body,
+/// so the answer does not tell which number ids exist.
+fn twilio_unverified() -> Response {
+    unauthorized(
+        "X-Twilio-Signature does not verify for this URL and body with the number's auth token (check --public-url and the number's Twilio settings).",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TwilioQuery {
+    /// The Optline message id a send's status callback URL carries.
+    message: Option<i64>,
+}
+
 /// `POST /api/v1/webhooks/twilio/{number_id}`: inbound SMS and status
 /// callbacks of one number, signed with its auth token.
 pub async fn twilio(
@@ -181,22 +218,18 @@ pub async fn twilio(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
     else {
-        return unauthorized("X-Twilio-Signature is missing.");
+        return twilio_unverified();
     };
     let number = match state.provider_numbers.by_id(&state.db, number_id).await {
         Ok(Some(n)) => n,
-        Ok(None) => return ApiError::not_found("business number").into_response(),
+        Ok(None) => return twilio_unverified(),
         Err(e) => return ApiError::from(e).into_response(),
     };
     let ProviderConfig::Twilio(cfg) = ProviderConfig::of(&number) else {
-        return unauthorized("This business number is not configured for Twilio.");
+        return twilio_unverified();
     };
-    let params: Vec<(String, String)> = match serde_urlencoded::from_bytes(&body) {
-        Ok(p) => p,
-        Err(e) => {
-            return ApiError::bad_request("malformed_form", format!("Not a form body: {e}"))
-                .into_response()
-        }
+    let Ok(params) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
+        return twilio_unverified();
     };
     if !twilio::verify(
         &cfg.auth_token,
@@ -204,11 +237,14 @@ pub async fn twilio(
         &params,
         &sig,
     ) {
-        return unauthorized(
-            "X-Twilio-Signature does not match this URL and body (check --public-url).",
-        );
+        return twilio_unverified();
     }
-    let reports = match twilio::reports(&params, &number) {
+    // Signed: the query is Twilio's (the URL is part of the signature).
+    let reference = uri
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<TwilioQuery>(q).ok())
+        .and_then(|q| q.message);
+    let reports = match twilio::reports(&params, &number, reference) {
         Ok(r) => r,
         Err(bad) => {
             return ApiError::unprocessable("invalid", bad.field, bad.message).into_response()

@@ -10,10 +10,15 @@
 //! the stored message says so, and records the outcome in a new write job
 //! together with any status reports that arrived before the answer. The
 //! writer is never held while a provider is called.
+//!
+//! A message is sent at most once: it is tried again only when the request
+//! surely did not reach the provider or was refused for its rate limit (see
+//! `providers::retry`). When the request went out and its answer was lost
+//! the message is `unknown`, and the provider's status report, which names
+//! it by the id the send carried, settles it.
 
 use std::time::Duration;
 
-use optline_api::DeliveryStatus;
 use optline_engine as engine;
 
 use crate::consent::{self, Effects, ProviderSend};
@@ -21,13 +26,15 @@ use crate::providers::client::post;
 use crate::providers::retry::{self, Outcome};
 use crate::providers::{twilio, whatsapp, ProviderConfig};
 use crate::state::AppState;
-use crate::storage::{self, ConvRow, MessageRow, NumberRow};
+use crate::storage::{self, ConvRow, MessageRow, NumberRow, SendResult};
 use crate::views;
 
 /// How a send ended.
 enum Ending {
     Accepted(String),
     Failed(String),
+    /// The request may have reached the provider; its answer is lost.
+    Unknown(String),
     /// The provider refused because the contact opted out with the carrier.
     OptedOut(String),
 }
@@ -55,17 +62,23 @@ pub fn dispatch(state: &AppState, send: ProviderSend) {
         };
         let provider = ProviderConfig::of(&number);
         let (ending, attempts) = send_with_retries(&state, &provider, &number, &message, row).await;
-        if let Ending::Failed(reason) | Ending::OptedOut(reason) = &ending {
+        let logged = match &ending {
+            Ending::Failed(r) | Ending::OptedOut(r) => Some(("failed", r)),
+            Ending::Unknown(r) => Some(("outcome unknown", r)),
+            Ending::Accepted(_) => None,
+        };
+        if let Some((what, reason)) = logged {
             // The provider's own words; never settings or secrets.
             tracing::warn!(
                 message_id = message.id,
                 provider = provider.display_name(),
-                "send failed: {reason}"
+                "send {what}: {reason}"
             );
         }
         record(
             &state,
             &provider,
+            &number,
             &message,
             send.recipients,
             ending,
@@ -75,8 +88,8 @@ pub fn dispatch(state: &AppState, send: ProviderSend) {
     });
 }
 
-/// Attempts the send until accepted, refused for good, out of attempts, or
-/// no longer allowed by the engine.
+/// Attempts the send until accepted, refused for good, possibly taken
+/// (unknown), out of attempts, or no longer allowed by the engine.
 async fn send_with_retries(
     state: &AppState,
     provider: &ProviderConfig,
@@ -95,14 +108,22 @@ async fn send_with_retries(
             Outcome::Accepted(id) => return (Ending::Accepted(id), attempt),
             Outcome::Permanent(r) => return (Ending::Failed(r), attempt),
             Outcome::RecipientOptedOut(r) => return (Ending::OptedOut(r), attempt),
-            Outcome::Transient(r) => {
+            Outcome::Unknown(r) => {
+                return (
+                    Ending::Unknown(format!(
+                        "Delivery unknown: {r}. It is not resent (that could deliver it twice); the provider's report will settle it."
+                    )),
+                    attempt,
+                )
+            }
+            Outcome::Retry { reason: r, after } => {
                 if attempt >= cfg.max_attempts.max(1) {
                     return (
                         Ending::Failed(format!("{r} (gave up after {attempt} attempts)")),
                         attempt,
                     );
                 }
-                tokio::time::sleep(retry::backoff(cfg, attempt)).await;
+                tokio::time::sleep(retry::delay(cfg, attempt, after)).await;
                 // The thread may have moved meanwhile (a new inbound message
                 // reopens WhatsApp's window): decide on the current one.
                 let id = row.id;
@@ -142,6 +163,7 @@ async fn send_once(
                 w,
                 &cfg.whatsapp_base_url,
                 &cfg.whatsapp_api_version,
+                message.id,
                 &row.contact.e164,
                 &message.body,
                 message.template,
@@ -149,13 +171,10 @@ async fn send_once(
             whatsapp::send_outcome(post(req, timeout).await)
         }
         ProviderConfig::Twilio(t) => {
-            let callback = cfg.public_url.as_ref().map(|p| {
-                format!(
-                    "{}/api/v1/webhooks/twilio/{}",
-                    p.trim_end_matches('/'),
-                    number.id
-                )
-            });
+            let callback = cfg
+                .public_url
+                .as_ref()
+                .map(|p| twilio::status_callback(p, number.id, message.id));
             let req = twilio::send_request(
                 t,
                 &cfg.twilio_base_url,
@@ -174,12 +193,14 @@ async fn send_once(
 async fn record(
     state: &AppState,
     provider: &ProviderConfig,
+    number: &NumberRow,
     message: &MessageRow,
     recipients: Vec<i64>,
     ending: Ending,
     attempts: u32,
 ) {
     let kind = provider.kind();
+    let number_id = number.id;
     let id = message.id;
     let conv = message.conversation_id;
     let now = state.now();
@@ -189,23 +210,28 @@ async fn record(
         .write(move |c| {
             let mut fx = Effects::default();
             let result = match &ending {
-                Ending::Accepted(pmid) => Ok(pmid.as_str()),
-                Ending::Failed(r) | Ending::OptedOut(r) => Err(r.as_str()),
+                Ending::Accepted(pmid) => SendResult::Accepted(pmid),
+                Ending::Failed(r) | Ending::OptedOut(r) => SendResult::Failed(r),
+                Ending::Unknown(r) => SendResult::Unknown(r),
             };
-            let waiting = storage::outbound_finish(c, id, kind, result, attempts)?;
-            let (first, error) = match &ending {
-                Ending::Accepted(_) => (DeliveryStatus::Sent, None),
-                Ending::Failed(r) | Ending::OptedOut(r) => {
-                    (DeliveryStatus::Failed, Some(r.clone()))
-                }
-            };
-            fx.live.push((
-                recipients.clone(),
-                views::status_event(id, conv, first, error),
-            ));
+            let waiting = storage::outbound_finish(c, id, number_id, kind, result, attempts)?;
+            // What the row now says (a status report that named the message
+            // may have settled it before this answer).
+            if let Some(m) = storage::message_by_id(c, id)? {
+                fx.live.push((
+                    recipients.clone(),
+                    views::status_event(id, conv, m.status, m.error),
+                ));
+            }
             if let Ending::Accepted(pmid) = &ending {
+                let key = storage::StatusKey {
+                    number_id,
+                    provider: kind,
+                    pmid,
+                    reference: None,
+                };
                 for (s, e) in waiting {
-                    if let Some(a) = storage::status_apply(c, kind, pmid, s, e.as_deref(), "")? {
+                    if let Some(a) = storage::status_apply(c, key, s, e.as_deref(), "")? {
                         fx.live.push((
                             recipients.clone(),
                             views::status_event(a.message_id, a.conversation_id, a.status, a.error),

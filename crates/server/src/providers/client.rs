@@ -28,14 +28,33 @@ fn client() -> &'static Client<Https, Full<Bytes>> {
     })
 }
 
-/// A provider's answer to one request.
+/// A provider's answer to one request. Whether the request may have reached
+/// the provider decides whether it may be sent again (see `retry`).
 pub enum Answer {
-    /// HTTP status and JSON body (Null when not JSON).
-    Http(u16, serde_json::Value),
+    /// HTTP status, JSON body (Null when not JSON) and `Retry-After` (in
+    /// seconds) when given.
+    Http(u16, serde_json::Value, Option<Duration>),
+    /// No answer in time: the request may have been received.
     Timeout,
-    /// The connection could not be made.
+    /// The connection could not be made (refused, DNS): surely not received.
     Unreachable,
-    Failed,
+    /// The request could not be built: nothing was sent.
+    Invalid,
+    /// The connection broke after it was made: the request may have been
+    /// received.
+    Interrupted,
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by the
+/// providers' rate limits and is ignored).
+fn retry_after(h: &axum::http::HeaderMap) -> Option<Duration> {
+    h.get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
 }
 
 /// One request as a provider expects it.
@@ -60,19 +79,21 @@ pub async fn post(p: Post, timeout: Duration) -> Answer {
         .body(Full::new(Bytes::from(p.body)))
     {
         Ok(r) => r,
-        Err(_) => return Answer::Failed,
+        Err(_) => return Answer::Invalid,
     };
     let call = async {
         let resp = client().request(req).await?;
         let status = resp.status().as_u16();
+        let after = retry_after(resp.headers());
         let bytes = resp.into_body().collect().await?.to_bytes();
-        Ok::<_, Box<dyn std::error::Error + Send + Sync>>((status, bytes))
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>((status, bytes, after))
     };
     match tokio::time::timeout(timeout, call).await {
         Err(_) => Answer::Timeout,
-        Ok(Ok((status, bytes))) => Answer::Http(
+        Ok(Ok((status, bytes, after))) => Answer::Http(
             status,
             serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+            after,
         ),
         Ok(Err(e)) => {
             let connect = e
@@ -81,7 +102,7 @@ pub async fn post(p: Post, timeout: Duration) -> Answer {
             if connect {
                 Answer::Unreachable
             } else {
-                Answer::Failed
+                Answer::Interrupted
             }
         }
     }

@@ -27,8 +27,13 @@ use crate::storage::{Db, NumberRow, ProviderKind, StorageResult};
 pub struct InboundMessage {
     pub number: NumberRow,
     pub channel: Channel,
-    /// The contact's number (E.164).
+    /// The contact's number: E.164, or (when `sender_unverified`) the
+    /// address exactly as the provider gave it.
     pub from: String,
+    /// The phone library rejected the sender's address. A message the
+    /// provider signed is still stored and read (a STOP must count); the
+    /// agent sees the flag.
+    pub sender_unverified: bool,
     pub body: String,
     pub provider: ProviderKind,
     pub provider_message_id: String,
@@ -38,16 +43,55 @@ pub struct InboundMessage {
     /// The carrier itself treated this message as an opt-out (Twilio) and
     /// has confirmed it to the contact.
     pub carrier_opt_out: bool,
+    /// The provider's webhook signature was checked (false for the
+    /// simulator): recorded as the evidence's source on audit rows.
+    pub signature_verified: bool,
 }
 
 /// A provider's delivery report for an outbound message.
 #[derive(Debug, Clone)]
 pub struct StatusReport {
+    /// The number whose secret signed the webhook: the report moves only
+    /// that number's messages.
+    pub number_id: i64,
     pub provider: ProviderKind,
     pub provider_message_id: String,
     pub status: DeliveryStatus,
     pub error: Option<String>,
+    /// Optline's message id as the provider echoed it back (see
+    /// `storage::StatusKey::reference`).
+    pub reference: Option<i64>,
 }
+
+/// The sender address of a provider-signed message whose address the phone
+/// library rejects: kept as given (trimmed, bounded), never dropped.
+pub fn raw_address(raw: &str) -> String {
+    let t: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
+    if t.is_empty() {
+        "(no sender address)".into()
+    } else {
+        t
+    }
+}
+
+/// A sender address: E.164 when the phone library accepts it, else the raw
+/// address and `true` (flagged as unverified).
+pub fn sender_address(raw: &str, field: &str) -> (String, bool) {
+    match crate::phone::normalize(raw, field) {
+        Ok(e164) => (e164, false),
+        Err(_) => (raw_address(raw), true),
+    }
+}
+
+/// The items one webhook delivery may carry (messages and statuses): a
+/// bound on the work and the write one unauthenticated-looking request can
+/// cause, far above what a provider batches.
+pub const MAX_ITEMS_PER_DELIVERY: usize = 1000;
 
 /// One thing a webhook delivery told us.
 #[derive(Debug, Clone)]
@@ -63,9 +107,16 @@ fn settings_error(code: &'static str, field: &str, message: impl Into<String>) -
 /// Numbers with a real provider, by WhatsApp phone_number_id and by E.164,
 /// so webhooks and sends do not query the database for settings that change
 /// only through the admin API (which clears it).
+///
+/// It also keeps the WhatsApp app secrets (few: one per Meta app), so a
+/// webhook's signature is checked before its body is parsed or the
+/// database is read for it.
 #[derive(Default)]
 pub struct Cache {
     map: std::sync::RwLock<std::collections::HashMap<String, NumberRow>>,
+    wa_secrets: std::sync::RwLock<Option<Vec<String>>>,
+    /// Bumped by `clear`, so a load that raced an update is not cached.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl Cache {
@@ -73,6 +124,37 @@ impl Cache {
         if let Ok(mut m) = self.map.write() {
             m.clear();
         }
+        if let Ok(mut s) = self.wa_secrets.write() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            *s = None;
+        }
+    }
+
+    /// The distinct app secrets of the WhatsApp numbers configured here.
+    pub async fn whatsapp_secrets(&self, db: &Db) -> StorageResult<Vec<String>> {
+        if let Some(s) = self.wa_secrets.read().ok().and_then(|s| s.clone()) {
+            return Ok(s);
+        }
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
+        let numbers = db
+            .read(|c| crate::storage::numbers_by_provider(c, ProviderKind::Whatsapp))
+            .await?;
+        let mut secrets: Vec<String> = numbers
+            .iter()
+            .filter_map(|n| match ProviderConfig::of(n) {
+                ProviderConfig::Whatsapp(w) if !w.app_secret.is_empty() => Some(w.app_secret),
+                _ => None,
+            })
+            .collect();
+        secrets.sort();
+        secrets.dedup();
+        if let Ok(mut s) = self.wa_secrets.write() {
+            if self.generation.load(std::sync::atomic::Ordering::SeqCst) == generation {
+                *s = Some(secrets.clone());
+            }
+        }
+        Ok(secrets)
     }
 
     fn get(&self, k: &str) -> Option<NumberRow> {

@@ -1,6 +1,11 @@
-//! The retry policy for sends: transient failures (429, 5xx, timeouts,
-//! connection errors) are retried with exponential backoff and jitter, up to
-//! a cap on attempts and on the delay; anything else is final at once.
+//! The retry policy for sends: a message is sent at most once. Only a
+//! request that surely did not reach the provider (the connection could not
+//! be made) or that the provider refused for its rate limit (429, after its
+//! `Retry-After` when given) is tried again, with exponential backoff and
+//! jitter, up to a cap on attempts and on the delay. A timeout, a broken
+//! connection or a 5xx after the request went out may have been taken: the
+//! message is `unknown` and the provider's status report settles it.
+//! Anything else is final at once.
 
 use std::time::Duration;
 
@@ -17,7 +22,7 @@ pub struct ProvidersConfig {
     /// First backoff; doubles each retry up to `retry_cap_ms`.
     pub retry_base_ms: u64,
     pub retry_cap_ms: u64,
-    /// Per-request timeout (a timeout is transient).
+    /// Per-request timeout (a timeout leaves the message `unknown`).
     pub timeout_ms: u64,
 }
 
@@ -41,8 +46,16 @@ impl Default for ProvidersConfig {
 pub enum Outcome {
     /// Accepted; the provider's message id.
     Accepted(String),
-    /// Worth another try (429, 5xx, timeout, connection error).
-    Transient(String),
+    /// Surely not taken and worth another try (connection refused, DNS,
+    /// 429); `after` is the provider's `Retry-After`.
+    Retry {
+        reason: String,
+        after: Option<Duration>,
+    },
+    /// The request went out but its answer is lost or says nothing (timeout,
+    /// broken connection, 5xx): it may have been taken, so it is never
+    /// resent.
+    Unknown(String),
     /// Final (4xx other than 429, a malformed answer).
     Permanent(String),
     /// Final: the provider refuses because the contact opted out with the
@@ -63,9 +76,26 @@ pub fn backoff(cfg: &ProvidersConfig, retry: u32) -> Duration {
     Duration::from_millis(d + jitter)
 }
 
-/// Classifies an HTTP status.
-pub fn transient_status(status: u16) -> bool {
-    status == 429 || status >= 500
+/// The wait before a retry: the provider's `Retry-After` when it gave one
+/// (capped, so a bogus value cannot park a message for hours), else the
+/// backoff.
+pub fn delay(cfg: &ProvidersConfig, retry: u32, after: Option<Duration>) -> Duration {
+    match after {
+        Some(a) => a.min(Duration::from_millis(cfg.retry_cap_ms)),
+        None => backoff(cfg, retry),
+    }
+}
+
+/// What a non-2xx HTTP status says about retrying: 429 is a refusal (not
+/// taken, try later), a 5xx may have been taken, other statuses are final.
+pub fn status_outcome(status: u16, reason: String, after: Option<Duration>) -> Outcome {
+    if status == 429 {
+        Outcome::Retry { reason, after }
+    } else if status >= 500 {
+        Outcome::Unknown(reason)
+    } else {
+        Outcome::Permanent(reason)
+    }
 }
 
 #[cfg(test)]
@@ -85,6 +115,34 @@ mod tests {
         assert!((400..=500).contains(&ms(3)));
         assert!((1000..=1250).contains(&ms(10)));
         assert!((1000..=1250).contains(&ms(60)));
-        assert!(transient_status(429) && transient_status(503) && !transient_status(400));
+    }
+
+    #[test]
+    fn only_429_is_retried_and_5xx_is_unknown() {
+        let r = || "r".to_string();
+        assert!(matches!(
+            status_outcome(429, r(), Some(Duration::from_secs(2))),
+            Outcome::Retry { after: Some(a), .. } if a == Duration::from_secs(2)
+        ));
+        assert!(matches!(
+            status_outcome(500, r(), None),
+            Outcome::Unknown(_)
+        ));
+        assert!(matches!(
+            status_outcome(503, r(), None),
+            Outcome::Unknown(_)
+        ));
+        assert!(matches!(
+            status_outcome(400, r(), None),
+            Outcome::Permanent(_)
+        ));
+        let cfg = ProvidersConfig {
+            retry_cap_ms: 1000,
+            ..Default::default()
+        };
+        assert_eq!(
+            delay(&cfg, 1, Some(Duration::from_secs(3600))),
+            Duration::from_millis(1000)
+        );
     }
 }

@@ -5,7 +5,10 @@
 //! Twilio signs with `X-Twilio-Signature`: base64 of HMAC-SHA1 keyed with the
 //! account's auth token over the full URL Twilio called followed by every
 //! POST parameter's name and value, sorted by name. The server sits behind
-//! proxies, so the URL's origin comes from `--public-url`.
+//! proxies, so the URL's origin comes from `--public-url`. A send's status
+//! callback URL carries Optline's message id (`?message=<id>`), covered by
+//! the signature, so a send whose answer was lost is still settled by its
+//! status.
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -14,8 +17,8 @@ use optline_engine::Channel;
 use sha1::Sha1;
 
 use super::client::{Answer, Post};
-use super::retry::{transient_status, Outcome};
-use super::{InboundMessage, Report, StatusReport, TwilioConfig};
+use super::retry::{status_outcome, Outcome};
+use super::{sender_address, InboundMessage, Report, StatusReport, TwilioConfig};
 use crate::storage::{NumberRow, ProviderKind};
 
 type HmacSha1 = Hmac<Sha1>;
@@ -75,8 +78,13 @@ pub struct BadParams {
     pub message: &'static str,
 }
 
-/// What a verified webhook of `number` reports.
-pub fn reports(params: &[(String, String)], number: &NumberRow) -> Result<Vec<Report>, BadParams> {
+/// What a verified webhook of `number` reports; `reference` is the message
+/// id the status callback URL carries (see [`status_callback`]).
+pub fn reports(
+    params: &[(String, String)],
+    number: &NumberRow,
+    reference: Option<i64>,
+) -> Result<Vec<Report>, BadParams> {
     let Some(sid) = get(params, "MessageSid").or_else(|| get(params, "SmsSid")) else {
         return Err(BadParams {
             field: "MessageSid",
@@ -86,12 +94,9 @@ pub fn reports(params: &[(String, String)], number: &NumberRow) -> Result<Vec<Re
     let status = get(params, "MessageStatus").or_else(|| get(params, "SmsStatus"));
     let is_inbound = get(params, "Body").is_some() && matches!(status, None | Some("received"));
     if is_inbound {
-        let Ok(from) = crate::phone::normalize(get(params, "From").unwrap_or(""), "From") else {
-            return Err(BadParams {
-                field: "From",
-                message: "From is not a phone number.",
-            });
-        };
+        // Twilio does not retry: a sender the phone library rejects is kept
+        // as Twilio gave it and flagged, never dropped.
+        let (from, sender_unverified) = sender_address(get(params, "From").unwrap_or(""), "From");
         let body = get(params, "Body").unwrap_or("").to_string();
         let media: usize = get(params, "NumMedia")
             .and_then(|n| n.parse().ok())
@@ -116,6 +121,8 @@ pub fn reports(params: &[(String, String)], number: &NumberRow) -> Result<Vec<Re
             provider_message_id: sid.to_string(),
             unsupported,
             carrier_opt_out,
+            sender_unverified,
+            signature_verified: true,
         })]);
     }
     let Some(st) = status.and_then(status_of) else {
@@ -129,11 +136,22 @@ pub fn reports(params: &[(String, String)], number: &NumberRow) -> Result<Vec<Re
         None => format!("Twilio reported the message {}", status.unwrap_or("failed")),
     });
     Ok(vec![Report::Status(StatusReport {
+        number_id: number.id,
+        reference,
         provider: ProviderKind::Twilio,
         provider_message_id: sid.to_string(),
         status: st,
         error,
     })])
+}
+
+/// The status callback URL of Optline message `id` sent from number
+/// `number_id`, under the server's public origin.
+pub fn status_callback(public_url: &str, number_id: i64, id: i64) -> String {
+    format!(
+        "{}/api/v1/webhooks/twilio/{number_id}?message={id}",
+        public_url.trim_end_matches('/')
+    )
 }
 
 /// The Messages resource request for one SMS. `status_callback` is where
@@ -171,11 +189,21 @@ pub fn send_request(
 
 /// What Twilio's answer to a send means.
 pub fn send_outcome(answer: Answer) -> Outcome {
-    let (status, v) = match answer {
-        Answer::Http(s, v) => (s, v),
-        Answer::Timeout => return Outcome::Transient("Twilio did not answer in time".into()),
-        Answer::Unreachable => return Outcome::Transient("Twilio could not be reached".into()),
-        Answer::Failed => return Outcome::Transient("Twilio request failed".into()),
+    let (status, v, after) = match answer {
+        Answer::Http(s, v, a) => (s, v, a),
+        Answer::Timeout => return Outcome::Unknown("Twilio did not answer in time".into()),
+        Answer::Interrupted => {
+            return Outcome::Unknown("the connection to Twilio broke before its answer".into())
+        }
+        Answer::Unreachable => {
+            return Outcome::Retry {
+                reason: "Twilio could not be reached".into(),
+                after: None,
+            }
+        }
+        Answer::Invalid => {
+            return Outcome::Permanent("the Twilio request could not be built".into())
+        }
     };
     if (200..300).contains(&status) {
         return match v["sid"].as_str() {
@@ -192,10 +220,8 @@ pub fn send_outcome(answer: Answer) -> Outcome {
     };
     if code == Some(UNSUBSCRIBED_RECIPIENT) {
         Outcome::RecipientOptedOut(reason)
-    } else if transient_status(status) {
-        Outcome::Transient(reason)
     } else {
-        Outcome::Permanent(reason)
+        status_outcome(status, reason, after)
     }
 }
 
@@ -241,11 +267,13 @@ mod tests {
         let a = Answer::Http(
             400,
             serde_json::json!({"code": 21610, "message": "Attempt to send to unsubscribed recipient"}),
+            None,
         );
         assert!(matches!(send_outcome(a), Outcome::RecipientOptedOut(_)));
         let a = Answer::Http(
             400,
             serde_json::json!({"code": 21211, "message": "Invalid To"}),
+            None,
         );
         assert!(matches!(send_outcome(a), Outcome::Permanent(_)));
     }

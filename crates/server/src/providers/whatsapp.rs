@@ -5,8 +5,12 @@
 //! the HMAC-SHA256 of the raw body keyed with the app secret. One app (one
 //! secret, one callback URL) may serve several phone numbers, so the
 //! endpoint is shared and each change names its number by
-//! `value.metadata.phone_number_id`; the signature must verify with the app
-//! secret of every number the delivery names.
+//! `value.metadata.phone_number_id`. The handler checks the signature on the
+//! raw body against the app secrets configured here before anything else,
+//! then accepts only changes of numbers whose app secret is the one that
+//! signed. Each send carries Optline's message id in
+//! `biz_opaque_callback_data`, which Meta echoes on the message's statuses,
+//! so a send whose answer was lost is still settled by its status.
 
 use hmac::{Hmac, Mac};
 use optline_api::DeliveryStatus;
@@ -15,8 +19,8 @@ use serde::Deserialize;
 use sha2_010::Sha256;
 
 use super::client::{Answer, Post};
-use super::retry::{transient_status, Outcome};
-use super::{InboundMessage, Report, StatusReport, WhatsAppConfig};
+use super::retry::{status_outcome, Outcome};
+use super::{raw_address, InboundMessage, Report, StatusReport, WhatsAppConfig};
 use crate::storage::{NumberRow, ProviderKind};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -99,6 +103,9 @@ pub struct WaText {
 pub struct WaStatus {
     pub id: String,
     pub status: String,
+    /// What the send put in `biz_opaque_callback_data` (see [`reference`]).
+    #[serde(default)]
+    pub biz_opaque_callback_data: Option<String>,
     #[serde(default)]
     pub errors: Vec<WaError>,
 }
@@ -133,6 +140,26 @@ pub fn error_text(errors: &[WaError]) -> Option<String> {
     })
 }
 
+/// The `biz_opaque_callback_data` a send carries for message `id`.
+pub fn callback_data(id: i64) -> String {
+    format!("optline:{id}")
+}
+
+/// Optline's message id in a status's `biz_opaque_callback_data`.
+pub fn reference(data: Option<&str>) -> Option<i64> {
+    data?.strip_prefix("optline:")?.parse().ok()
+}
+
+/// How many messages and statuses a notification carries (checked against
+/// `MAX_ITEMS_PER_DELIVERY` before anything is stored).
+pub fn item_count(note: &Notification) -> usize {
+    note.entry
+        .iter()
+        .flat_map(|e| e.changes.iter())
+        .map(|c| c.value.messages.len() + c.value.statuses.len())
+        .sum()
+}
+
 /// The `phone_number_id`s a notification names (to find their numbers and
 /// app secrets before trusting anything else in it).
 pub fn named_numbers(note: &Notification) -> Vec<String> {
@@ -165,10 +192,14 @@ pub fn reports(note: &Notification, numbers: &[(String, NumberRow)]) -> Vec<Repo
             continue;
         };
         for m in &change.value.messages {
+            // Meta gives digits without the `+`. A sender the phone library
+            // rejects is kept as Meta gave it and flagged, never dropped.
             let digits: String = m.from.chars().filter(|c| c.is_ascii_digit()).collect();
-            let Ok(from) = crate::phone::normalize(&format!("+{digits}"), "from") else {
-                continue;
-            };
+            let (from, sender_unverified) =
+                match crate::phone::normalize(&format!("+{digits}"), "from") {
+                    Ok(e164) => (e164, false),
+                    Err(_) => (raw_address(&m.from), true),
+                };
             let (body, unsupported) = match (m.kind.as_str(), &m.text) {
                 ("text", Some(t)) => (t.body.clone(), None),
                 (k, _) => {
@@ -185,6 +216,8 @@ pub fn reports(note: &Notification, numbers: &[(String, NumberRow)]) -> Vec<Repo
                 provider_message_id: m.id.clone(),
                 unsupported,
                 carrier_opt_out: false,
+                sender_unverified,
+                signature_verified: true,
             }));
         }
         for s in &change.value.statuses {
@@ -192,6 +225,8 @@ pub fn reports(note: &Notification, numbers: &[(String, NumberRow)]) -> Vec<Repo
                 continue;
             };
             out.push(Report::Status(StatusReport {
+                number_id: number.id,
+                reference: reference(s.biz_opaque_callback_data.as_deref()),
                 provider: ProviderKind::Whatsapp,
                 provider_message_id: s.id.clone(),
                 status,
@@ -205,16 +240,24 @@ pub fn reports(note: &Notification, numbers: &[(String, NumberRow)]) -> Vec<Repo
     out
 }
 
-/// The JSON body of a send: the approved template exactly when the engine
-/// said the message must be one (the opt-in request), free text otherwise.
-pub fn send_body(cfg: &WhatsAppConfig, to: &str, text: &str, template: bool) -> serde_json::Value {
+/// The JSON body of a send of Optline message `id`: the approved template
+/// exactly when the engine said the message must be one (the opt-in
+/// request), free text otherwise.
+pub fn send_body(
+    cfg: &WhatsAppConfig,
+    id: i64,
+    to: &str,
+    text: &str,
+    template: bool,
+) -> serde_json::Value {
     let to = to.trim_start_matches('+');
     if template {
         serde_json::json!({
             "messaging_product": "whatsapp",
             "to": to,
             "type": "template",
-            "template": {"name": cfg.template_name, "language": {"code": cfg.template_language}}
+            "template": {"name": cfg.template_name, "language": {"code": cfg.template_language}},
+            "biz_opaque_callback_data": callback_data(id)
         })
     } else {
         serde_json::json!({
@@ -222,16 +265,19 @@ pub fn send_body(cfg: &WhatsAppConfig, to: &str, text: &str, template: bool) -> 
             "recipient_type": "individual",
             "to": to,
             "type": "text",
-            "text": {"preview_url": false, "body": text}
+            "text": {"preview_url": false, "body": text},
+            "biz_opaque_callback_data": callback_data(id)
         })
     }
 }
 
-/// The send request for one message.
+/// The send request for Optline message `id`.
+#[allow(clippy::too_many_arguments)]
 pub fn send_request(
     cfg: &WhatsAppConfig,
     base_url: &str,
     api_version: &str,
+    id: i64,
     to: &str,
     text: &str,
     template: bool,
@@ -245,17 +291,29 @@ pub fn send_request(
         ),
         authorization: format!("Bearer {}", cfg.access_token),
         content_type: "application/json",
-        body: send_body(cfg, to, text, template).to_string().into_bytes(),
+        body: send_body(cfg, id, to, text, template)
+            .to_string()
+            .into_bytes(),
     }
 }
 
 /// What the Cloud API's answer to a send means.
 pub fn send_outcome(answer: Answer) -> Outcome {
-    let (status, v) = match answer {
-        Answer::Http(s, v) => (s, v),
-        Answer::Timeout => return Outcome::Transient("WhatsApp did not answer in time".into()),
-        Answer::Unreachable => return Outcome::Transient("WhatsApp could not be reached".into()),
-        Answer::Failed => return Outcome::Transient("WhatsApp request failed".into()),
+    let (status, v, after) = match answer {
+        Answer::Http(s, v, a) => (s, v, a),
+        Answer::Timeout => return Outcome::Unknown("WhatsApp did not answer in time".into()),
+        Answer::Interrupted => {
+            return Outcome::Unknown("the connection to WhatsApp broke before its answer".into())
+        }
+        Answer::Unreachable => {
+            return Outcome::Retry {
+                reason: "WhatsApp could not be reached".into(),
+                after: None,
+            }
+        }
+        Answer::Invalid => {
+            return Outcome::Permanent("the WhatsApp request could not be built".into())
+        }
     };
     if (200..300).contains(&status) {
         return match v["messages"][0]["id"].as_str() {
@@ -270,11 +328,7 @@ pub fn send_outcome(answer: Answer) -> Outcome {
         (Some(c), Some(m)) => format!("WhatsApp error {c}: {m} (HTTP {status})"),
         _ => format!("WhatsApp answered HTTP {status}"),
     };
-    if transient_status(status) {
-        Outcome::Transient(reason)
-    } else {
-        Outcome::Permanent(reason)
-    }
+    status_outcome(status, reason, after)
 }
 
 #[cfg(test)]

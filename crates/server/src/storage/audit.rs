@@ -21,13 +21,25 @@ pub struct AuditRow {
     pub evidence: String,
     pub request_text: Option<String>,
     pub provider_message_id: Option<String>,
+    /// Where the evidence came from (a provider's name or [`SOURCE_MANUAL`]); None on rows
+    /// written before it was recorded.
+    pub source: Option<String>,
+    pub signature_verified: bool,
+    /// The WhatsApp template that went out in place of `request_text`.
+    pub template_name: Option<String>,
+    pub template_language: Option<String>,
 }
+
+/// Evidence sources (DESIGN rule 16): a provider's name, or `manual` for
+/// an admin's own action.
+pub const SOURCE_MANUAL: &str = "manual";
 
 pub fn audit_insert(c: &Connection, a: &AuditRow) -> StorageResult<()> {
     c.prepare_cached(
         "INSERT INTO audit(org_id, at, number, contact, channel, actor, action, from_state,
-            to_state, evidence, request_text, provider_message_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            to_state, evidence, request_text, provider_message_id, source, signature_verified,
+            template_name, template_language)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         a.org_id,
@@ -41,7 +53,11 @@ pub fn audit_insert(c: &Connection, a: &AuditRow) -> StorageResult<()> {
         a.to_state,
         a.evidence,
         a.request_text,
-        a.provider_message_id
+        a.provider_message_id,
+        a.source,
+        a.signature_verified,
+        a.template_name,
+        a.template_language
     ])?;
     Ok(())
 }
@@ -62,7 +78,8 @@ pub struct AuditFilter {
 pub fn audit_query(c: &Connection, org: i64, f: &AuditFilter) -> StorageResult<Vec<AuditRow>> {
     let mut st = c.prepare_cached(
         "SELECT id, org_id, at, number, contact, channel, actor, action, from_state, to_state,
-                evidence, request_text, provider_message_id FROM audit
+                evidence, request_text, provider_message_id, source, signature_verified,
+                template_name, template_language FROM audit
          WHERE org_id = ?1 AND (?2 IS NULL OR contact = ?2) AND (?3 IS NULL OR number = ?3)
            AND (?4 IS NULL OR channel = ?4) AND (?5 IS NULL OR action = ?5)
            AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL OR at < ?7) AND (?8 IS NULL OR id > ?8)
@@ -95,6 +112,10 @@ pub fn audit_query(c: &Connection, org: i64, f: &AuditFilter) -> StorageResult<V
                 evidence: r.get(10)?,
                 request_text: r.get(11)?,
                 provider_message_id: r.get(12)?,
+                source: r.get(13)?,
+                signature_verified: r.get(14)?,
+                template_name: r.get(15)?,
+                template_language: r.get(16)?,
             })
         },
     )?;

@@ -106,7 +106,7 @@ const CONV_SELECT: &str = "SELECT c.id, c.org_id, c.number_id, n.e164, n.user_id
     n.sms_enabled, n.whatsapp_enabled, ct.id, ct.e164, ct.name, ct.tz, c.unread, c.last_inbound_at,
     c.updated_at, c.thread, o.user_id, org.name, au.name, n.provider,
     m.id, m.conversation_id, m.direction, m.kind, m.body, m.status, m.error, m.provider_message_id,
-    m.user_id, m.created_at, m.template
+    m.user_id, m.created_at, m.template, m.sender_unverified
     FROM conversations c
     JOIN organizations org ON org.id = c.org_id
     JOIN numbers n ON n.id = c.number_id

@@ -21,9 +21,11 @@ pub struct MessageRow {
     pub created_at: String,
     /// Must go out as the provider's approved template (the engine said so).
     pub template: bool,
+    /// Inbound from an address the phone library rejected (kept raw).
+    pub sender_unverified: bool,
 }
 
-const MSG_COLS: &str = "id, conversation_id, direction, kind, body, status, error, provider_message_id, user_id, created_at, template";
+const MSG_COLS: &str = "id, conversation_id, direction, kind, body, status, error, provider_message_id, user_id, created_at, template, sender_unverified";
 
 /// Reads a message from the columns of [`MSG_COLS`] starting at `at`.
 pub(crate) fn message_row_at(r: &Row, at: usize) -> rusqlite::Result<MessageRow> {
@@ -39,6 +41,7 @@ pub(crate) fn message_row_at(r: &Row, at: usize) -> rusqlite::Result<MessageRow>
         user_id: r.get(at + 8)?,
         created_at: r.get(at + 9)?,
         template: r.get(at + 10)?,
+        sender_unverified: r.get(at + 11)?,
     })
 }
 
@@ -98,6 +101,7 @@ pub fn message_insert(c: &Connection, m: &NewMessage, now: &str) -> StorageResul
         user_id: m.user_id,
         created_at: now.to_string(),
         template: m.template,
+        sender_unverified: false,
     })
 }
 
@@ -154,7 +158,8 @@ pub fn sim_phone_messages(
 ) -> StorageResult<Vec<PhoneMessage>> {
     let mut st = c.prepare_cached(
         "SELECT m.id, m.conversation_id, m.direction, m.kind, m.body, m.status, m.error,
-                m.provider_message_id, m.user_id, m.created_at, m.template, n.e164, c.channel
+                m.provider_message_id, m.user_id, m.created_at, m.template, m.sender_unverified,
+                n.e164, c.channel
          FROM contacts ct JOIN conversations c ON c.contact_id = ct.id
          JOIN numbers n ON n.id = c.number_id
          JOIN messages m ON m.conversation_id = c.id
@@ -163,8 +168,8 @@ pub fn sim_phone_messages(
     let rows = st.query_map(params![e164, limit], |r| {
         Ok((
             message_row(r)?,
-            r.get(11)?,
-            text_enum(r, 12, Channel::parse)?,
+            r.get(12)?,
+            text_enum(r, 13, Channel::parse)?,
         ))
     })?;
     let mut v: Vec<_> = rows.collect::<Result<_, _>>()?;
@@ -210,49 +215,135 @@ pub struct AppliedStatus {
     pub error: Option<String>,
 }
 
-/// Applies a provider's delivery report to the outbound message it names.
-/// Unknown message (the send answer not recorded yet): the report is kept in
-/// `pending_statuses` and applied when the message gets its provider id.
+/// A provider's delivery report, as the webhook of one number gave it.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusKey<'a> {
+    /// The number whose secret signed the webhook: only its messages move.
+    pub number_id: i64,
+    pub provider: ProviderKind,
+    pub pmid: &'a str,
+    /// Optline's own message id, echoed by the provider (WhatsApp's
+    /// `biz_opaque_callback_data`, the query of Twilio's status callback):
+    /// how a message whose send answer was lost (`unknown`, no provider id
+    /// yet) learns its provider id.
+    pub reference: Option<i64>,
+}
+
+/// Applies a provider's delivery report to the outbound message it names,
+/// among the messages of the number that signed it (another number's
+/// message with that provider id is left alone). Unknown message (the send
+/// answer not recorded yet): the report is kept in `pending_statuses` and
+/// applied when the message gets its provider id.
 pub fn status_apply(
     c: &Connection,
-    provider: ProviderKind,
-    pmid: &str,
+    key: StatusKey,
     status: DeliveryStatus,
     error: Option<&str>,
     now: &str,
 ) -> StorageResult<Option<AppliedStatus>> {
+    let row = |r: &Row| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            text_enum(r, 2, DeliveryStatus::parse)?,
+            r.get::<_, i64>(3)?,
+        ))
+    };
     let cur = c
         .prepare_cached(
-            "SELECT id, conversation_id, status FROM messages
-             WHERE provider = ?1 AND provider_message_id = ?2 AND direction = 'outbound'",
+            "SELECT m.id, m.conversation_id, m.status, cv.number_id
+             FROM messages m JOIN conversations cv ON cv.id = m.conversation_id
+             WHERE m.provider = ?1 AND m.provider_message_id = ?2 AND m.direction = 'outbound'",
         )?
-        .query_row(params![provider.as_str(), pmid], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                text_enum(r, 2, DeliveryStatus::parse)?,
-            ))
-        })
+        .query_row(params![key.provider.as_str(), key.pmid], row)
         .optional()?;
-    let Some((id, conv, old)) = cur else {
-        c.prepare_cached(
-            "INSERT INTO pending_statuses(provider, provider_message_id, status, error, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![provider.as_str(), pmid, status.as_str(), error, now])?;
-        return Ok(None);
+    let (id, conv, old) = match cur {
+        Some((id, conv, old, number)) if number == key.number_id => (id, conv, old),
+        // Another number's message: not this webhook's to move.
+        Some(_) => return Ok(None),
+        None => {
+            // A send whose answer was lost: the provider's echo of our id
+            // names the message; it takes the provider id now.
+            let by_ref = match key.reference {
+                Some(r) => c
+                    .prepare_cached(
+                        "SELECT m.id, m.conversation_id, m.status, cv.number_id
+                         FROM messages m JOIN conversations cv ON cv.id = m.conversation_id
+                         WHERE m.id = ?1 AND m.provider = ?2 AND m.direction = 'outbound'
+                           AND m.provider_message_id IS NULL AND cv.number_id = ?3",
+                    )?
+                    .query_row(params![r, key.provider.as_str(), key.number_id], row)
+                    .optional()?,
+                None => None,
+            };
+            match by_ref {
+                Some((id, conv, old, _)) => {
+                    c.prepare_cached("UPDATE messages SET provider_message_id = ?2 WHERE id = ?1")?
+                        .execute(params![id, key.pmid])?;
+                    (id, conv, old)
+                }
+                None => {
+                    c.prepare_cached(
+                        "INSERT INTO pending_statuses(provider, provider_message_id, status, error,
+                            received_at, number_id)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?
+                    .execute(params![
+                        key.provider.as_str(),
+                        key.pmid,
+                        status.as_str(),
+                        error,
+                        now,
+                        key.number_id
+                    ])?;
+                    return Ok(None);
+                }
+            }
+        }
     };
     if status.rank() <= old.rank() {
         return Ok(None);
     }
-    c.prepare_cached("UPDATE messages SET status = ?2, error = COALESCE(?3, error) WHERE id = ?1")?
-        .execute(params![id, status.as_str(), error])?;
+    // A settled `unknown` drops its "not known" note.
+    c.prepare_cached(
+        "UPDATE messages SET status = ?2,
+            error = CASE WHEN ?4 = 'unknown' THEN ?3 ELSE COALESCE(?3, error) END
+         WHERE id = ?1",
+    )?
+    .execute(params![id, status.as_str(), error, old.as_str()])?;
     Ok(Some(AppliedStatus {
         message_id: id,
         conversation_id: conv,
         status,
         error: error.map(str::to_string),
     }))
+}
+
+/// Deletes waiting status reports received before `before`: their message
+/// never got that provider id (another system's message, or a send whose
+/// answer never came), and nothing else would ever remove them.
+pub fn pending_statuses_prune(c: &Connection, before: &str) -> StorageResult<usize> {
+    Ok(
+        c.prepare_cached("DELETE FROM pending_statuses WHERE received_at < ?1")?
+            .execute([before])?,
+    )
+}
+
+/// Waiting status reports (tests, diagnostics).
+pub fn pending_status_count(c: &Connection) -> StorageResult<i64> {
+    Ok(c.query_row("SELECT COUNT(*) FROM pending_statuses", [], |r| r.get(0))?)
+}
+
+/// How a send ended, as stored.
+#[derive(Debug, Clone, Copy)]
+pub enum SendResult<'a> {
+    /// The provider's message id.
+    Accepted(&'a str),
+    /// Refused for good (the reason).
+    Failed(&'a str),
+    /// The request went out and its answer was lost: not known whether it
+    /// was sent (the reason). Never resent; the provider's report settles it.
+    Unknown(&'a str),
 }
 
 /// At start no sender is running, so a message still `queued` was handed
@@ -266,24 +357,37 @@ pub fn outbound_fail_orphaned(c: &Connection) -> StorageResult<usize> {
     )?)
 }
 
-/// Records a send's outcome: accepted (provider id, `sent`) or failed.
-/// Returns the status reports that were waiting for this provider id.
+/// Records a send's outcome: accepted (provider id, `sent`), failed, or
+/// unknown. Returns the status reports of `number_id` that were waiting for
+/// this provider id. A status report that already settled the message
+/// (through its echoed id) is never overwritten by `unknown`.
 pub fn outbound_finish(
     c: &Connection,
     message_id: i64,
+    number_id: i64,
     provider: ProviderKind,
-    result: Result<&str, &str>,
+    result: SendResult,
     attempts: u32,
 ) -> StorageResult<Vec<(DeliveryStatus, Option<String>)>> {
     let pmid = match result {
-        Err(reason) => {
+        SendResult::Failed(reason) => {
             c.prepare_cached(
                 "UPDATE messages SET status = 'failed', error = ?2, attempts = ?3 WHERE id = ?1",
             )?
             .execute(params![message_id, reason, attempts])?;
             return Ok(Vec::new());
         }
-        Ok(pmid) => pmid,
+        SendResult::Unknown(reason) => {
+            c.prepare_cached(
+                "UPDATE messages SET attempts = ?3,
+                    error = CASE WHEN status = 'queued' THEN ?2 ELSE error END,
+                    status = CASE WHEN status = 'queued' THEN 'unknown' ELSE status END
+                 WHERE id = ?1",
+            )?
+            .execute(params![message_id, reason, attempts])?;
+            return Ok(Vec::new());
+        }
+        SendResult::Accepted(pmid) => pmid,
     };
     c.prepare_cached(
         "UPDATE messages SET provider_message_id = ?2, attempts = ?3,
@@ -293,17 +397,18 @@ pub fn outbound_finish(
     .execute(params![message_id, pmid, attempts])?;
     let mut st = c.prepare_cached(
         "SELECT status, error FROM pending_statuses
-         WHERE provider = ?1 AND provider_message_id = ?2 ORDER BY id",
+         WHERE provider = ?1 AND provider_message_id = ?2 AND number_id = ?3 ORDER BY id",
     )?;
-    let rows = st.query_map(params![provider.as_str(), pmid], |r| {
+    let rows = st.query_map(params![provider.as_str(), pmid, number_id], |r| {
         Ok((text_enum(r, 0, DeliveryStatus::parse)?, r.get(1)?))
     })?;
     let waiting: Vec<(DeliveryStatus, Option<String>)> = rows.collect::<Result<_, _>>()?;
     if !waiting.is_empty() {
         c.prepare_cached(
-            "DELETE FROM pending_statuses WHERE provider = ?1 AND provider_message_id = ?2",
+            "DELETE FROM pending_statuses
+             WHERE provider = ?1 AND provider_message_id = ?2 AND number_id = ?3",
         )?
-        .execute(params![provider.as_str(), pmid])?;
+        .execute(params![provider.as_str(), pmid, number_id])?;
     }
     Ok(waiting)
 }
@@ -314,6 +419,14 @@ pub fn message_attempts(c: &Connection, id: i64) -> StorageResult<i64> {
         c.prepare_cached("SELECT attempts FROM messages WHERE id = ?1")?
             .query_row([id], |r| r.get(0))?,
     )
+}
+
+/// Flags an inbound message whose sender address the phone library did
+/// not accept (stored raw, as the provider signed it).
+pub fn message_flag_sender_unverified(c: &Connection, id: i64) -> StorageResult<()> {
+    c.prepare_cached("UPDATE messages SET sender_unverified = 1 WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
 }
 
 /// Marks an inbound message as not handed to the engine (unsupported type).

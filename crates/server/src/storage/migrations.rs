@@ -188,6 +188,20 @@ ALTER TABLE sessions ADD COLUMN last_seen_at TEXT NOT NULL DEFAULT '';
 UPDATE sessions SET last_seen_at = created_at;
 CREATE INDEX sessions_user ON sessions(user_id);
 "#,
+    // 9 (inbound and evidence): an inbound message whose sender the
+    // phone library rejected is kept with the provider's raw address and
+    // flagged; a waiting delivery status belongs to the number whose secret
+    // signed it and is pruned by age; every audit row says where its
+    // evidence came from (NULL on rows written before this version).
+    r#"
+ALTER TABLE messages ADD COLUMN sender_unverified INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE pending_statuses ADD COLUMN number_id INTEGER;
+CREATE INDEX pending_statuses_received ON pending_statuses(received_at);
+ALTER TABLE audit ADD COLUMN source TEXT;
+ALTER TABLE audit ADD COLUMN signature_verified INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE audit ADD COLUMN template_name TEXT;
+ALTER TABLE audit ADD COLUMN template_language TEXT;
+"#,
 ];
 
 /// Migration 7's data step: the name of every stored thread's state, read

@@ -19,13 +19,17 @@ pub struct Recorded {
     pub authorization: String,
     pub content_type: String,
     pub body: String,
+    /// When it arrived (to check waits between attempts).
+    pub at: std::time::Instant,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Answer {
     pub status: u16,
     pub body: Value,
     pub delay_ms: u64,
+    /// A `Retry-After` header, in seconds.
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Default)]
@@ -85,6 +89,7 @@ pub fn answer(status: u16, body: Value) -> Answer {
         status,
         body,
         delay_ms: 0,
+        retry_after: None,
     }
 }
 
@@ -108,6 +113,7 @@ async fn handle(
             authorization: h("authorization"),
             content_type: h("content-type"),
             body: String::from_utf8_lossy(&body).into_owned(),
+            at: std::time::Instant::now(),
         });
         i.next_id += 1;
         (i.script.pop_front(), i.next_id)
@@ -126,9 +132,14 @@ async fn handle(
     if ans.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(ans.delay_ms)).await;
     }
+    let mut h = HeaderMap::new();
+    h.insert("content-type", "application/json".parse().unwrap());
+    if let Some(a) = ans.retry_after {
+        h.insert("retry-after", a.to_string().parse().unwrap());
+    }
     (
         StatusCode::from_u16(ans.status).unwrap(),
-        [("content-type", "application/json")],
+        h,
         ans.body.to_string(),
     )
 }

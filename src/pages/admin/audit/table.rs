@@ -17,7 +17,31 @@ const HEADERS: &[&str] = &[
     "Action",
     "Change",
     "Evidence",
+    "Source",
 ];
+
+/// The evidence's source in a few words: the provider, whether its
+/// signature was verified, and the WhatsApp template that went out.
+fn source_words(r: &AuditRecord) -> String {
+    let Some(src) = r.source.as_deref() else {
+        return "—".into();
+    };
+    let mut s = match src {
+        "whatsapp" => "WhatsApp".to_string(),
+        "twilio" => "Twilio".to_string(),
+        other => other.to_string(),
+    };
+    if r.signature_verified {
+        s.push_str(", signed");
+    }
+    if let Some(t) = &r.template_name {
+        s.push_str(&format!(
+            ", template {t} ({})",
+            r.template_language.as_deref().unwrap_or("?")
+        ));
+    }
+    s
+}
 
 #[component]
 pub fn AuditTable(rows: RwSignal<Vec<AuditRecord>>) -> impl IntoView {
@@ -39,6 +63,9 @@ pub fn AuditTable(rows: RwSignal<Vec<AuditRecord>>) -> impl IntoView {
     view! {
         <Table headers=HEADERS>
             <For each=move || rows.get() key=|r| r.id let:r>
+                {
+                let source = source_words(&r);
+                view! {
                 <tr>
                     <td>{time::local(&r.at)}</td>
                     <td>{r.business_number}</td>
@@ -48,7 +75,10 @@ pub fn AuditTable(rows: RwSignal<Vec<AuditRecord>>) -> impl IntoView {
                     <td>{r.action.replace('_', " ")}</td>
                     <td>{format!("{} → {}", r.from_state.replace('_', " "), r.to_state.replace('_', " "))}</td>
                     <td class="evidence">{r.evidence}</td>
+                    <td class="source">{source}</td>
                 </tr>
+                }
+                }
             </For>
         </Table>
     }

@@ -107,7 +107,9 @@ fn csv_field(s: &str, free_text: bool) -> String {
     }
 }
 
-pub const AUDIT_CSV_HEADER: &str = "id,at,business_number,contact_phone,channel,actor,action,from_state,to_state,evidence,request_text,provider_message_id\n";
+/// The export's columns; the evidence source (DESIGN rule 16) comes last so
+/// the earlier columns keep their places for existing readers.
+pub const AUDIT_CSV_HEADER: &str = "id,at,business_number,contact_phone,channel,actor,action,from_state,to_state,evidence,request_text,provider_message_id,source,signature_verified,template_name,template_language\n";
 
 pub async fn csv(
     State(state): State<AppState>,
@@ -152,6 +154,10 @@ pub async fn csv(
                     csv_field(&a.evidence, true),
                     csv_field(a.request_text.as_deref().unwrap_or(""), true),
                     csv_field(a.provider_message_id.as_deref().unwrap_or(""), true),
+                    csv_field(a.source.as_deref().unwrap_or(""), false),
+                    a.signature_verified.to_string(),
+                    csv_field(a.template_name.as_deref().unwrap_or(""), true),
+                    csv_field(a.template_language.as_deref().unwrap_or(""), true),
                 ];
                 out.push_str(&cols.join(","));
                 out.push('\n');
