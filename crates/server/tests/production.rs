@@ -133,6 +133,10 @@ async fn internal_errors_show_a_request_id_not_internals() {
             .any(|l| l.contains(&id) && l.contains("unreadable")),
         "the log has the details under the same id:\n{log}"
     );
+    assert!(
+        !log.contains("12025550133"),
+        "no contact number in the log:\n{log}"
+    );
     // Nothing was stored: the thread is unchanged and no request went out.
     assert_eq!(
         ana.get(&format!("/api/v1/conversations/{conv}"))
