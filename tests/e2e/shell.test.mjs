@@ -82,3 +82,9 @@ test('the page is served with a Content Security Policy and the app runs under i
   assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
   assert.deepEqual(violations, []);
 }, { args: ['--demo'] }));
+
+test('without --simulator (production) the contact phone page says the simulator is off', withApp(async (app) => {
+  const page = await app.open('/phone');
+  await page.getByRole('heading', { name: 'Contact phone' }).waitFor();
+  await page.getByRole('alert').getByText(/The contact simulator is off on this server/).waitFor();
+}, { args: ['--demo'], simulator: false, allowConsole: [/status of 404/] }));
