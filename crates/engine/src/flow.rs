@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::keywords::{detect_revocation, normalize, normalize_into, Intent, STANDARD_STOP_WORDS};
+use crate::keywords::{
+    detect_revocation, normalize, normalize_into, revocation_reading, Intent, STANDARD_STOP_WORDS,
+};
 use crate::model::Channel;
 use crate::texts;
 
@@ -388,7 +390,36 @@ impl ValidFlow {
     pub fn classify<'a>(&'a self, text: &str) -> Intent<'a> {
         let mut buf = String::with_capacity(text.len());
         normalize_into(text, &mut buf);
-        self.classify_normalized(&buf)
+        match self.classify_normalized(&buf) {
+            Intent::Other => self.classify_disguised_revocation(text, &buf),
+            exact => exact,
+        }
+    }
+
+    /// Policy point 4: read a non-keyword message as it looks on a phone
+    /// screen, and only ever find a revocation in it.
+    fn classify_disguised_revocation<'a>(&'a self, text: &str, exact: &str) -> Intent<'a> {
+        // Plain ASCII without separated single letters reads the same.
+        if text.is_ascii() && !exact.split(' ').all(|w| w.len() == 1) {
+            return Intent::Other;
+        }
+        let reading = revocation_reading(text);
+        if reading == exact || reading.is_empty() {
+            return Intent::Other;
+        }
+        for (set, k, i) in &self.keywords {
+            if *set == KeywordSet::Stop && *k == reading {
+                let kw = self.flow.keywords.stop.get(*i).map(String::as_str);
+                return Intent::Keyword {
+                    set: KeywordSet::Stop,
+                    keyword: kw.unwrap_or(""),
+                };
+            }
+        }
+        match detect_revocation(&reading) {
+            Some(phrase) => Intent::Revocation { phrase },
+            None => Intent::Other,
+        }
     }
 
     fn classify_normalized(&self, n: &str) -> Intent<'_> {

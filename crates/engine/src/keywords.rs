@@ -20,7 +20,17 @@
 //!    means, so this detector errs toward honouring a revocation (e.g. "stop"
 //!    as the first or last word counts). Revocation beats everything except an
 //!    exact keyword match.
-//! 4. Everything else is an ordinary message.
+//! 4. **Revocation by any reasonable means** (DESIGN rule 13), for opting
+//!    out only: when a message is not an exact keyword, it is read once more
+//!    the way it looks on a phone screen — invisible format characters
+//!    (zero-width space and joiners, word joiner, soft hyphen, byte-order
+//!    mark, direction marks: Unicode category Cf) dropped, Cyrillic and
+//!    Greek look-alike letters folded to Latin, and a message made only of
+//!    single letters (`S T O P`, `S.T.O.P`, `s-t-o-p`) joined into one word.
+//!    If that reading is a stop keyword or a plain-language revocation, the
+//!    contact has opted out. That reading never gives consent: acceptance
+//!    stays an exact match (property-tested).
+//! 5. Everything else is an ordinary message.
 
 use crate::flow::KeywordSet;
 
@@ -59,6 +69,63 @@ pub fn is_carrier_opt_out(text: &str) -> bool {
     STANDARD_STOP_WORDS
         .iter()
         .any(|w| w.eq_ignore_ascii_case(&n))
+}
+
+/// Whether `c` is an invisible format character (Unicode general category
+/// Cf; a hand-written table of its ranges, no Unicode-data crate).
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
+        | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+        | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
+        | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
+}
+
+/// A Cyrillic or Greek letter that looks like a Latin one, as that Latin
+/// letter (lower case). Only for reading revocations.
+fn latin_look_alike(c: char) -> Option<char> {
+    Some(match c {
+        'А' | 'а' | 'Α' | 'α' => 'a',
+        'В' | 'в' | 'Β' | 'β' => 'b',
+        'С' | 'с' | 'Ϲ' | 'ϲ' => 'c',
+        'Ԁ' | 'ԁ' => 'd',
+        'Е' | 'е' | 'Ε' | 'ε' => 'e',
+        'Н' | 'н' | 'Η' => 'h',
+        'І' | 'і' | 'Ι' | 'ι' | 'Ӏ' => 'i',
+        'Ј' | 'ј' => 'j',
+        'К' | 'к' | 'Κ' | 'κ' => 'k',
+        'М' | 'м' | 'Μ' => 'm',
+        'Ν' | 'п' => 'n',
+        'О' | 'о' | 'Ο' | 'ο' | 'σ' => 'o',
+        'Р' | 'р' | 'Ρ' | 'ρ' => 'p',
+        'Ԛ' | 'ԛ' => 'q',
+        'Ѕ' | 'ѕ' => 's',
+        'Т' | 'т' | 'Τ' | 'τ' => 't',
+        'υ' | 'ս' => 'u',
+        'ν' | 'ѵ' => 'v',
+        'Ԝ' | 'ԝ' | 'ω' => 'w',
+        'Х' | 'х' | 'Χ' | 'χ' => 'x',
+        'У' | 'у' | 'Υ' | 'Ү' | 'ү' => 'y',
+        'Ζ' => 'z',
+        _ => return None,
+    })
+}
+
+/// The message as it reads on a phone screen, for revocation only (see
+/// policy point 4): invisible characters dropped, look-alikes folded, then
+/// normalised; a message of single letters only is joined into one word.
+pub fn revocation_reading(text: &str) -> String {
+    let visible: String = text
+        .chars()
+        .filter(|c| !is_invisible_format(*c))
+        .map(|c| latin_look_alike(c).unwrap_or(c))
+        .collect();
+    let n = normalize(&visible);
+    if n.contains(' ') && n.split(' ').all(|w| w.chars().count() == 1) {
+        n.replace(' ', "")
+    } else {
+        n
+    }
 }
 
 /// Normalises `text` (see the module docs) into a new string.

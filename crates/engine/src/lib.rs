@@ -38,7 +38,9 @@ pub use audit::{AuditRecord, How};
 pub use flow::{
     validate, Flow, FlowProblem, KeywordSet, Keywords, Messages, QuietHours, Reprompt, ValidFlow,
 };
-pub use keywords::{is_carrier_opt_out, normalize, Intent, STANDARD_STOP_WORDS};
+pub use keywords::{
+    is_carrier_opt_out, normalize, revocation_reading, Intent, STANDARD_STOP_WORDS,
+};
 pub use model::{Actor, Channel, ConsentState, ConsentStatus, StateName, Thread, UserId};
 pub use rules::{
     check_dispatch, check_request, check_send, consent_status, is_expired, resend_at, step,

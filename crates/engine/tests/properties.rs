@@ -337,3 +337,75 @@ proptest! {
         }
     }
 }
+
+/// Disguises `word` the ways rule 13 lists: invisible format characters,
+/// Cyrillic/Greek look-alikes, letters separated by spaces, dots or dashes.
+fn disguise(word: &str, ops: &[(u8, u8)]) -> String {
+    const INVISIBLE: [char; 7] = [
+        '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}', '\u{200F}',
+    ];
+    let look_alike = |c: char| match c.to_ascii_uppercase() {
+        'S' => 'Ѕ',
+        'T' => 'Т',
+        'O' => 'О',
+        'P' => 'Р',
+        'E' => 'Е',
+        'Y' => 'У',
+        'A' => 'А',
+        _ => c,
+    };
+    let separated = ops.iter().any(|(k, _)| k % 4 == 3);
+    let sep = [" ", ".", "-", " . "][ops.first().map_or(0, |o| o.1 as usize % 4)];
+    let mut out = String::new();
+    for (i, c) in word.chars().enumerate() {
+        if separated && i > 0 {
+            out.push_str(sep);
+        }
+        let mut c = c;
+        for (k, at) in ops {
+            if *at as usize % word.len().max(1) == i {
+                match k % 4 {
+                    0 | 1 => out.push(INVISIBLE[*k as usize % INVISIBLE.len()]),
+                    2 => c = look_alike(c),
+                    _ => {}
+                }
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(512), ..ProptestConfig::default() })]
+
+    /// Rule 13: a disguised stop word is always a revocation, and the same
+    /// disguises never make an accept or START keyword count as consent
+    /// unless the text is exactly that keyword.
+    #[test]
+    fn disguises_revoke_but_never_consent(
+        ops in prop::collection::vec((any::<u8>(), any::<u8>()), 1..5),
+        stop in prop::sample::select(STANDARD_STOP_WORDS.to_vec()),
+        accept in prop::sample::select(vec!["YES", "START", "UNSTOP", "SI", "OK"]),
+    ) {
+        let mut f = Flow::default_for(Channel::Sms);
+        if !f.keywords.accept.iter().any(|w| w == accept) && !f.keywords.start.iter().any(|w| w == accept) {
+            f.keywords.accept.push(accept.to_string());
+        }
+        let flow = validate(&f, Channel::Sms).unwrap();
+        let s = disguise(stop, &ops);
+        let revoked = matches!(
+            flow.classify(&s),
+            Intent::Keyword { set: KeywordSet::Stop, .. } | Intent::Revocation { .. }
+        );
+        prop_assert!(revoked, "{s:?} ({:?}) did not revoke", s.chars().map(|c| c as u32).collect::<Vec<_>>());
+        let a = disguise(accept, &ops);
+        if is_accept_keyword(&flow, &a) {
+            let n = normalize(&a);
+            prop_assert!(
+                f.keywords.accept.iter().chain(&f.keywords.start).any(|k| normalize(k) == n),
+                "{a:?} was read as consent"
+            );
+        }
+    }
+}

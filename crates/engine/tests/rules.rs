@@ -782,3 +782,42 @@ fn standard_stop_words_cannot_be_removed_or_moved() {
     fl.keywords.stop.push("OPT OUT".into());
     assert!(validate(&fl, Channel::Sms).is_ok());
 }
+
+// ---- Rule 13: revocation by any reasonable means --------------------------
+
+#[test]
+fn rule13_disguised_stops_revoke_and_disguised_yes_never_consents() {
+    let f = flow(Channel::Sms);
+    for text in [
+        "S\u{200B}TOP",
+        "ST\u{00AD}OP",
+        "\u{FEFF}STOP\u{200F}",
+        "S T O P",
+        "S.T.O.P",
+        "s-t-o-p",
+        "SТОР", // Cyrillic Т, О, Р
+        "unsub\u{200D}scribe",
+        "please st\u{200B}op texting me",
+    ] {
+        let s = step(
+            &f,
+            &ctx(t0(), Channel::Sms),
+            &accepted(t0()),
+            &inbound(text),
+        );
+        assert_eq!(s.thread.consent.name(), StateName::OptedOut, "{text:?}");
+        assert_eq!(s.audit[0].evidence, text, "the audit keeps what was sent");
+    }
+    for text in ["Y\u{200B}ES", "Y E S", "Y.E.S", "УЕS", "YЕS"] {
+        let s = step(&f, &ctx(t0(), Channel::Sms), &pending(t0()), &inbound(text));
+        assert_ne!(s.thread.consent.name(), StateName::Accepted, "{text:?}");
+    }
+    // Ordinary spaced initials are not read as anything.
+    let s = step(
+        &f,
+        &ctx(t0(), Channel::Sms),
+        &accepted(t0()),
+        &inbound("A B C"),
+    );
+    assert_eq!(s.thread.consent.name(), StateName::Accepted);
+}
