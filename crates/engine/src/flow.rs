@@ -322,14 +322,29 @@ impl Template {
         let mut out = String::with_capacity(
             self.literal_len + f.company.len() + f.agent.len() + f.contact.len() + 16,
         );
-        for p in &self.parts {
-            out.push_str(match p {
+        for (i, p) in self.parts.iter().enumerate() {
+            let value = match p {
                 Part::Lit(s) => s,
                 Part::Company => f.company,
                 Part::Agent => f.agent,
                 Part::Contact => f.contact,
                 Part::Channel => f.channel,
-            });
+            };
+            if value.is_empty() && !matches!(p, Part::Lit(_)) {
+                // A missing value takes the space before it along when
+                // punctuation, a space or the end follows: "Hi {contact},"
+                // reads "Hi," for a contact without a name, never "Hi ,".
+                let next = match self.parts.get(i + 1) {
+                    Some(Part::Lit(s)) => s.chars().next(),
+                    Some(_) => Some('x'),
+                    None => None,
+                };
+                if out.ends_with(' ') && next.is_none_or(|c| c == ' ' || ",.!?:;)".contains(c)) {
+                    out.pop();
+                }
+                continue;
+            }
+            out.push_str(value);
         }
         out
     }
@@ -491,6 +506,19 @@ fn contains_words(haystack_norm: &str, needle_norm: &str) -> bool {
     h.windows(n.len()).any(|w| w == n.as_slice())
 }
 
+/// Whether a rendered text shows the gap a missing value left: a space
+/// before punctuation, a doubled space, empty brackets, or leading
+/// punctuation.
+fn reads_broken(text: &str) -> bool {
+    let t = text.trim();
+    [
+        " ,", " .", " !", " ?", " :", " ;", "  ", "()", "( )", "[]", "\"\"",
+    ]
+    .iter()
+    .any(|p| t.contains(p))
+        || t.starts_with([',', '.', '!', '?', ':', ';'])
+}
+
 /// Checks a flow for `channel` and returns EVERY problem at once, each naming
 /// its field and saying what to change. On success the result is the only
 /// thing [`crate::step`] and [`crate::agent_actions`] accept.
@@ -617,6 +645,21 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
                 format!(
                     "The message has {len} characters; {} allows at most {limit}. Shorten it.",
                     channel.display_name()
+                ),
+            ));
+        }
+        let bare = t.render(&Fill {
+            company: "Acme",
+            agent: "",
+            contact: "",
+            channel: channel.display_name(),
+        });
+        if !text.trim().is_empty() && reads_broken(&bare) {
+            problems.push(problem(
+                field,
+                "placeholder_leaves_gap",
+                format!(
+                    "Without a contact or agent name this message reads {bare:?}; reword it so it reads well without them."
                 ),
             ));
         }

@@ -821,3 +821,31 @@ fn rule13_disguised_stops_revoke_and_disguised_yes_never_consents() {
     );
     assert_eq!(s.thread.consent.name(), StateName::Accepted);
 }
+
+#[test]
+fn a_missing_name_leaves_no_broken_punctuation() {
+    let f = flow(Channel::Sms);
+    let mut c = ctx(t0(), Channel::Sms);
+    c.contact_name = String::new();
+    let s = step(&f, &c, &Thread::default(), &req());
+    assert!(
+        s.outbound[0]
+            .text
+            .starts_with("Hi, this is Ana from Acme Dental."),
+        "{}",
+        s.outbound[0].text
+    );
+    // A text that cannot read well without a name is refused, naming it.
+    let mut fl = Flow::default_for(Channel::Sms);
+    fl.messages.accepted = "Thanks ({contact}) — you're opted in. Reply STOP to opt out.".into();
+    let p = validate(&fl, Channel::Sms).unwrap_err();
+    assert!(
+        p.iter()
+            .any(|p| p.field == "messages.accepted" && p.code == "placeholder_leaves_gap"),
+        "{p:?}"
+    );
+    // Every shipped default reads well without names.
+    for ch in [Channel::Sms, Channel::WhatsApp] {
+        assert!(validate(&Flow::default_for(ch), ch).is_ok());
+    }
+}
