@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
 TRUNK_VERSION=0.21.14          # 0.22 needs a newer rustc than this machine has
 BINARYEN_VERSION=132           # Debian's binaryen (108) produces broken wasm
+WASM_SPLIT_VERSION=0.2.4       # wasm_split_cli_support: matches leptos 0.8's wasm_split_helpers 0.2
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
@@ -30,7 +31,17 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
     || cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION"
 fi
 
+# The splitter that cuts the settings out of the first download
+# (scripts/build-wasm.sh). Not the Dioxus crate of a similar name.
+# It has no --version: cargo's own list of installed packages tells.
+if ! command -v wasm-split-cli >/dev/null \
+   || ! cargo install --list | grep -q "^wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  log "installing wasm_split_cli_support $WASM_SPLIT_VERSION (about 2 minutes, once)"
+  cargo install --locked wasm_split_cli_support --version "=$WASM_SPLIT_VERSION" --features build-binary
+fi
+
 need_apt=()
+command -v brotli >/dev/null || need_apt+=(brotli)   # precompressed assets
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)

@@ -7,6 +7,7 @@ use leptos_router::path;
 use crate::components::server_status::ServerStatus;
 use crate::components::user_menu::UserMenu;
 use crate::pages::admin;
+use crate::pages::admin::lazy::{LazyScreen, Screen};
 use crate::pages::{contact_phone::ContactPhone, inbox::Inbox, login::Login, thread::Thread};
 use crate::pages::{home::Home, not_found::NotFound};
 use crate::session::RequireLogin;
@@ -53,13 +54,17 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1" node_ref=main>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
-                    // The settings: admin::AdminLayout checks the role once for all of them.
+                    // The settings: admin::AdminLayout checks the role once for all of them;
+                    // each screen's code is fetched on demand (admin::lazy).
                     <ParentRoute path=path!("/admin") view=admin::AdminLayout>
                         <Route path=path!("") view=|| view! { <Redirect path="/admin/users" /> } />
-                        <Route path=path!("users") view=admin::users::UsersPage />
-                        <Route path=path!("flows") view=admin::flow_editor::FlowEditorPage />
-                        <Route path=path!("ownership") view=admin::ownership::OwnershipPage />
-                        <Route path=path!("audit") view=admin::audit::AuditPage />
+                        <Route path=path!("users") view=|| view! { <LazyScreen screen=Screen::Users /> } />
+                        <Route path=path!("flows") view=|| view! { <LazyScreen screen=Screen::Flows /> } />
+                        <Route
+                            path=path!("ownership")
+                            view=|| view! { <LazyScreen screen=Screen::Ownership /> }
+                        />
+                        <Route path=path!("audit") view=|| view! { <LazyScreen screen=Screen::Audit /> } />
                     </ParentRoute>
                     <Route path=path!("/login") view=Login />
                     <Route path=path!("/inbox") view=|| view! { <RequireLogin><Inbox /></RequireLogin> } />

@@ -1,5 +1,6 @@
 //! The admin's settings: a guard that lets only admins in, the settings
-//! layout with its sub-navigation, and one module per settings screen.
+//! layout with its sub-navigation, and one module per settings screen. The
+//! screens are fetched on demand ([`lazy`]); the guard and layout are not.
 //!
 //! The guard asks the server who is logged in (`api_client::me`) rather than
 //! trusting anything cached in the browser: the server enforces the same rule
@@ -7,6 +8,7 @@
 
 pub mod audit;
 pub mod flow_editor;
+pub mod lazy;
 mod lob_select;
 pub mod ownership;
 mod table;

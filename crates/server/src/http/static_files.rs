@@ -1,5 +1,10 @@
 //! Serving the built SPA: files from the static folder, history-API fallback
 //! to index.html, long-lived caching for hashed assets, none for index.html.
+//!
+//! The release build writes `.br` and `.gz` copies beside each asset
+//! (scripts/build-wasm.sh, best compression settings, once): those are sent as
+//! they are to a browser that accepts them, so nothing is compressed per
+//! request. A file without copies still gets the app-wide compression layer.
 
 use std::path::Path;
 
@@ -14,8 +19,14 @@ use tower_http::services::{ServeDir, ServeFile};
 pub fn service(dir: &Path) -> Router {
     let index = dir.join("index.html");
     let serve = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
         .append_index_html_on_directories(true)
-        .fallback(ServeFile::new(index));
+        .fallback(
+            ServeFile::new(index)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     Router::new()
         .fallback_service(serve)
         .layer(axum::middleware::from_fn(missing_files_are_404))
@@ -25,6 +36,8 @@ pub fn service(dir: &Path) -> Router {
 /// A missing *file* (a last segment with an extension, such as `/logo.png`)
 /// is a 404: answering it with index.html would hide broken asset links
 /// behind a 200. App routes never contain a dot in their last segment.
+/// It matters most for wasm chunks: the split loader would try to compile
+/// the HTML and fail with a confusing error instead of a plain 404.
 async fn missing_files_are_404(req: Request, next: Next) -> Response {
     let looks_like_file = req
         .uri()

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Trunk post_build hook (see Trunk.toml): builds the wasm app in place of
+# Trunk's own Rust pipeline, which cannot split wasm (index.html marks the
+# rust link `data-trunk-skip`, so Trunk builds only the HTML, CSS and copies).
+#
+# Release (`trunk build --release`):
+#   1. cargo, profile wasm-release, feature `split`, with relocations kept
+#      (-Clink-arg=--emit-relocs) so the splitter can move code safely;
+#   2. wasm-split-cli cuts the settings screens out into their own chunk
+#      (src/pages/admin/lazy.rs marks the split point);
+#   3. wasm-bindgen on the main module (--keep-lld-exports: the chunk links
+#      against the main module's exports);
+#   4. wasm-opt on the main module and on every chunk;
+#   5. every file named with one hash of the whole build, the loader script
+#      written into index.html, and .gz/.br copies written next to each asset
+#      (the server sends those as they are; see crates/server/src/http/static_files.rs).
+# Development (`trunk build`, `trunk serve`): the same without splitting and
+# without wasm-opt, so the edit-reload loop stays short.
+#
+# Work happens in target/wasm-split/, emptied first, so a chunk of an older
+# build can never be shipped with a newer one.
+set -euo pipefail
+
+: "${TRUNK_STAGING_DIR:?run by trunk as a post_build hook}"
+cd "${TRUNK_SOURCE_DIR:-$(dirname "$0")/..}"
+
+NAME=optline-app
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+WORK=$TARGET_DIR/wasm-split
+rm -rf "$WORK"
+mkdir -p "$WORK/split" "$WORK/out"
+
+# Erased component types: fewer monomorphised view types, smaller and
+# faster-to-compile wasm (a Leptos 0.8 cfg).
+rustflags="--cfg erase_components"
+if [ "${TRUNK_PROFILE:-debug}" = release ]; then
+  profile=wasm-release
+  RUSTFLAGS="$rustflags -Clink-arg=--emit-relocs" \
+    cargo build --package "$NAME" --bin "$NAME" --target wasm32-unknown-unknown \
+    --profile "$profile" --features split --offline
+  wasm-split-cli "$TARGET_DIR/wasm32-unknown-unknown/$profile/$NAME.wasm" "$WORK/split" \
+    --out-name "$NAME"
+  main_wasm=$WORK/split/$NAME.wasm
+  bindgen_flags=(--keep-lld-exports)
+else
+  profile=debug
+  RUSTFLAGS="$rustflags" \
+    cargo build --package "$NAME" --bin "$NAME" --target wasm32-unknown-unknown --offline
+  main_wasm=$TARGET_DIR/wasm32-unknown-unknown/$profile/$NAME.wasm
+  bindgen_flags=()
+fi
+
+wasm-bindgen --target web --no-typescript "${bindgen_flags[@]}" \
+  --out-name "$NAME" --out-dir "$WORK/out" "$main_wasm"
+# The chunks and their loader (release only) join the main module.
+for f in "$WORK"/split/*; do
+  [ "$f" = "$main_wasm" ] || cp "$f" "$WORK/out/"
+done
+
+if [ "$profile" = wasm-release ]; then
+  # Features every browser we support has; the same set Trunk was given.
+  opt_flags=(-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+    --enable-mutable-globals --enable-reference-types --enable-multivalue)
+  for w in "$WORK"/out/*.wasm; do
+    wasm-opt "${opt_flags[@]}" "$w" -o "$w.opt"
+    mv "$w.opt" "$w"
+  done
+fi
+
+# One hash for the whole build names every file: the main module and the
+# split loader import each other, so per-file hashes would depend on each
+# other. The server caches hashed names for a year (is_hashed_asset).
+hash=$(cat "$WORK"/out/* | sha256sum | cut -c1-16)
+renames=()
+for f in "$WORK"/out/*; do
+  base=$(basename "$f")
+  case "$base" in
+    *_bg.wasm) new=${base%_bg.wasm}-${hash}_bg.wasm ;;
+    *) new=${base%.*}-${hash}.${base##*.} ;;
+  esac
+  renames+=("$base" "$new")
+done
+# Rewrites the JS references (`"./x.js"`, `"./x.wasm"`) to the new names.
+# Only quoted module specifiers change: the main wasm's import module name
+# ("./__wasm_split.js" as a key of the imports object) must stay as it is.
+sed_script=()
+for ((i = 0; i < ${#renames[@]}; i += 2)); do
+  old=${renames[i]//./\\.}
+  sed_script+=(-e "s#from \"\\./${old}\"#from \"./${renames[i + 1]}\"#g"
+    -e "s#URL(\"\\./${old}\"#URL(\"./${renames[i + 1]}\"#g")
+done
+for ((i = 0; i < ${#renames[@]}; i += 2)); do
+  src=$WORK/out/${renames[i]}
+  dst=$TRUNK_STAGING_DIR/${renames[i + 1]}
+  case "$src" in
+    *.js) sed "${sed_script[@]}" "$src" >"$dst" ;;
+    *) cp "$src" "$dst" ;;
+  esac
+done
+
+# The loader. Module scripts run after parsing, like Trunk's own loader;
+# preloading lets the browser fetch the wasm while the JS is parsed.
+js=/$NAME-$hash.js
+wasm=/$NAME-${hash}_bg.wasm
+loader="<link rel=\"modulepreload\" href=\"$js\"><link rel=\"preload\" href=\"$wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin=\"anonymous\"><script type=\"module\">import init from '$js';await init({ module_or_path: '$wasm' });</script>"
+html=$TRUNK_STAGING_DIR/index.html
+grep -q '</head>' "$html" || { echo "no </head> in $html" >&2; exit 1; }
+content=$(<"$html")
+# Trunk leaves the skipped rust link in place; it means nothing to a browser.
+content=$(printf '%s\n' "$content" | grep -v 'data-trunk-skip')
+printf '%s\n' "${content/<\/head>/$loader</head>}" >"$html"
+
+if [ "$profile" = wasm-release ]; then
+  # Precompressed copies, best settings: written once here instead of on
+  # every request.
+  for f in "$TRUNK_STAGING_DIR"/*.{html,js,wasm,css,svg}; do
+    [ -f "$f" ] || continue
+    gzip -9 -n -k -f "$f"
+    brotli -q 11 -k -f "$f"
+  done
+fi

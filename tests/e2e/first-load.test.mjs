@@ -1,0 +1,86 @@
+// The app's first load (issue 13): an agent's inbox never fetches the
+// settings chunk; an admin opening Settings fetches it; a chunk that fails to
+// load shows an error with a Retry that works, and the app stays alive.
+//
+// Needs the release build (`trunk build --release`): only it is split.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withApp, loginAs, DEMO } from './harness.mjs';
+
+const DEMO_SERVER = { args: ['--demo'] };
+/** The settings chunk, as scripts/build-wasm.sh names it. */
+const isAdminChunk = (url) => /\/split_admin-[0-9a-f]{16}\.wasm$/.test(new URL(url).pathname);
+const isWasm = (url) => new URL(url).pathname.endsWith('.wasm');
+
+/** Every URL the page requests, from now on. */
+function recordRequests(page) {
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url()));
+  return urls;
+}
+
+test('an agent\'s inbox loads without the settings chunk', withApp(async (app) => {
+  await loginAs(app, DEMO.ana);
+  const page = await app.context.newPage();
+  const urls = recordRequests(page);
+  await page.goto('/inbox');
+  const list = page.getByRole('listbox', { name: 'Conversations' });
+  await list.getByRole('option', { name: /Maria Garcia/ }).waitFor();
+  // Open a conversation too: the thread is part of the agent's first load.
+  await list.getByRole('option', { name: /Maria Garcia/ }).click();
+  await page.getByRole('textbox', { name: 'Message' }).waitFor();
+  assert.equal(urls.filter(isAdminChunk).length, 0, `requested:\n${urls.join('\n')}`);
+  assert.equal(urls.filter(isWasm).length, 1, 'one wasm file: the main module');
+}, DEMO_SERVER));
+
+test('opening Settings fetches the settings chunk once, and the screens work', withApp(async (app) => {
+  await loginAs(app, DEMO.admin);
+  const page = await app.open('/inbox');
+  const urls = recordRequests(page);
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  assert.equal(urls.filter(isAdminChunk).length, 0);
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('heading', { name: 'Users and numbers' }).waitFor();
+  await page.getByRole('rowheader', { name: 'Ana Alvarez' }).waitFor();
+  assert.equal(urls.filter(isAdminChunk).length, 1, 'the chunk is fetched on opening Settings');
+
+  // The other screens come from the same chunk, already loaded.
+  const settings = page.getByRole('navigation', { name: 'Settings' });
+  await settings.getByRole('link', { name: 'Consent audit' }).click();
+  await page.getByRole('heading', { name: 'Consent audit' }).waitFor();
+  await settings.getByRole('link', { name: 'Opt-in flows' }).click();
+  await page.getByRole('heading', { name: 'Opt-in flows' }).waitFor();
+  // Interactive code from the chunk (event handlers) runs: switch a channel.
+  await settings.getByRole('link', { name: 'Users and numbers' }).click();
+  const wa = page.getByRole('switch', { name: 'WhatsApp for +14155550101' });
+  await wa.uncheck();
+  await page.getByRole('status').getByText('+14155550101: SMS on, WhatsApp off.').waitFor();
+  assert.equal(urls.filter(isAdminChunk).length, 1, 'fetched once');
+}, DEMO_SERVER));
+
+test('a settings chunk that fails to load shows an error, and Retry loads it', withApp(async (app) => {
+  await loginAs(app, DEMO.admin);
+  const page = await app.open('/inbox');
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  let aborted = 0;
+  await page.route(isAdminChunk, async (route) => {
+    if (aborted === 0) {
+      aborted += 1;
+      await route.abort('internetdisconnected');
+    } else {
+      await route.continue();
+    }
+  });
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('alert').getByText('The settings could not be loaded.').waitFor();
+  assert.equal(aborted, 1);
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await page.getByRole('heading', { name: 'Users and numbers' }).waitFor();
+  await page.getByRole('rowheader', { name: 'Ana Alvarez' }).waitFor();
+  assert.equal(await page.getByRole('alert').filter({ hasText: 'could not be loaded' }).count(), 0);
+  // The app lived through the failure: the rest of it still works.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox' }).click();
+  await page.getByRole('listbox', { name: 'Conversations' }).getByRole('option', { name: /Maria Garcia/ }).waitFor();
+}, { ...DEMO_SERVER, allowConsole: [/ERR_INTERNET_DISCONNECTED|Failed to fetch|split_admin/] }));
