@@ -17,7 +17,7 @@
 # Development (`trunk build`, `trunk serve`): the same without splitting and
 # without wasm-opt, so the edit-reload loop stays short.
 #
-# Work happens in target/wasm-split/, emptied first, so a chunk of an older
+# Work happens in target/wasm-split/<profile>/, emptied first, so a chunk of an older
 # build can never be shipped with a newer one.
 set -euo pipefail
 
@@ -26,16 +26,17 @@ cd "${TRUNK_SOURCE_DIR:-$(dirname "$0")/..}"
 
 NAME=optline-app
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
-WORK=$TARGET_DIR/wasm-split
+profile=debug
+[ "${TRUNK_PROFILE:-debug}" = release ] && profile=wasm-release
+WORK=$TARGET_DIR/wasm-split/$profile
 rm -rf "$WORK"
 mkdir -p "$WORK/split" "$WORK/out"
 
-# Erased component types: fewer monomorphised view types, smaller and
-# faster-to-compile wasm (a Leptos 0.8 cfg).
-rustflags="--cfg erase_components"
-if [ "${TRUNK_PROFILE:-debug}" = release ]; then
-  profile=wasm-release
-  RUSTFLAGS="$rustflags -Clink-arg=--emit-relocs" \
+if [ "$profile" = wasm-release ]; then
+  # erase_components (a Leptos 0.8 cfg): view types erased at component
+  # boundaries, fewer monomorphised copies. The relocations let the
+  # splitter move code safely.
+  RUSTFLAGS="--cfg erase_components -Clink-arg=--emit-relocs" \
     cargo build --package "$NAME" --bin "$NAME" --target wasm32-unknown-unknown \
     --profile "$profile" --features split --offline
   wasm-split-cli "$TARGET_DIR/wasm32-unknown-unknown/$profile/$NAME.wasm" "$WORK/split" \
@@ -43,9 +44,7 @@ if [ "${TRUNK_PROFILE:-debug}" = release ]; then
   main_wasm=$WORK/split/$NAME.wasm
   bindgen_flags=(--keep-lld-exports)
 else
-  profile=debug
-  RUSTFLAGS="$rustflags" \
-    cargo build --package "$NAME" --bin "$NAME" --target wasm32-unknown-unknown --offline
+  cargo build --package "$NAME" --bin "$NAME" --target wasm32-unknown-unknown --offline
   main_wasm=$TARGET_DIR/wasm32-unknown-unknown/$profile/$NAME.wasm
   bindgen_flags=()
 fi
@@ -54,7 +53,7 @@ wasm-bindgen --target web --no-typescript "${bindgen_flags[@]}" \
   --out-name "$NAME" --out-dir "$WORK/out" "$main_wasm"
 # The chunks and their loader (release only) join the main module.
 for f in "$WORK"/split/*; do
-  [ "$f" = "$main_wasm" ] || cp "$f" "$WORK/out/"
+  if [ -f "$f" ] && [ "$f" != "$main_wasm" ]; then cp "$f" "$WORK/out/"; fi
 done
 
 if [ "$profile" = wasm-release ]; then
