@@ -17,6 +17,8 @@ struct Facts {
     channel: Channel,
     enabled: bool,
     zone: String,
+    /// How many further zones the contact may be in.
+    other_zones: usize,
 }
 
 #[component]
@@ -34,6 +36,7 @@ pub fn ThreadHeader(
                     channel: d.conversation.channel,
                     enabled: d.channel_enabled,
                     zone: c.time_zone.clone(),
+                    other_zones: c.time_zones.len().saturating_sub(1),
                 }
             })
         })
@@ -61,11 +64,20 @@ pub fn ThreadHeader(
                         <ConsentBadge state />
                         <span>
                             "Their time: " {move || time::clock_in_zone(now.get(), &zone)} " ("
-                            {f.zone} ")"
+                            {f.zone} {other_zones_note(f.other_zones)} ")"
                         </span>
                     </p>
                 </header>
             }
         })
+    }
+}
+
+/// The contact's number spans several zones; quiet hours follow the strictest.
+fn other_zones_note(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => " or 1 other zone".to_string(),
+        n => format!(" or {n} other zones"),
     }
 }
