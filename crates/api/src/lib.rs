@@ -611,6 +611,9 @@ macro_rules! names {
     };
 }
 
+mod insights;
+pub use insights::*;
+
 names!(Role { Admin => "admin", Agent => "agent" });
 names!(Direction { Inbound => "inbound", Outbound => "outbound" });
 names!(MessageKind { Agent => "agent", Contact => "contact", Automatic => "automatic" });

@@ -132,6 +132,7 @@ pub fn endpoints(test_clock: bool, simulator: bool) -> Vec<Endpoint> {
         ),
         ep(M::GET, "/api/v1/admin/audit", admin::audit::list),
         ep(M::GET, "/api/v1/admin/audit.csv", admin::audit::csv),
+        ep(M::GET, "/api/v1/admin/insights", admin::insights::get),
     ];
     if simulator {
         v.push(ep(M::POST, "/api/v1/sim/inbound", simulator::inbound));
