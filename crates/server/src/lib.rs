@@ -20,6 +20,7 @@ pub mod phone_zones;
 pub mod providers;
 pub mod secrets;
 pub mod seed;
+pub mod seed_audit;
 pub mod state;
 pub mod storage;
 pub mod views;

@@ -130,6 +130,23 @@ enum Command {
         #[arg(long, default_value = "General")]
         line_of_business: String,
     },
+    /// Write realistic consent volume (opt-in requests, answers, opt-outs,
+    /// failed sends) into an organization, for the insights and their
+    /// benchmark; then exit.
+    SeedAudit {
+        /// Audit records to write (whole threads; at least this many).
+        #[arg(long)]
+        rows: u64,
+        /// The organization (default: the first one).
+        #[arg(long)]
+        org: Option<i64>,
+        /// Spread over this many days before now.
+        #[arg(long, default_value_t = 120)]
+        days: i64,
+        /// Seed of the generator (same seed, same data shape).
+        #[arg(long, default_value_t = 16)]
+        seed: u64,
+    },
 }
 
 /// mimalloc: the inbound path allocates many small short-lived buffers
@@ -221,6 +238,37 @@ async fn run(cli: Cli) -> i32 {
                 }
                 Err(e) => {
                     eprintln!("optline-server: {}", e.message);
+                    1
+                }
+            }
+        }
+        Some(Command::SeedAudit {
+            rows,
+            org,
+            days,
+            seed,
+        }) => {
+            let started = std::time::Instant::now();
+            let progress = |r: &optline_server::seed_audit::SeedReport| {
+                eprintln!(
+                    "seed-audit: {} audit rows, {} threads…",
+                    r.audit_rows, r.threads
+                );
+            };
+            match optline_server::seed_audit::seed_audit(&db, org, rows, days, seed, progress).await
+            {
+                Ok(r) => {
+                    println!(
+                        "Seeded {} audit rows in {} threads ({} failed sends) in {:.1} s",
+                        r.audit_rows,
+                        r.threads,
+                        r.failed_sends,
+                        started.elapsed().as_secs_f64()
+                    );
+                    0
+                }
+                Err(e) => {
+                    eprintln!("optline-server: seed-audit: {e}");
                     1
                 }
             }

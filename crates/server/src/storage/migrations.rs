@@ -202,16 +202,10 @@ ALTER TABLE audit ADD COLUMN signature_verified INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE audit ADD COLUMN template_name TEXT;
 ALTER TABLE audit ADD COLUMN template_language TEXT;
 "#,
-    // 10 (consent insights): the insights read a period of one
-    // organization's audit, and a thread's records in order (the request an
-    // acceptance answered, the answer a request got); failed sends are read
-    // by period. `messages.created_at` never changes, so its index costs one
-    // write per message, not one per status report.
-    r#"
-CREATE INDEX audit_org_at ON audit(org_id, at);
-CREATE INDEX audit_thread ON audit(number, contact, channel, id);
-CREATE INDEX messages_created ON messages(created_at);
-"#,
+    // 10 (consent insights): rollup tables kept by triggers, their
+    // indexes and their backfill — all in `storage::insights::install`, next
+    // to the queries that read them.
+    "",
 ];
 
 /// Migration 7's data step: the name of every stored thread's state, read
@@ -251,6 +245,9 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
         tx.execute_batch(sql)?;
         if version == 7 {
             backfill_consent_state(&tx)?;
+        }
+        if version == 10 {
+            super::insights::install(&tx)?;
         }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
