@@ -190,10 +190,13 @@ fn backfill(tx: &Transaction) -> rusqlite::Result<()> {
     ))
 }
 
+/// A `[start, end)` pair of days or instants.
+type Span = (String, String);
+
 /// Splits `[from, to)` into whole UTC days `[day_from, day_to)` (summed
 /// from the rollups; `None` when the period holds no whole day) and the
 /// partial stretches at its ends (counted from the records themselves).
-fn split(from: &str, to: &str) -> (Option<(String, String)>, Vec<(String, String)>) {
+fn split(from: &str, to: &str) -> (Option<Span>, Vec<Span>) {
     let (Some(f), Some(t)) = (crate::clock::parse(from), crate::clock::parse(to)) else {
         return (None, vec![(from.to_string(), to.to_string())]);
     };
