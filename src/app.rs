@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("flows") view=admin::flow_editor::FlowEditorPage />
                         <Route path=path!("ownership") view=admin::ownership::OwnershipPage />
                         <Route path=path!("audit") view=admin::audit::AuditPage />
+                        <Route path=path!("insights") view=admin::insights::InsightsPage />
                     </ParentRoute>
                     <Route path=path!("/login") view=Login />
                     <Route path=path!("/inbox") view=|| view! { <RequireLogin><Inbox /></RequireLogin> } />

@@ -4,10 +4,11 @@
 use gloo_net::http::Method;
 use optline_api::{
     ActionResult, AuditPage, BusinessNumber, Channel, ConversationDetail, ConversationPage,
-    ConversationSummary, CreateUserRequest, FlowDocument, Health, LoginRequest, Me, MessagePage,
-    NumberList, Ownership, OwnershipChangeRequest, OwnershipList, SaveFlowRequest,
-    SendMessageRequest, SimDirectory, SimInboundRequest, SimInboundResponse, SimPhoneInbox,
-    StartConversationRequest, StateName, UpdateNumberRequest, UpdateUserRequest, User, UserList,
+    ConversationSummary, CreateUserRequest, FlowDocument, FunnelStage, Health, Insights,
+    LoginRequest, Me, MessagePage, NumberList, Ownership, OwnershipChangeRequest, OwnershipList,
+    SaveFlowRequest, SendMessageRequest, SimDirectory, SimInboundRequest, SimInboundResponse,
+    SimPhoneInbox, StartConversationRequest, StateName, UpdateNumberRequest, UpdateUserRequest,
+    User, UserList,
 };
 
 use super::transport::{encode, get, post_action, post_empty, send};
@@ -184,7 +185,8 @@ pub async fn change_owner(req: OwnershipChangeRequest) -> Answer<Ownership> {
 }
 
 /// The consent audit's filters; `from` and `to` are RFC 3339 instants
-/// (`to` exclusive).
+/// (`to` exclusive). `stage`, `how`, `lob` and `agent` come from an
+/// insights chart's bar (the records it counts).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuditFilter {
     pub contact: String,
@@ -192,17 +194,48 @@ pub struct AuditFilter {
     pub channel: Option<Channel>,
     pub from: Option<String>,
     pub to: Option<String>,
+    pub stage: Option<FunnelStage>,
+    pub how: Option<String>,
+    pub lob: Option<i64>,
+    pub agent: Option<i64>,
 }
 
 impl AuditFilter {
-    fn pairs(&self) -> [(&'static str, Option<String>); 5] {
+    /// The filters as query pairs: the API's names, also used in the audit
+    /// page's own address (`/admin/audit?stage=accepted&…`).
+    pub fn pairs(&self) -> [(&'static str, Option<String>); 9] {
         [
             ("contact", text(&self.contact)),
             ("number", text(&self.number)),
             ("channel", self.channel.map(|c| c.as_str().into())),
             ("from", self.from.clone()),
             ("to", self.to.clone()),
+            ("stage", self.stage.map(|s| s.as_str().into())),
+            ("how", self.how.clone()),
+            ("line_of_business_id", self.lob.map(|l| l.to_string())),
+            ("agent_id", self.agent.map(|a| a.to_string())),
         ]
+    }
+
+    /// The audit page's address showing exactly these records.
+    pub fn page_href(&self) -> String {
+        format!("/admin/audit{}", query(self.pairs()))
+    }
+
+    /// The filters of an audit page address's query (`get` reads one
+    /// parameter); unreadable values are left out.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> AuditFilter {
+        AuditFilter {
+            contact: get("contact").unwrap_or_default(),
+            number: get("number").unwrap_or_default(),
+            channel: get("channel").and_then(|c| Channel::parse(&c)),
+            from: get("from"),
+            to: get("to"),
+            stage: get("stage").and_then(|s| FunnelStage::parse(&s)),
+            how: get("how"),
+            lob: get("line_of_business_id").and_then(|v| v.parse().ok()),
+            agent: get("agent_id").and_then(|v| v.parse().ok()),
+        }
     }
 }
 
@@ -220,4 +253,26 @@ pub async fn audit(filter: &AuditFilter, cursor: Option<String>) -> Answer<Audit
 /// server streams it, so it never passes through the app's memory).
 pub fn audit_csv_url(filter: &AuditFilter) -> String {
     format!("/api/v1/admin/audit.csv{}", query(filter.pairs()))
+}
+
+/// The consent insights' filters (`from`/`to` RFC 3339, `to` exclusive;
+/// the server takes the last 30 days when both are absent).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InsightsFilter {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub lob: Option<i64>,
+    pub channel: Option<Channel>,
+    pub agent: Option<i64>,
+}
+
+pub async fn insights(filter: &InsightsFilter) -> Answer<Insights> {
+    let q = query([
+        ("from", filter.from.clone()),
+        ("to", filter.to.clone()),
+        ("line_of_business_id", filter.lob.map(|l| l.to_string())),
+        ("channel", filter.channel.map(|c| c.as_str().into())),
+        ("agent_id", filter.agent.map(|a| a.to_string())),
+    ]);
+    get(&format!("/api/v1/admin/insights{q}")).await
 }

@@ -361,8 +361,14 @@ async fn no_answer_waits_for_the_resend_interval() {
     advance(&admin, 1).await;
     let r = admin.get(&q(clock_now(&admin).await)).await;
     assert_eq!(r.body["funnel"]["no_answer"], 1, "{}", r.text);
-    let audit = admin.get("/api/v1/admin/audit?contact=%2B12025550411").await;
-    assert_eq!(r.body["funnel"]["accepted"], 1, "{}\n{}", r.text, audit.text);
+    let audit = admin
+        .get("/api/v1/admin/audit?contact=%2B12025550411")
+        .await;
+    assert_eq!(
+        r.body["funnel"]["accepted"], 1,
+        "{}\n{}",
+        r.text, audit.text
+    );
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod flow_editor;
+pub mod insights;
 mod lob_select;
 pub mod ownership;
 mod table;
@@ -121,6 +122,7 @@ fn SettingsFrame() -> impl IntoView {
                     <li><A href="/admin/flows">"Opt-in flows"</A></li>
                     <li><A href="/admin/ownership">"Contact ownership"</A></li>
                     <li><A href="/admin/audit">"Consent audit"</A></li>
+                    <li><A href="/admin/insights">"Insights"</A></li>
                 </ul>
             </nav>
             <div class="settings-body">
