@@ -92,6 +92,10 @@ test('insights charts count what the audit lists, and a bar opens those records'
     await page.screenshot({ path: path.join(resultsDir, 'insights-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 360, height: 800 });
     await page.screenshot({ path: path.join(resultsDir, 'insights-360.png'), fullPage: true });
+    for (const [i, y] of [0, 1200].entries()) {
+      await page.screenshot({ path: path.join(resultsDir, `insights-360-part${i + 1}.png`), fullPage: true,
+        clip: { x: 0, y, width: 360, height: 1200 } });
+    }
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= 360, `no sideways scrolling at 360 px (${wide})`);
     await page.setViewportSize({ width: 1280, height: 800 });

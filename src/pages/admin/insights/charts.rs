@@ -21,6 +21,8 @@ pub struct Bar {
     pub href: Option<String>,
     /// A sub-row (opt-outs by how), drawn indented.
     pub sub: bool,
+    /// The bar's colour class (`tone-accept`, …); empty takes the chart's.
+    pub tone: &'static str,
 }
 
 /// Bar length in the SVG's 0–100 coordinates; a non-zero count stays visible.
@@ -45,6 +47,7 @@ pub fn BarChart(
         .into_iter()
         .map(|b| {
             let w = length(b.count, max);
+            let tone = if b.tone.is_empty() { tone } else { b.tone };
             let svg = view! {
                 <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
                     <rect class="bar-track" x="0" y="0" width="100" height="10" />

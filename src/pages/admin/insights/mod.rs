@@ -67,33 +67,57 @@ fn funnel_bars(ins: &Insights, base: &AuditFilter) -> Vec<Bar> {
             .page_href(),
         )
     };
-    let bar = |label: &str, count: i64, href: Option<String>| Bar {
+    let bar = |label: &str, count: i64, href: Option<String>, tone: &'static str| Bar {
         label: label.into(),
         count,
         href,
         sub: false,
+        tone,
     };
     let mut bars = vec![
         bar(
             "Requests by agents",
             f.requests_by_agents,
             link(FunnelStage::AgentRequest, None),
+            "",
         ),
         bar(
             "Automatic re-prompts",
             f.requests_automatic,
             link(FunnelStage::AutoReprompt, None),
+            "",
         ),
-        bar("Accepted", f.accepted, link(FunnelStage::Accepted, None)),
-        bar("Rejected", f.rejected, link(FunnelStage::Rejected, None)),
-        bar("No answer within the resend interval", f.no_answer, None),
-        bar("Opted out", f.opted_out, link(FunnelStage::OptedOut, None)),
+        bar(
+            "Accepted",
+            f.accepted,
+            link(FunnelStage::Accepted, None),
+            "tone-accept",
+        ),
+        bar(
+            "Rejected",
+            f.rejected,
+            link(FunnelStage::Rejected, None),
+            "tone-neutral",
+        ),
+        bar(
+            "No answer within the resend interval",
+            f.no_answer,
+            None,
+            "tone-neutral",
+        ),
+        bar(
+            "Opted out",
+            f.opted_out,
+            link(FunnelStage::OptedOut, None),
+            "tone-optout",
+        ),
     ];
     bars.extend(f.opted_out_by.iter().map(|h| Bar {
         label: how_label(&h.how),
         count: h.count,
         href: link(FunnelStage::OptedOut, Some(&h.how)),
         sub: true,
+        tone: "tone-optout",
     }));
     bars
 }
@@ -114,6 +138,7 @@ fn failure_bars(ins: &Insights) -> Vec<Bar> {
             count: f.count,
             href: None,
             sub: false,
+            tone: "",
         })
         .collect()
 }
