@@ -220,8 +220,17 @@ async fn counts_equal_the_audit_lists_counts_for_the_same_filters() {
     assert_eq!(w["funnel"]["no_answer"], 2, "{w}");
     assert_eq!(w["acceptance_rate"].as_f64().unwrap(), 2.0 / 7.0);
     assert_eq!(w["time_to_accept"]["count"], 2);
-    assert_eq!(w["time_to_accept"]["median_seconds"], 120);
-    assert_eq!(w["time_to_accept"]["p90_seconds"], 600);
+    // The test clock moved 120 s and 600 s; the real seconds the requests
+    // took to send (a busy machine) come on top.
+    let secs = |v: &Value| v.as_i64().unwrap();
+    assert!(
+        (120..125).contains(&secs(&w["time_to_accept"]["median_seconds"])),
+        "{w}"
+    );
+    assert!(
+        (600..605).contains(&secs(&w["time_to_accept"]["p90_seconds"])),
+        "{w}"
+    );
     let failures = w["failures"].as_array().unwrap();
     assert_eq!(failures.len(), 1, "{w}");
     assert_eq!(failures[0]["provider"], "twilio");
@@ -336,7 +345,7 @@ async fn counts_equal_the_audit_lists_counts_for_the_same_filters() {
         ))
         .await;
     assert_eq!(wa.body["failures"].as_array().unwrap().len(), 0);
-    assert_eq!(wa.body["time_to_accept"]["median_seconds"], 600);
+    assert!((600..605).contains(&secs(&wa.body["time_to_accept"]["median_seconds"])));
     drop(s.server);
 }
 
