@@ -54,7 +54,8 @@ pub fn BarChart(
                     <rect class=tone x="0" y="0" width=format!("{w:.2}") height="10" />
                 </svg>
             };
-            let name = format!("{}: {}", b.label, b.count);
+            // A link is named by its visible words (label, count).
+            let name = format!("{} {}", b.label, b.count);
             let class = if b.sub { "bar-row sub" } else { "bar-row" };
             let inner = view! {
                 <span class="bar-label">{b.label.clone()}</span>
@@ -64,13 +65,13 @@ pub fn BarChart(
             match b.href {
                 Some(href) => view! {
                     <li class=class>
-                        <a class="bar-link" href=href aria-label=format!("{name} — open these records in the audit")>
+                        <a class="bar-link" href=href title=format!("{name}: open these records in the audit")>
                             {inner}
                         </a>
                     </li>
                 }
                 .into_any(),
-                None => view! { <li class=class><div class="bar-link" aria-label=name>{inner}</div></li> }.into_any(),
+                None => view! { <li class=class><div class="bar-link">{inner}</div></li> }.into_any(),
             }
         })
         .collect_view();
