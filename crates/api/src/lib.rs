@@ -202,6 +202,13 @@ wire! {
         pub attempts: u32,
         /// The engine's thread (hand it to the wasm engine).
         pub raw: Thread,
+        /// The conversation's consent version: a sequence the server
+        /// raises on every change of the stored thread. Of two views of one
+        /// conversation (an action's answer, a live event, a reload) the
+        /// one with the higher version is the newer; equal versions are the
+        /// same state.
+        #[serde(default)]
+        pub version: i64,
     }
 
     /// One conversation in the inbox.

@@ -174,7 +174,7 @@ pub(crate) fn store_step(
 ) -> StorageResult<Stored> {
     let now_s = fmt(facts.ctx.now);
     let mut row = row;
-    storage::thread_put(c, row.id, &step.thread)?;
+    row.consent_version = storage::thread_put(c, row.id, &step.thread)?;
     if row.channel == Channel::WhatsApp && step.holder != facts.ctx.holder {
         let holder = step.holder.map(|u| u.0);
         storage::holder_set(c, row.lob_id, row.contact.id, holder, &now_s)?;

@@ -202,6 +202,11 @@ ALTER TABLE audit ADD COLUMN signature_verified INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE audit ADD COLUMN template_name TEXT;
 ALTER TABLE audit ADD COLUMN template_language TEXT;
 "#,
+    // 10: a version per conversation's consent state, raised on every write
+    // of its thread, so the browser can tell the newer of two views.
+    r#"
+ALTER TABLE conversations ADD COLUMN consent_version INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Migration 7's data step: the name of every stored thread's state, read
