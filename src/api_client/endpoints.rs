@@ -6,8 +6,9 @@ use optline_api::{
     ActionResult, AuditPage, BusinessNumber, Channel, ConversationDetail, ConversationPage,
     ConversationSummary, CreateUserRequest, FlowDocument, Health, LoginRequest, Me, MessagePage,
     NumberList, Ownership, OwnershipChangeRequest, OwnershipList, SaveFlowRequest,
-    SendMessageRequest, SimDirectory, SimInboundRequest, SimInboundResponse, SimPhoneInbox,
-    StartConversationRequest, StateName, UpdateNumberRequest, UpdateUserRequest, User, UserList,
+    SendMessageRequest, SessionInfo, SimDirectory, SimInboundRequest, SimInboundResponse,
+    SimPhoneInbox, StartConversationRequest, StateName, UpdateNumberRequest, UpdateUserRequest,
+    User, UserList,
 };
 
 use super::transport::{encode, get, post_action, post_empty, send};
@@ -46,6 +47,24 @@ pub async fn health() -> Answer<Health> {
 
 pub async fn me() -> Answer<Me> {
     get("/api/v1/me").await
+}
+
+/// Who is logged in, if anyone: 200 either way, so a visitor's page load
+/// logs no error in the console.
+pub async fn session() -> Answer<SessionInfo> {
+    get("/api/v1/session").await
+}
+
+/// The logged-in user through the quiet probe: no session is a 401-like
+/// failure for the caller, without a 401 in the browser's console.
+pub async fn me_quietly() -> Answer<Me> {
+    session().await?.me.ok_or_else(|| {
+        ApiFailure::other(
+            401,
+            "unauthenticated",
+            "You are not logged in or your session has expired. Log in again.".into(),
+        )
+    })
 }
 
 pub async fn login(req: LoginRequest) -> Answer<Me> {

@@ -171,6 +171,14 @@ wire! {
         pub lines_of_business: Vec<LineOfBusiness>,
     }
 
+    /// `GET /api/v1/session`: who is logged in, if anyone. Always 200, so a
+    /// visitor's page load logs no error; `me` is null without a valid
+    /// session (a missing, expired and forged cookie look the same).
+    pub struct SessionInfo {
+        #[serde(default)]
+        pub me: Option<Me>,
+    }
+
     pub struct Organization {
         pub id: i64,
         pub name: String,

@@ -50,7 +50,8 @@ pub fn ThreadHeader(
             let zone = f.zone.clone();
             view! {
                 <header class="thread-head">
-                    <a href="/inbox" class="back">"← Inbox"</a>
+                    // One page at a time (under 1024 px): the way back, filters kept.
+                    <a href=format!("/inbox{}", window().location().search().unwrap_or_default()) class="back">"← Inbox"</a>
                     <h1 id="thread-title">{f.title}</h1>
                     <p class="thread-facts">
                         <span>{f.phone}</span>
