@@ -37,6 +37,9 @@ pub enum How {
     /// The provider refused a send because the contact opted out with the
     /// carrier (e.g. Twilio error 21610); evidence = the provider's words.
     ProviderOptOut,
+    /// Disclaimer mode (rule 15): the disclosure notice went out with the
+    /// agent's first message; evidence = the exact notice text sent.
+    Disclaimer,
 }
 
 impl How {
@@ -52,6 +55,7 @@ impl How {
             How::Reassigned => "reassigned",
             How::CarrierStop => "carrier_stop",
             How::ProviderOptOut => "provider_opt_out",
+            How::Disclaimer => "disclaimer",
         }
     }
 }

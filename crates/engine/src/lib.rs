@@ -21,8 +21,8 @@
 //!
 //! Modules: [`model`] (states, threads), [`flow`] (flows, [`validate`]),
 //! [`keywords`] (matching policy), [`rules`] ([`step`]), [`actions`]
-//! ([`agent_actions`]), [`audit`], [`texts`] (every user-facing string),
-//! [`time`].
+//! ([`agent_actions`]), [`audit`], [`segments`] (SMS segment counting),
+//! [`texts`] (every user-facing string), [`time`].
 
 pub mod actions;
 pub mod audit;
@@ -30,13 +30,15 @@ pub mod flow;
 pub mod keywords;
 pub mod model;
 pub mod rules;
+pub mod segments;
 pub mod texts;
 pub mod time;
 
 pub use actions::{agent_actions, AgentActions};
 pub use audit::{AuditRecord, How};
 pub use flow::{
-    validate, Flow, FlowProblem, KeywordSet, Keywords, Messages, QuietHours, Reprompt, ValidFlow,
+    validate, Flow, FlowMode, FlowProblem, KeywordSet, Keywords, Messages, QuietHours, Reprompt,
+    ValidFlow,
 };
 pub use keywords::{
     is_carrier_opt_out, normalize, revocation_reading, Intent, STANDARD_STOP_WORDS,
@@ -47,3 +49,4 @@ pub use rules::{
     window_closes_at, Context, Event, Notice, NoticeCode, Outbound, OutboundKind, Refusal,
     RefusalCode, Step, Verdict,
 };
+pub use segments::{is_gsm7, sms_count, SmsCount, SmsEncoding};

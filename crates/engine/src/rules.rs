@@ -152,6 +152,8 @@ pub enum RefusalCode {
     QuietHours,
     /// An empty free-form message.
     EmptyMessage,
+    /// Rule 15: the flow sends a disclosure notice, so no opt-in request.
+    RequestNotNeeded,
 }
 
 impl RefusalCode {
@@ -169,6 +171,7 @@ impl RefusalCode {
             RefusalCode::WhatsappWindowClosed => "whatsapp_window_closed",
             RefusalCode::QuietHours => "quiet_hours",
             RefusalCode::EmptyMessage => "empty_message",
+            RefusalCode::RequestNotNeeded => "request_not_needed",
         }
     }
 }
@@ -223,6 +226,9 @@ pub enum OutboundKind {
     ChannelOffAutoReply,
     /// Rule 1: the agent's own free-form message.
     AgentMessage,
+    /// Rule 15: the disclosure notice, sent just before the first agent
+    /// message in disclaimer mode.
+    DisclaimerNotice,
 }
 
 /// A message to send to the contact.
@@ -284,6 +290,7 @@ pub fn consent_status(flow: &ValidFlow, thread: &Thread, now: DateTime<Utc>) -> 
     }
     match thread.consent.name() {
         StateName::NotRequested => ConsentStatus::NotRequested,
+        StateName::Notified => ConsentStatus::Notified,
         StateName::Pending => ConsentStatus::Pending,
         StateName::Accepted => ConsentStatus::Accepted,
         StateName::Rejected => ConsentStatus::Rejected,
@@ -362,7 +369,17 @@ pub fn check_request(
                 }
             }
         }
-        ConsentState::NotRequested => {}
+        // Disclaimer mode: the notice replaces the request. Back in consent
+        // mode a notified contact is asked like one never asked.
+        ConsentState::NotRequested | ConsentState::Notified { .. } => {
+            if flow.disclaimer_mode() {
+                return Err(refuse(
+                    RefusalCode::RequestNotNeeded,
+                    texts::REQUEST_NOT_NEEDED.to_string(),
+                    None,
+                ));
+            }
+        }
     }
     if let Some(q) = flow.quiet {
         if let Some(until) = quiet_until(q, ctx.now, ctx.contact_utc_offset_seconds) {
@@ -386,7 +403,10 @@ pub fn check_send(
 ) -> Result<(), Refusal> {
     common_checks(ctx, agent)?;
     match thread.consent {
-        ConsentState::NotRequested => {
+        // Rule 15: in disclaimer mode the first message carries the notice
+        // (see `step`) and later ones need nothing more.
+        ConsentState::NotRequested | ConsentState::Notified { .. } if flow.disclaimer_mode() => {}
+        ConsentState::NotRequested | ConsentState::Notified { .. } => {
             return Err(refuse(
                 RefusalCode::ConsentRequired,
                 texts::CONSENT_REQUIRED.to_string(),
@@ -498,6 +518,9 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
                 ))
             }
             Ok(()) => {
+                if thread.consent == ConsentState::NotRequested && flow.disclaimer_mode() {
+                    disclose(&mut s, flow, ctx, &fill, *agent);
+                }
                 s.outbound.push(Outbound {
                     kind: OutboundKind::AgentMessage,
                     text: text.clone(),
@@ -633,6 +656,31 @@ pub fn check_dispatch(
         }
     }
     Ok(())
+}
+
+/// Rule 15: the first agent message of a thread in disclaimer mode goes out
+/// right after the disclosure notice, sent as its own message (so the
+/// agent's text stays exactly what they typed, and the notice is the exact,
+/// audited text the carrier delivers first); the thread becomes Notified.
+fn disclose(s: &mut Step, flow: &ValidFlow, ctx: &Context, fill: &Fill<'_>, agent: UserId) {
+    let text = flow.disclaimer.render(fill);
+    s.thread.consent = ConsentState::Notified { at: ctx.now };
+    s.audit.push(AuditRecord {
+        at: ctx.now,
+        actor: Actor::Agent { id: agent },
+        channel: ctx.channel,
+        from: StateName::NotRequested,
+        to: StateName::Notified,
+        how: How::Disclaimer,
+        keyword: None,
+        evidence: text.clone(),
+        provider_message_id: None,
+    });
+    s.outbound.push(Outbound {
+        kind: OutboundKind::DisclaimerNotice,
+        text,
+        template: false,
+    });
 }
 
 /// Rule 8: on WhatsApp an allowed agent action makes the agent the holder.

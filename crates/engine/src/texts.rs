@@ -10,6 +10,7 @@
 //! `{channel}` placeholders.
 
 use crate::model::Channel;
+use crate::segments::{SmsCount, SmsEncoding};
 
 // ----- Exact texts quoted by the brief -------------------------------------
 
@@ -43,6 +44,11 @@ pub const DEFAULT_HELP: &str = "{company}: {agent} uses this number to message y
 /// Default "channel deactivated" auto-reply (rule 9).
 pub const DEFAULT_CHANNEL_OFF: &str =
     "Thanks for contacting {company}. We're not currently using this number to accept {channel} messages.";
+
+/// Default disclosure notice (rule 15, disclaimer mode): says who writes and
+/// how to opt out. Sent as its own message just before the first agent
+/// message.
+pub const DEFAULT_DISCLAIMER_NOTICE: &str = "{company} uses this number to message you on {channel}. Message and data rates may apply. Reply STOP to opt out, HELP for help.";
 
 // ----- Refusals, notices and banners (shown to the agent) ------------------
 
@@ -153,6 +159,55 @@ pub fn banner_window_open(left: &str) -> String {
 /// Banner suffix, WhatsApp window closed.
 pub const BANNER_WINDOW_CLOSED: &str =
     "The WhatsApp 24-hour window is closed: only approved templates can be sent.";
+
+/// Disclaimer mode: a request is never needed (the notice goes with the
+/// first message).
+pub const REQUEST_NOT_NEEDED: &str = "This flow doesn't ask for consent: your first message goes out with the disclosure notice. Just write your message.";
+
+/// Banner, NotRequested in disclaimer mode.
+pub const BANNER_DISCLAIMER_READY: &str = "No opt-in needed: this flow sends a disclosure notice with your first message. You can message this contact.";
+
+/// Banner, Notified (the notice went out): messaging is allowed until the
+/// contact opts out with `stop_word`.
+pub fn banner_notified(stop_word: &str) -> String {
+    format!(
+        "The contact received the disclosure notice with your first message. You can message them; they can opt out any time by replying {stop_word}."
+    )
+}
+
+// ----- SMS segments (rule 17) ----------------------------------------------
+
+/// The composer's count: "1 SMS segment", "2 SMS segments", and
+/// "2 SMS segments (Unicode)" when a character needs UCS-2.
+pub fn sms_segments(c: &SmsCount) -> String {
+    let n = c.segments;
+    let unit = if n == 1 { "segment" } else { "segments" };
+    match c.encoding {
+        SmsEncoding::Gsm7 => format!("{n} SMS {unit}"),
+        SmsEncoding::Ucs2 => format!("{n} SMS {unit} (Unicode)"),
+    }
+}
+
+/// How many more characters fit before the next segment.
+pub fn sms_units_left(c: &SmsCount) -> String {
+    let unit = match c.encoding {
+        SmsEncoding::Gsm7 => "characters",
+        SmsEncoding::Ucs2 => "Unicode units",
+    };
+    format!("{} {unit} left in this segment", c.units_left)
+}
+
+/// Validation: an SMS flow text over the flow's segment limit.
+pub fn too_many_segments(c: &SmsCount, max: u32) -> String {
+    let hint = match c.encoding {
+        SmsEncoding::Ucs2 => " Characters outside the GSM alphabet (emoji, some accents) make every segment hold 70 characters instead of 160.",
+        SmsEncoding::Gsm7 => "",
+    };
+    format!(
+        "With names filled in, this message takes {}; this flow allows at most {max}. Shorten it or raise the segment limit.{hint}",
+        sms_segments(c)
+    )
+}
 
 // ----- Small helpers --------------------------------------------------------
 

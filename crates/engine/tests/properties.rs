@@ -235,36 +235,46 @@ fn any_flow() -> impl Strategy<Value = Flow> {
             msg.clone(),
             msg.clone(),
             msg.clone(),
-            msg,
+            msg.clone(),
         ),
         any::<u32>(),
         any::<u32>(),
         proptest::option::of(("[0-9:]{0,6}", "[0-9:]{0,6}")),
         any::<String>(),
+        (prop_oneof![0u32..12, any::<u32>()], any::<bool>(), msg),
     )
         .prop_map(
-            |((a, r, s, st, h), (m1, m2, m3, m4, m5, m6), interval, max, q, tz)| Flow {
-                keywords: Keywords {
-                    accept: a,
-                    reject: r,
-                    stop: s,
-                    start: st,
-                    help: h,
-                },
-                messages: Messages {
-                    request: m1,
-                    accepted: m2,
-                    rejected: m3,
-                    opted_out: m4,
-                    help: m5,
-                    channel_off: m6,
-                },
-                resend_interval_minutes: interval,
-                reprompt: Reprompt {
-                    max_auto_reprompts: max,
-                },
-                quiet_hours: q.map(|(start, end)| QuietHours { start, end }),
-                default_time_zone: tz,
+            |((a, r, s, st, h), (m1, m2, m3, m4, m5, m6), interval, max, q, tz, (seg, d, n))| {
+                Flow {
+                    keywords: Keywords {
+                        accept: a,
+                        reject: r,
+                        stop: s,
+                        start: st,
+                        help: h,
+                    },
+                    messages: Messages {
+                        request: m1,
+                        accepted: m2,
+                        rejected: m3,
+                        opted_out: m4,
+                        help: m5,
+                        channel_off: m6,
+                    },
+                    resend_interval_minutes: interval,
+                    reprompt: Reprompt {
+                        max_auto_reprompts: max,
+                    },
+                    quiet_hours: q.map(|(start, end)| QuietHours { start, end }),
+                    default_time_zone: tz,
+                    max_sms_segments: seg,
+                    mode: if d {
+                        FlowMode::Disclaimer
+                    } else {
+                        FlowMode::Consent
+                    },
+                    disclaimer_notice: n,
+                }
             },
         )
 }
@@ -281,6 +291,7 @@ fn any_time() -> impl Strategy<Value = DateTime<Utc>> {
 fn any_consent() -> impl Strategy<Value = ConsentState> {
     prop_oneof![
         Just(ConsentState::NotRequested),
+        any_time().prop_map(|at| ConsentState::Notified { at }),
         (any_time(), any::<u32>()).prop_map(|(requested_at, attempts)| ConsentState::Pending {
             requested_at,
             attempts

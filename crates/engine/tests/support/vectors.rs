@@ -219,6 +219,12 @@ pub fn run(name: &str, text: &str) -> Report {
             return rep;
         }
     }
+    if let Some(cases) = v.get("sms_segments").and_then(Value::as_array) {
+        if let Some(d) = check_sms_segments(cases, &mut rep) {
+            fail(&mut rep, d);
+            return rep;
+        }
+    }
     let Some(steps) = v.get("steps").and_then(Value::as_array) else {
         return rep;
     };
@@ -309,6 +315,50 @@ pub fn run(name: &str, text: &str) -> Report {
         thread = s.thread;
     }
     rep
+}
+
+/// The text of an `sms_segments` case: `text`, or `parts` — a list of
+/// `[piece, times]` pairs — so long texts stay readable.
+fn case_text(case: &Value) -> String {
+    if let Some(t) = case.get("text").and_then(Value::as_str) {
+        return t.to_string();
+    }
+    let mut out = String::new();
+    for p in case
+        .get("parts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let piece = p.get(0).and_then(Value::as_str).unwrap_or("");
+        let times = p.get(1).and_then(Value::as_u64).unwrap_or(1) as usize;
+        out.push_str(&piece.repeat(times));
+    }
+    out
+}
+
+/// Runs the `sms_segments` cases: `sms_count` of each text, matched
+/// partially against `expect` (`encoding`, `segments`, `units`,
+/// `units_left`, and `label`, the composer's words).
+fn check_sms_segments(cases: &[Value], rep: &mut Report) -> Option<String> {
+    for (i, case) in cases.iter().enumerate() {
+        let text = case_text(case);
+        let c = sms_count(&text);
+        let mut actual = serde_json::to_value(c).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut actual {
+            m.insert("label".into(), json!(texts::sms_segments(&c)));
+        }
+        rep.lines.push(format!(
+            "sms_segments[{i}]: {} unit(s) -> {}",
+            c.units,
+            texts::sms_segments(&c)
+        ));
+        let expected = case.get("expect").unwrap_or(&Value::Null);
+        if let Some(d) = diff(&format!("sms_segments[{i}]"), expected, &actual) {
+            return Some(d);
+        }
+    }
+    None
 }
 
 /// Parses an RFC 3339 instant (helper for tests).
