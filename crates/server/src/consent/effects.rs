@@ -121,8 +121,12 @@ fn audit_row(
     template: Option<&(String, String)>,
 ) -> StorageResult<AuditRow> {
     let how = a.how.as_str();
+    // What the contact was shown before consenting or being messaged: the
+    // request, or in disclaimer mode the notice (rule 15).
     let request_text = match a.how {
-        engine::How::AgentRequest | engine::How::AutoReprompt => Some(a.evidence.clone()),
+        engine::How::AgentRequest | engine::How::AutoReprompt | engine::How::Disclaimer => {
+            Some(a.evidence.clone())
+        }
         _ => storage::audit_last_request(
             c,
             row.org_id,
