@@ -6,4 +6,5 @@ pub mod consent_banner;
 pub mod new_conversation;
 pub mod select;
 pub mod server_status;
+pub mod sms_counter;
 pub mod user_menu;

@@ -49,6 +49,7 @@ pub fn me() -> Me {
 pub fn consent(state: ConsentState) -> Consent {
     let status = match state.name() {
         StateName::NotRequested => ConsentStatus::NotRequested,
+        StateName::Notified => ConsentStatus::Notified,
         StateName::Pending => ConsentStatus::Pending,
         StateName::Accepted => ConsentStatus::Accepted,
         StateName::Rejected => ConsentStatus::Rejected,

@@ -3,6 +3,7 @@
 //! on a local thread with a simulated clock — no request leaves the page, so
 //! it keeps working with the network cut.
 
+mod agent_message;
 mod transcript;
 
 use chrono::{DateTime, Duration, Utc};
@@ -13,6 +14,7 @@ use optline_engine::{
 };
 
 use crate::time;
+use agent_message::AgentMessage;
 use transcript::{kind_label, Line, Transcript, Who};
 
 /// The simulated agent (any id works: the preview has one agent).
@@ -22,6 +24,7 @@ const CONTACT_NAME: &str = "Sam";
 fn state_words(t: &Thread) -> String {
     match t.consent {
         ConsentState::NotRequested => "Not requested".into(),
+        ConsentState::Notified { .. } => "Notified (disclosure notice sent)".into(),
         ConsentState::Pending { attempts, .. } => format!(
             "Pending ({attempts} request{} sent)",
             if attempts == 1 { "" } else { "s" }
@@ -112,6 +115,10 @@ pub fn Preview(
         push(Who::Agent, "Pressed “Request opt-in”.".into());
         play(Event::AgentRequestsOptIn { agent: AGENT });
     };
+    let agent_sends = move |text: String| {
+        push(Who::Agent, format!("Writes: {text}"));
+        play(Event::AgentSends { agent: AGENT, text });
+    };
     let send_reply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = reply.get_untracked();
@@ -182,6 +189,7 @@ pub fn Preview(
                     "Reset preview"
                 </button>
             </div>
+            <AgentMessage on_send=agent_sends disabled=Signal::derive(invalid) />
             <form class="preview-reply" on:submit=send_reply>
                 <label for="preview-reply">"Contact replies"</label>
                 <input

@@ -46,6 +46,7 @@ pub fn kind_label(k: OutboundKind) -> &'static str {
         OutboundKind::Help => "Help reply",
         OutboundKind::ChannelOffAutoReply => "Channel-off auto-reply",
         OutboundKind::AgentMessage => "Agent message",
+        OutboundKind::DisclaimerNotice => "Disclosure notice",
     }
 }
 
