@@ -18,7 +18,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use optline_engine::{
-    Channel, ConsentStatus, Flow, FlowProblem, Refusal, RefusalCode, StateName, Thread,
+    Channel, ConsentStatus, Flow, FlowMode, FlowProblem, Refusal, RefusalCode, StateName, Thread,
 };
 
 macro_rules! wire {

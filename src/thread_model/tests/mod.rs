@@ -4,6 +4,7 @@
 //! [`live`] the live events.
 
 mod actions;
+mod disclaimer;
 mod live;
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -317,6 +317,7 @@ mod engine_schemas {
             "ConsentState",
             "ConsentStatus",
             "Flow",
+            "FlowMode",
             "FlowProblem",
             "Refusal",
             "RefusalCode",
