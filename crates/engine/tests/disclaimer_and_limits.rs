@@ -127,3 +127,73 @@ fn composer_words() {
         "2 SMS segments (Unicode)"
     );
 }
+
+mod disclaimer_property {
+    use super::*;
+    use chrono::TimeDelta;
+    use proptest::prelude::*;
+
+    fn event() -> impl Strategy<Value = Event> {
+        prop_oneof![
+            3 => prop::sample::select(vec!["hello", "", "  "]).prop_map(|t| Event::AgentSends {
+                agent: UserId(1),
+                text: t.to_string(),
+            }),
+            1 => Just(Event::AgentRequestsOptIn { agent: UserId(1) }),
+            3 => prop::sample::select(vec!["STOP", "HELP", "YES", "NO", "hi", "S T O P", "START"])
+                .prop_map(|t| Event::Inbound {
+                    text: t.to_string(),
+                    provider_message_id: None,
+                }),
+            1 => Just(Event::ClockTick),
+        ]
+    }
+
+    proptest! {
+        /// In disclaimer mode the notice goes out exactly once per thread
+        /// that was never asked, always just before the agent's first
+        /// message, always audited with its exact text; Notified is reached
+        /// no other way; and an opted-out contact never gets an agent
+        /// message.
+        #[test]
+        fn the_notice_precedes_the_first_message_and_only_that(
+            ch in prop::sample::select(vec![Channel::Sms, Channel::WhatsApp]),
+            trace in prop::collection::vec((0i64..40_000, event()), 1..30),
+        ) {
+            let flow = validate(&Flow { mode: FlowMode::Disclaimer, ..Flow::default() }, ch).unwrap();
+            let mut now = Utc.with_ymd_and_hms(2026, 1, 5, 15, 0, 0).unwrap();
+            let mut thread = Thread::default();
+            let mut holder = None;
+            for (dt, ev) in trace {
+                now += TimeDelta::seconds(dt);
+                let mut ctx = Context::new(now, ch);
+                ctx.holder = holder;
+                ctx.company = "Acme".into();
+                let s = step(&flow, &ctx, &thread, &ev);
+                let kinds: Vec<OutboundKind> = s.outbound.iter().map(|o| o.kind).collect();
+                let notified_now = thread.consent.name() != StateName::Notified
+                    && s.thread.consent.name() == StateName::Notified;
+                if notified_now {
+                    prop_assert!(thread.consent == ConsentState::NotRequested);
+                    let by_agent_message = matches!(ev, Event::AgentSends { .. });
+                    prop_assert!(by_agent_message);
+                    prop_assert_eq!(&kinds, &vec![OutboundKind::DisclaimerNotice, OutboundKind::AgentMessage]);
+                    prop_assert_eq!(s.audit.len(), 1);
+                    prop_assert_eq!(s.audit[0].how, How::Disclaimer);
+                    prop_assert_eq!(&s.audit[0].evidence, &s.outbound[0].text);
+                } else {
+                    prop_assert!(!kinds.contains(&OutboundKind::DisclaimerNotice));
+                }
+                if kinds.contains(&OutboundKind::AgentMessage) {
+                    let blocked = matches!(
+                        thread.consent,
+                        ConsentState::OptedOut { .. } | ConsentState::Rejected { .. }
+                    );
+                    prop_assert!(!blocked);
+                }
+                holder = s.holder;
+                thread = s.thread;
+            }
+        }
+    }
+}

@@ -64,17 +64,29 @@ fn trace() -> impl Strategy<Value = (Channel, Vec<(i64, bool, i32, Event)>)> {
 }
 
 fn flow_strategy() -> impl Strategy<Value = Flow> {
-    (60u32..3000, 0u32..4, any::<bool>()).prop_map(|(interval, max, quiet)| {
-        let d = Flow::default();
-        Flow {
-            resend_interval_minutes: interval,
-            reprompt: Reprompt {
-                max_auto_reprompts: max,
-            },
-            quiet_hours: if quiet { d.quiet_hours.clone() } else { None },
-            ..d
-        }
-    })
+    // Every property holds in disclaimer mode (rule 15) too.
+    (
+        60u32..3000,
+        0u32..4,
+        any::<bool>(),
+        prop::bool::weighted(0.3),
+    )
+        .prop_map(|(interval, max, quiet, disclaimer)| {
+            let d = Flow::default();
+            Flow {
+                resend_interval_minutes: interval,
+                reprompt: Reprompt {
+                    max_auto_reprompts: max,
+                },
+                quiet_hours: if quiet { d.quiet_hours.clone() } else { None },
+                mode: if disclaimer {
+                    FlowMode::Disclaimer
+                } else {
+                    FlowMode::Consent
+                },
+                ..d
+            }
+        })
 }
 
 struct Run {
