@@ -4,12 +4,12 @@
 // notice first and the thread shows "Notified".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withApp, logIn, sameOrigin, DEMO, resultsDir } from './harness.mjs';
+import { withApp, logIn, accessibilityViolations, DEMO, resultsDir } from './harness.mjs';
 import path from 'node:path';
 
 const options = { args: ['--demo'] };
 
-/** A contact number whose local time is daytime now (quiet hours never matter here, but keep contacts realistic). */
+/** A US contact number (quiet hours do not restrict free-form messages). */
 function contactNumber(suffix) {
   return `+1202555${suffix.padStart(4, '0')}`;
 }
@@ -83,6 +83,7 @@ test('disclaimer mode: notice validated in the editor, first message carries it,
   await transcript.getByText('Disclosure notice: Acme Home Services texts you here about your visits. Reply STOP to opt out.').waitFor();
   await preview.getByTestId('preview-state').getByText('Notified (disclosure notice sent)').waitFor();
 
+  assert.deepEqual(await accessibilityViolations(admin), [], 'flow editor in disclaimer mode');
   await admin.getByRole('button', { name: 'Save flow' }).click();
   await admin.getByRole('status').getByText('Saved.', { exact: false }).waitFor();
   await admin.screenshot({ path: path.join(resultsDir, 'flow-editor-disclaimer.png'), fullPage: true });
@@ -111,6 +112,7 @@ test('disclaimer mode: notice validated in the editor, first message carries it,
   await composer.fill(`${'a'.repeat(70)}😀`);
   await counter.getByText('2 SMS segments (Unicode)', { exact: true }).waitFor();
   await page.screenshot({ path: path.join(resultsDir, 'composer-segments.png'), fullPage: true });
+  assert.deepEqual(await accessibilityViolations(page), [], 'thread with the segment counter');
 
   await composer.fill('Your crown is ready.');
   await composer.press('Enter');
