@@ -3,11 +3,12 @@
 
 use gloo_net::http::Method;
 use optline_api::{
-    ActionResult, AuditPage, BusinessNumber, Channel, ConversationDetail, ConversationPage,
-    ConversationSummary, CreateUserRequest, FlowDocument, Health, LoginRequest, Me, MessagePage,
-    NumberList, Ownership, OwnershipChangeRequest, OwnershipList, SaveFlowRequest,
-    SendMessageRequest, SimDirectory, SimInboundRequest, SimInboundResponse, SimPhoneInbox,
-    StartConversationRequest, StateName, UpdateNumberRequest, UpdateUserRequest, User, UserList,
+    ActionResult, AuditPage, BusinessNumber, Channel, Contact, ContactTimeZoneRequest,
+    ConversationDetail, ConversationPage, ConversationSummary, CreateUserRequest, FlowDocument,
+    Health, LoginRequest, Me, MessagePage, NumberList, Ownership, OwnershipChangeRequest,
+    OwnershipList, SaveFlowRequest, SendMessageRequest, SimDirectory, SimInboundRequest,
+    SimInboundResponse, SimPhoneInbox, StartConversationRequest, StateName, UpdateNumberRequest,
+    UpdateUserRequest, User, UserList,
 };
 
 use super::transport::{encode, get, post_action, post_empty, send};
@@ -172,6 +173,16 @@ pub async fn ownership(line_of_business: Option<i64>) -> Answer<OwnershipList> {
         line_of_business.map(|l| l.to_string()),
     )]);
     get(&format!("/api/v1/admin/ownership{q}")).await
+}
+
+/// Sets a contact's time zone (admins; audited on every thread).
+pub async fn set_contact_time_zone(id: i64, req: ContactTimeZoneRequest) -> Answer<Contact> {
+    send(
+        Method::PUT,
+        &format!("/api/v1/admin/contacts/{id}/time-zone"),
+        &req,
+    )
+    .await
 }
 
 /// Gives the contact to `req.user_id`, or (`None`) releases it.

@@ -41,6 +41,7 @@ impl ThreadModel {
         let mut ctx = engine::Context::new(now, c.channel);
         ctx.channel_enabled = d.channel_enabled;
         ctx.contact_utc_offset_seconds = c.contact.utc_offset_seconds;
+        ctx.contact_other_utc_offsets_seconds = c.contact.other_utc_offsets_seconds.clone();
         ctx.holder = c.owner_user_id.map(engine::UserId);
         ctx.company = me.organization.name.clone();
         ctx.agent_name = me.user.name.clone();

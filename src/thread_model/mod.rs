@@ -11,7 +11,7 @@
 //! carry newer server state, which always wins over a prediction.
 
 use chrono::{DateTime, Duration, Utc};
-use optline_api::{ConversationDetail, Message, MessageKind, MessagePage};
+use optline_api::{Contact, ConversationDetail, Message, MessageKind, MessagePage};
 use optline_engine::Thread;
 
 use crate::api_client::ApiFailure;
@@ -203,6 +203,16 @@ impl ThreadModel {
     }
 
     /// Older messages arrived (or could not be loaded).
+    /// An admin changed the contact's time zone: the heading and the
+    /// engine's quiet-hours check use the new one at once.
+    pub fn contact_changed(&mut self, contact: Contact) {
+        if let Some(d) = self.detail.as_mut() {
+            if d.conversation.contact.id == contact.id {
+                d.conversation.contact = contact;
+            }
+        }
+    }
+
     pub fn older_loaded(&mut self, result: Result<MessagePage, ApiFailure>) {
         match (result, &mut self.detail) {
             (Ok(p), Some(d)) => {

@@ -31,6 +31,8 @@ pub enum How {
     ChannelToggled,
     /// An admin reassigned or released the contact.
     Reassigned,
+    /// An admin changed the contact's time zone (moves quiet hours).
+    TimeZoneChanged,
     /// The carrier opted the contact out (e.g. Twilio's STOP handling);
     /// evidence = the inbound text.
     CarrierStop,
@@ -53,6 +55,7 @@ impl How {
             How::ChannelOffAutoReply => "channel_off_auto_reply",
             How::ChannelToggled => "channel_toggled",
             How::Reassigned => "reassigned",
+            How::TimeZoneChanged => "time_zone_changed",
             How::CarrierStop => "carrier_stop",
             How::ProviderOptOut => "provider_opt_out",
             How::Disclaimer => "disclaimer",

@@ -14,7 +14,7 @@ use crate::flow::{Fill, KeywordSet, ValidFlow};
 use crate::keywords::Intent;
 use crate::model::{Actor, Channel, ConsentState, ConsentStatus, StateName, Thread, UserId};
 use crate::texts;
-use crate::time::{add_secs, quiet_until, secs_between};
+use crate::time::{add_secs, hhmm, quiet_until, quiet_until_in_all, secs_between, QuietEnd};
 
 /// WhatsApp's customer-service window (rule 10), in seconds.
 pub const WHATSAPP_WINDOW_SECONDS: i64 = 24 * 3600;
@@ -38,6 +38,11 @@ pub struct Context {
     /// with `Intl`. Used for quiet hours only.
     #[serde(default)]
     pub contact_utc_offset_seconds: i32,
+    /// Further offsets the contact may be at, when their number spans several
+    /// time zones and nobody has said which one is theirs. Quiet hours hold
+    /// while it is quiet in *any* of them (the most restrictive reading).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contact_other_utc_offsets_seconds: Vec<i32>,
     /// WhatsApp only: the user currently messaging this contact within the
     /// line of business (rule 8), `None` when nobody holds the contact.
     #[serde(default)]
@@ -66,6 +71,7 @@ impl Context {
             channel,
             channel_enabled: true,
             contact_utc_offset_seconds: 0,
+            contact_other_utc_offsets_seconds: Vec::new(),
             holder: None,
             company: String::new(),
             agent_name: String::new(),
@@ -93,6 +99,15 @@ pub enum Event {
     ChannelToggled { enabled: bool, by: UserId },
     /// An admin reassigned (`Some`) or released (`None`) the contact.
     Reassigned { to: Option<UserId>, by: UserId },
+    /// An admin changed the contact's time zone(s), which moves quiet hours
+    /// (rule 11). Zones as IANA names separated by spaces; `note` says why.
+    TimeZoneChanged {
+        old_zones: String,
+        new_zones: String,
+        #[serde(default)]
+        note: Option<String>,
+        by: UserId,
+    },
     /// The contact wrote a message the carrier itself treated as an opt-out
     /// (Twilio's opt-out handling): the carrier has already confirmed it to
     /// the contact and blocks further messages, so consent follows the
@@ -382,15 +397,44 @@ pub fn check_request(
         }
     }
     if let Some(q) = flow.quiet {
-        if let Some(until) = quiet_until(q, ctx.now, ctx.contact_utc_offset_seconds) {
-            return Err(refuse(
+        check_quiet_hours(flow, q, ctx)?;
+    }
+    Ok(())
+}
+
+/// Rule 11 for one contact: quiet in the contact's zone, or — when their
+/// number spans several zones — in any of them.
+fn check_quiet_hours(flow: &ValidFlow, q: (u32, u32), ctx: &Context) -> Result<(), Refusal> {
+    if ctx.contact_other_utc_offsets_seconds.is_empty() {
+        return match quiet_until(q, ctx.now, ctx.contact_utc_offset_seconds) {
+            Some(until) => Err(refuse(
                 RefusalCode::QuietHours,
                 flow.txt.quiet.clone(),
                 Some(until),
-            ));
-        }
+            )),
+            None => Ok(()),
+        };
     }
-    Ok(())
+    let offsets: Vec<i32> = std::iter::once(ctx.contact_utc_offset_seconds)
+        .chain(ctx.contact_other_utc_offsets_seconds.iter().copied())
+        .collect();
+    let (start, end) = (hhmm(q.0), hhmm(q.1));
+    match quiet_until_in_all(q, ctx.now, &offsets) {
+        QuietEnd::NotQuiet => Ok(()),
+        QuietEnd::At(until) => {
+            let left = texts::duration_short(secs_between(ctx.now, until));
+            Err(refuse(
+                RefusalCode::QuietHours,
+                texts::quiet_hours_in_some_zone(&start, &end, &left),
+                Some(until),
+            ))
+        }
+        QuietEnd::Never => Err(refuse(
+            RefusalCode::QuietHours,
+            texts::quiet_hours_all_day(&start, &end),
+            None,
+        )),
+    }
 }
 
 /// May `agent` send a free-form message now? (Rules 1, 7, 8, 9, 10.) Does
@@ -564,6 +608,24 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
                     Some(u) => format!("contact assigned to user {}", u.0),
                     None => "contact released".to_string(),
                 },
+                provider_message_id: None,
+            });
+        }
+        Event::TimeZoneChanged {
+            old_zones,
+            new_zones,
+            note,
+            by,
+        } => {
+            s.audit.push(AuditRecord {
+                at: now,
+                actor: Actor::Admin { id: *by },
+                channel: ctx.channel,
+                from,
+                to: from,
+                how: How::TimeZoneChanged,
+                keyword: None,
+                evidence: texts::time_zone_changed(old_zones, new_zones, note.as_deref()),
                 provider_message_id: None,
             });
         }

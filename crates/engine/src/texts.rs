@@ -117,6 +117,32 @@ pub fn quiet_hours(start: &str, end: &str, next: &str) -> String {
     )
 }
 
+/// Rule 11 when the contact's number spans several time zones: quiet in at
+/// least one of them; `left` is how long until it is quiet in none.
+pub fn quiet_hours_in_some_zone(start: &str, end: &str, left: &str) -> String {
+    format!(
+        "It's quiet hours ({start}–{end}) in at least one of the time zones this contact's number could be in. You can send the opt-in request in {left}."
+    )
+}
+
+/// Rule 11 when the possible zones' quiet hours together cover the whole day.
+pub fn quiet_hours_all_day(start: &str, end: &str) -> String {
+    format!(
+        "This contact's number could be in time zones whose quiet hours ({start}–{end}) together cover the whole day. Ask your administrator to set the contact's time zone."
+    )
+}
+
+/// Audit evidence of an admin's time-zone change (zones separated by spaces).
+pub fn time_zone_changed(old: &str, new: &str, note: Option<&str>) -> String {
+    let list = |z: &str| z.split_whitespace().collect::<Vec<_>>().join(", ");
+    let mut s = format!("Time zone changed from {} to {}", list(old), list(new));
+    if let Some(n) = note.map(str::trim).filter(|n| !n.is_empty()) {
+        s.push_str(": ");
+        s.push_str(n);
+    }
+    s
+}
+
 /// Sending an empty message.
 pub const EMPTY_MESSAGE: &str = "Type a message first.";
 

@@ -77,6 +77,8 @@ pub fn summary(state: ConsentState) -> ConversationSummary {
             name: Some("Sam".into()),
             time_zone: "Europe/London".into(),
             utc_offset_seconds: 0,
+            time_zones: vec!["Europe/London".into()],
+            other_utc_offsets_seconds: vec![],
         },
         business_number: "+14155550101".into(),
         consent: consent(state),

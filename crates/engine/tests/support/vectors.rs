@@ -140,6 +140,7 @@ fn event_summary(ev: &Event) -> String {
         Event::Inbound { text, .. } => format!("inbound {:?}", text),
         Event::ChannelToggled { enabled, .. } => format!("channel toggled enabled={enabled}"),
         Event::Reassigned { to, .. } => format!("reassigned to {:?}", to.map(|u| u.0)),
+        Event::TimeZoneChanged { new_zones, .. } => format!("time zone changed to {new_zones}"),
         Event::CarrierOptOut { text, .. } => format!("carrier opt-out {:?}", text),
         Event::ProviderReportsOptOut { reason, .. } => {
             format!("provider reports opt-out {:?}", reason)

@@ -9,7 +9,7 @@ use optline_engine::{self as engine, Channel, UserId};
 use rusqlite::Connection;
 
 use super::{ConsentError, ConsentResult, FlowCache};
-use crate::phone;
+use crate::phone_zones;
 use crate::storage::ConvRow;
 
 pub(crate) struct Facts {
@@ -27,7 +27,9 @@ pub(crate) fn facts(
     let flow = flows.get(c, row.lob_id, row.channel)?;
     let mut ctx = engine::Context::new(now, row.channel);
     ctx.channel_enabled = row.channel_enabled();
-    ctx.contact_utc_offset_seconds = phone::utc_offset(&row.contact.tz, now);
+    let offsets = phone_zones::utc_offsets(&row.contact.tz, now);
+    ctx.contact_utc_offset_seconds = offsets[0];
+    ctx.contact_other_utc_offsets_seconds = offsets[1..].to_vec();
     ctx.holder = match row.channel {
         Channel::WhatsApp => row.holder.map(UserId),
         Channel::Sms => None,

@@ -15,7 +15,7 @@ use crate::consent::agent::{self, AgentAction, NewConversation};
 use crate::consent::{self, ConsentResult};
 use crate::state::AppState;
 use crate::storage::{self, StorageError};
-use crate::{outbox, phone, views};
+use crate::{outbox, phone_zones, views};
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -240,7 +240,7 @@ pub async fn start(
         check_text(n, "name", 200, true)?;
     }
     let tz = match &req.time_zone {
-        Some(t) => Some(phone::check_time_zone(t, "time_zone")?),
+        Some(t) => Some(phone_zones::check_time_zone(t, "time_zone")?),
         None => None,
     };
     let now = state.now();

@@ -193,6 +193,11 @@ impl From<ConsentError> for ApiError {
                 field,
                 message,
             } => ApiError::unprocessable(code, field, message),
+            ConsentError::Conflict {
+                code,
+                field,
+                message,
+            } => ApiError::conflict(code, message).field(field),
             ConsentError::UnreadableThread {
                 conversation,
                 reason,

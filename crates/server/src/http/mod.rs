@@ -125,6 +125,11 @@ pub fn endpoints(test_clock: bool, simulator: bool) -> Vec<Endpoint> {
             "/api/v1/admin/ownership/release",
             admin::ownership::release,
         ),
+        ep(
+            M::PUT,
+            "/api/v1/admin/contacts/{id}/time-zone",
+            admin::contacts::set_time_zone,
+        ),
         ep(M::GET, "/api/v1/admin/audit", admin::audit::list),
         ep(M::GET, "/api/v1/admin/audit.csv", admin::audit::csv),
     ];
