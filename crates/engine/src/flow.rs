@@ -8,6 +8,7 @@ use crate::keywords::{
 };
 use crate::model::Channel;
 use crate::texts;
+use crate::whatsapp::{template_problems, WhatsAppTemplate};
 
 /// Which keyword set a word belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -176,6 +177,18 @@ pub struct Flow {
     /// IANA zone name used when a contact's own zone is unknown. Informational
     /// for the engine (the caller turns zones into offsets).
     pub default_time_zone: String,
+    /// Rule 13: send the opt-out confirmation when a user records an
+    /// opt-out the contact gave another way (default yes).
+    #[serde(default = "yes")]
+    pub confirm_manual_opt_out: bool,
+    /// Rule 14: the WhatsApp opt-in template (name, language, body
+    /// parameters, quick-reply payloads); ignored on SMS.
+    #[serde(default)]
+    pub whatsapp_template: WhatsAppTemplate,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Flow {
@@ -187,6 +200,8 @@ impl Default for Flow {
             reprompt: Reprompt::default(),
             quiet_hours: Some(QuietHours::default()),
             default_time_zone: "America/New_York".into(),
+            confirm_manual_opt_out: true,
+            whatsapp_template: WhatsAppTemplate::default(),
         }
     }
 }
@@ -781,6 +796,8 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
             ),
         ));
     }
+
+    problems.extend(template_problems(&flow.whatsapp_template, channel));
 
     if !problems.is_empty() {
         return Err(problems);
