@@ -5,6 +5,7 @@
 
 mod actions;
 mod live;
+mod manual;
 
 use chrono::{DateTime, TimeZone, Utc};
 use optline_api::{

@@ -7,6 +7,8 @@
 use leptos::prelude::*;
 use optline_engine::{validate, Channel, Flow, FlowProblem, QuietHours, ValidFlow};
 
+use super::template_fields::ExtraDraft;
+
 /// A box of the form: the engine's field path, its label and a hint.
 pub type FieldSpec = (&'static str, &'static str, &'static str);
 
@@ -70,6 +72,8 @@ pub struct Draft {
     pub quiet_start: RwSignal<String>,
     pub quiet_end: RwSignal<String>,
     pub time_zone: RwSignal<String>,
+    /// Rules 13 and 14: recorded opt-outs, the WhatsApp template.
+    pub extra: ExtraDraft,
 }
 
 fn split_words(s: &str) -> Vec<String> {
@@ -99,6 +103,7 @@ impl Draft {
             quiet_start: RwSignal::new(String::new()),
             quiet_end: RwSignal::new(String::new()),
             time_zone: RwSignal::new(String::new()),
+            extra: ExtraDraft::new(),
         }
     }
 
@@ -132,6 +137,7 @@ impl Draft {
         self.quiet_start.set(q.start);
         self.quiet_end.set(q.end);
         self.time_zone.set(f.default_time_zone.clone());
+        self.extra.load(f);
     }
 
     /// The flow as typed, and the fields that could not even be parsed.
@@ -174,6 +180,7 @@ impl Draft {
             end: self.quiet_end.get(),
         });
         f.default_time_zone = self.time_zone.get();
+        self.extra.apply(&mut f, &mut bad);
         (f, bad)
     }
 }

@@ -42,7 +42,13 @@ impl Problems {
 /// engine may learn new fields before this screen does).
 #[component]
 pub fn OtherProblems(problems: Memo<Vec<FlowProblem>>) -> impl IntoView {
-    const KNOWN: [&str; 4] = ["keywords.", "messages.", "quiet_hours", "reprompt."];
+    const KNOWN: [&str; 5] = [
+        "keywords.",
+        "messages.",
+        "quiet_hours",
+        "reprompt.",
+        "whatsapp_template.",
+    ];
     let other = move || {
         problems.with(|ps| {
             ps.iter()

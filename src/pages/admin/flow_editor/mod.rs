@@ -11,6 +11,7 @@ mod fields;
 mod leave_guard;
 mod preview;
 mod sections;
+mod template_fields;
 
 use leptos::prelude::*;
 use optline_api::{FlowDocument, SaveFlowRequest};
@@ -24,6 +25,7 @@ use fields::{OtherProblems, Problems};
 use leave_guard::{warn_before_leaving, LEAVE_WARNING};
 use preview::Preview;
 use sections::{KeywordFields, MessageFields, TimingFields};
+use template_fields::{ManualRecordFields, WhatsAppTemplateFields};
 
 #[component]
 pub fn FlowEditorPage() -> impl IntoView {
@@ -150,6 +152,10 @@ pub fn FlowEditorPage() -> impl IntoView {
                     <KeywordFields draft problems />
                     <MessageFields draft problems limit />
                     <TimingFields draft problems />
+                    <Show when=move || channel.get() == Channel::WhatsApp>
+                        <WhatsAppTemplateFields draft=draft.extra problems />
+                    </Show>
+                    <ManualRecordFields draft=draft.extra />
                     <div class="form-actions">
                         <button
                             type="submit"
