@@ -1,5 +1,5 @@
 //! Rule 13 (manual records) and rule 14 (WhatsApp quick-reply buttons), one
-//! fact per test. Longer stories are vectors 77–82.
+//! fact per test. Longer stories are vectors 79–84.
 #![cfg(not(target_arch = "wasm32"))]
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
