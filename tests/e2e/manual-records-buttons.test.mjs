@@ -57,6 +57,12 @@ test("an agent records an opt-out: the dialog checks the note, confirms, and the
   assert.equal(await note.getAttribute('aria-invalid'), 'true');
   assert.equal(await focusedId(page), 'record-opt-out-note');
   assert.deepEqual(await accessibilityViolations(page), [], 'the open dialog passes axe');
+  // It fits a 360 px phone screen.
+  await page.setViewportSize({ width: 360, height: 740 });
+  const box = await dialog.boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= 360, `dialog fits 360 px: ${JSON.stringify(box)}`);
+  await shot(page, 'record-opt-out-360');
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // A note, then the confirmation step says what the contact will get.
   await note.fill('Phone call today: asked us to stop texting');
