@@ -421,6 +421,35 @@ pub fn send_outcome(answer: Answer) -> Outcome {
 mod tests {
     use super::*;
 
+    fn message(json: &str) -> WaMessage {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn button_taps_carry_payload_and_label_other_interactive_types_are_unsupported() {
+        let (body, tap, unsupported) = content(&message(
+            r#"{"id":"w1","from":"1","type":"button","button":{"payload":"OPTIN_YES","text":"Yes"}}"#,
+        ));
+        assert_eq!(body, "Yes");
+        assert_eq!(tap.unwrap().payload, "OPTIN_YES");
+        assert_eq!(unsupported, None);
+        let (body, tap, _) = content(&message(
+            r#"{"id":"w2","from":"1","type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"OPTIN_NO","title":"No"}}}"#,
+        ));
+        assert_eq!(
+            (body.as_str(), tap.unwrap().payload.as_str()),
+            ("No", "OPTIN_NO")
+        );
+        // A list reply is not a consent button: shown, never read.
+        let (_, tap, unsupported) = content(&message(
+            r#"{"id":"w3","from":"1","type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"a","title":"A"}}}"#,
+        ));
+        assert_eq!((tap, unsupported.as_deref()), (None, Some("interactive")));
+        // A button message without its button object is unsupported too.
+        let (_, tap, unsupported) = content(&message(r#"{"id":"w4","from":"1","type":"button"}"#));
+        assert_eq!((tap, unsupported.as_deref()), (None, Some("button")));
+    }
+
     #[test]
     fn signature_is_hmac_sha256_of_the_raw_body() {
         let body = br#"{"object":"whatsapp_business_account"}"#;
