@@ -6,9 +6,9 @@ use optline_api::{
     ActionResult, AuditPage, BusinessNumber, Channel, Contact, ContactTimeZoneRequest,
     ConversationDetail, ConversationPage, ConversationSummary, CreateUserRequest, FlowDocument,
     Health, LoginRequest, Me, MessagePage, NumberList, Ownership, OwnershipChangeRequest,
-    OwnershipList, SaveFlowRequest, SendMessageRequest, SimDirectory, SimInboundRequest,
-    SimInboundResponse, SimPhoneInbox, StartConversationRequest, StateName, UpdateNumberRequest,
-    UpdateUserRequest, User, UserList,
+    OwnershipList, RecordOptInRequest, RecordOptOutRequest, SaveFlowRequest, SendMessageRequest,
+    SimDirectory, SimInboundRequest, SimInboundResponse, SimPhoneInbox, StartConversationRequest,
+    StateName, UpdateNumberRequest, UpdateUserRequest, User, UserList,
 };
 
 use super::transport::{encode, get, post_action, post_empty, send};
@@ -105,6 +105,18 @@ pub async fn send_message(id: i64, body: String) -> Answer<ActionResult> {
 
 pub async fn request_opt_in(id: i64) -> Answer<ActionResult> {
     post_action(&format!("/api/v1/conversations/{id}/opt-in-request")).await
+}
+
+/// Rule 13: records an opt-out the contact gave another way.
+pub async fn record_opt_out(id: i64, note: String) -> Answer<ActionResult> {
+    let url = format!("/api/v1/conversations/{id}/manual-opt-out");
+    send(Method::POST, &url, &RecordOptOutRequest { note }).await
+}
+
+/// Rule 13 (admins): records an opt-in collected elsewhere.
+pub async fn record_opt_in(id: i64, req: RecordOptInRequest) -> Answer<ActionResult> {
+    let url = format!("/api/v1/conversations/{id}/manual-opt-in");
+    send(Method::POST, &url, &req).await
 }
 
 pub async fn mark_read(id: i64) -> Answer<()> {

@@ -29,7 +29,7 @@ impl ThreadModel {
         Some(engine::step(&flow, &ctx, &thread, event))
     }
 
-    fn engine_input(
+    pub(super) fn engine_input(
         &self,
         me: &Me,
         now: DateTime<Utc>,

@@ -18,6 +18,7 @@ use crate::api_client::ApiFailure;
 
 mod actions;
 mod live;
+mod manual;
 #[cfg(test)]
 mod tests;
 

@@ -353,6 +353,26 @@ wire! {
         pub messages: Vec<Message>,
     }
 
+    /// `POST /api/v1/conversations/{id}/manual-opt-out` (rule 13): an agent
+    /// or admin records an opt-out the contact gave another way (a call,
+    /// an e-mail, in person). Answered with an [`ActionResult`].
+    pub struct RecordOptOutRequest {
+        /// How the contact opted out (required, at most 500 characters).
+        pub note: String,
+    }
+
+    /// `POST /api/v1/conversations/{id}/manual-opt-in` (rule 13, admins
+    /// only): an opt-in collected elsewhere, with its evidence. Answered
+    /// with an [`ActionResult`].
+    pub struct RecordOptInRequest {
+        /// The evidence's reference, e.g. a signed form's number (required,
+        /// at most 200 characters).
+        pub reference: String,
+        /// The exact text the contact agreed to (required, at most 2000
+        /// characters).
+        pub agreed_text: String,
+    }
+
     /// `POST /api/v1/sim/inbound`: a simulated contact sends a message.
     pub struct SimInboundRequest {
         /// The contact's phone (any valid number).

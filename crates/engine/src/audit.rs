@@ -42,6 +42,14 @@ pub enum How {
     /// Disclaimer mode (rule 15): the disclosure notice went out with the
     /// agent's first message; evidence = the exact notice text sent.
     Disclaimer,
+    /// Rule 13: a user recorded consent given or revoked outside Optline
+    /// (the actor says who). Opt-out: evidence = the note. Opt-in:
+    /// evidence = the exact text agreed to, `provider_message_id` = the
+    /// evidence's reference (a form number, a submission id).
+    Manual,
+    /// Rule 14: a WhatsApp quick-reply button; `keyword` = its payload,
+    /// evidence = the label the contact tapped.
+    ButtonReply,
 }
 
 impl How {
@@ -59,6 +67,8 @@ impl How {
             How::CarrierStop => "carrier_stop",
             How::ProviderOptOut => "provider_opt_out",
             How::Disclaimer => "disclaimer",
+            How::Manual => "manual",
+            How::ButtonReply => "button_reply",
         }
     }
 }
@@ -76,6 +86,7 @@ pub struct AuditRecord {
     pub keyword: Option<String>,
     /// The inbound text received or the outbound text sent.
     pub evidence: String,
-    /// The provider's id of the inbound message, when known.
+    /// The provider's id of the inbound message, when known; for a manual
+    /// opt-in, the reference of its evidence.
     pub provider_message_id: Option<String>,
 }

@@ -9,6 +9,7 @@ use crate::keywords::{
 use crate::model::Channel;
 use crate::segments::{sms_count, SmsCount};
 use crate::texts;
+use crate::whatsapp::{template_problems, WhatsAppTemplate};
 
 /// Which keyword set a word belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -212,6 +213,18 @@ pub struct Flow {
     /// Must say how to opt out (name a stop keyword). Placeholders as in
     /// [`Messages`]. Ignored in consent mode.
     pub disclaimer_notice: String,
+    /// Rule 13: send the opt-out confirmation when a user records an
+    /// opt-out the contact gave another way (default yes).
+    #[serde(default = "yes")]
+    pub confirm_manual_opt_out: bool,
+    /// Rule 14: the WhatsApp opt-in template (name, language, body
+    /// parameters, quick-reply payloads); ignored on SMS.
+    #[serde(default)]
+    pub whatsapp_template: WhatsAppTemplate,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Flow {
@@ -226,6 +239,8 @@ impl Default for Flow {
             max_sms_segments: DEFAULT_MAX_SMS_SEGMENTS,
             mode: FlowMode::Consent,
             disclaimer_notice: texts::DEFAULT_DISCLAIMER_NOTICE.into(),
+            confirm_manual_opt_out: true,
+            whatsapp_template: WhatsAppTemplate::default(),
         }
     }
 }
@@ -905,6 +920,8 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
             ),
         ));
     }
+
+    problems.extend(template_problems(&flow.whatsapp_template, channel));
 
     if !problems.is_empty() {
         return Err(problems);

@@ -128,6 +128,25 @@ pub enum Event {
     /// Time passed; nothing was done. Lets previews notice derived changes
     /// (an expired request).
     ClockTick,
+    /// Rule 13: an agent or admin (`by`) records an opt-out the contact gave
+    /// another way; `note` (required) says how.
+    ManualOptOut { by: Actor, note: String },
+    /// Rule 13: an admin (`by`; agents are refused) records an opt-in
+    /// collected elsewhere: `reference` of the evidence and the exact
+    /// `agreed_text`, both required.
+    ManualOptIn {
+        by: Actor,
+        reference: String,
+        agreed_text: String,
+    },
+    /// Rule 14: the contact tapped a WhatsApp quick-reply button. Counts by
+    /// `payload`, exactly; `label` is what the button said.
+    ButtonReply {
+        payload: String,
+        label: String,
+        #[serde(default)]
+        provider_message_id: Option<String>,
+    },
 }
 
 /// Why an agent action was refused: a stable code and the exact words.
@@ -169,6 +188,20 @@ pub enum RefusalCode {
     EmptyMessage,
     /// Rule 15: the flow sends a disclosure notice, so no opt-in request.
     RequestNotNeeded,
+    /// Rule 13: the actor's role may not do this (an agent recording an
+    /// opt-in).
+    NotAllowedForRole,
+    /// Recording an opt-out for a contact who already opted out.
+    AlreadyOptedOut,
+    /// Rule 13: a recorded opt-out needs a note.
+    NoteRequired,
+    NoteTooLong,
+    /// Rule 13: a recorded opt-in needs its evidence's reference…
+    ReferenceRequired,
+    ReferenceTooLong,
+    /// …and the exact text the contact agreed to.
+    AgreedTextRequired,
+    AgreedTextTooLong,
 }
 
 impl RefusalCode {
@@ -187,6 +220,25 @@ impl RefusalCode {
             RefusalCode::QuietHours => "quiet_hours",
             RefusalCode::EmptyMessage => "empty_message",
             RefusalCode::RequestNotNeeded => "request_not_needed",
+            RefusalCode::NotAllowedForRole => "not_allowed_for_role",
+            RefusalCode::AlreadyOptedOut => "already_opted_out",
+            RefusalCode::NoteRequired => "note_required",
+            RefusalCode::NoteTooLong => "note_too_long",
+            RefusalCode::ReferenceRequired => "reference_required",
+            RefusalCode::ReferenceTooLong => "reference_too_long",
+            RefusalCode::AgreedTextRequired => "agreed_text_required",
+            RefusalCode::AgreedTextTooLong => "agreed_text_too_long",
+        }
+    }
+
+    /// The input field a refusal is about, when the input (not the state)
+    /// is at fault: the API answers 422 naming it, the UI marks it.
+    pub fn field(self) -> Option<&'static str> {
+        match self {
+            RefusalCode::NoteRequired | RefusalCode::NoteTooLong => Some("note"),
+            RefusalCode::ReferenceRequired | RefusalCode::ReferenceTooLong => Some("reference"),
+            RefusalCode::AgreedTextRequired | RefusalCode::AgreedTextTooLong => Some("agreed_text"),
+            _ => None,
         }
     }
 }
@@ -576,7 +628,36 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
         Event::Inbound {
             text,
             provider_message_id,
-        } => inbound(&mut s, flow, ctx, &fill, text, provider_message_id),
+        } => {
+            let reply = Reply {
+                intent: flow.classify(text),
+                how: How::Keyword,
+                evidence: text,
+                pmid: provider_message_id,
+            };
+            inbound(&mut s, flow, ctx, &fill, reply)
+        }
+        Event::ButtonReply {
+            payload,
+            label,
+            provider_message_id,
+        } => {
+            let reply = Reply {
+                intent: crate::whatsapp::classify_button(flow, payload, label),
+                how: How::ButtonReply,
+                evidence: label,
+                pmid: provider_message_id,
+            };
+            inbound(&mut s, flow, ctx, &fill, reply)
+        }
+        Event::ManualOptOut { by, note } => {
+            crate::manual::record_opt_out(&mut s, flow, ctx, &fill, *by, note)
+        }
+        Event::ManualOptIn {
+            by,
+            reference,
+            agreed_text,
+        } => crate::manual::record_opt_in(&mut s, ctx, *by, reference, agreed_text),
         Event::ChannelToggled { enabled, by } => {
             s.audit.push(AuditRecord {
                 at: now,
@@ -752,18 +833,27 @@ fn claim(s: &mut Step, ctx: &Context, agent: UserId) {
     }
 }
 
-fn inbound(
-    s: &mut Step,
-    flow: &ValidFlow,
-    ctx: &Context,
-    fill: &Fill<'_>,
-    text: &str,
-    pmid: &Option<String>,
-) {
+/// What the contact sent, as read: a text message or a tapped button.
+struct Reply<'a> {
+    intent: Intent<'a>,
+    /// How an accept or reject keyword is audited: `keyword` for a text,
+    /// `button_reply` for a button (its payload in `keyword`).
+    how: How,
+    /// The text received, or the tapped button's label.
+    evidence: &'a str,
+    pmid: &'a Option<String>,
+}
+
+fn inbound(s: &mut Step, flow: &ValidFlow, ctx: &Context, fill: &Fill<'_>, reply: Reply<'_>) {
     let now = ctx.now;
     let from = s.thread.consent.name();
     s.thread.last_inbound_at = Some(now);
-    let intent = flow.classify(text);
+    let Reply {
+        intent,
+        how: keyword_how,
+        evidence: text,
+        pmid,
+    } = reply;
     let record = |to: StateName, actor: Actor, how: How, keyword: Option<&str>, evidence: &str| {
         AuditRecord {
             at: now,
@@ -856,7 +946,7 @@ fn inbound(
                 s.audit.push(record(
                     StateName::Accepted,
                     Actor::Contact,
-                    How::Keyword,
+                    keyword_how,
                     Some(keyword),
                     text,
                 ));
@@ -876,7 +966,7 @@ fn inbound(
             s.audit.push(record(
                 StateName::Rejected,
                 Actor::Contact,
-                How::Keyword,
+                keyword_how,
                 Some(keyword),
                 text,
             ));

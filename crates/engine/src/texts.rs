@@ -290,3 +290,47 @@ pub fn or_list(words: &[&str]) -> String {
         n => format!("{} or {}", words[..n - 1].join(", "), words[n - 1]),
     }
 }
+
+// ----- Manual records (rule 13) ---------------------------------------------
+
+/// A note (what the contact said, when, how) is required to record an opt-out.
+pub const NOTE_REQUIRED: &str =
+    "Write a note saying how the contact opted out, e.g. \"Asked on a phone call to stop texting\".";
+/// The note is over [`crate::manual::NOTE_MAX_CHARS`].
+pub fn note_too_long(max: usize) -> String {
+    format!("The note is longer than {max} characters. Shorten it.")
+}
+/// A reference to the evidence is required to record an opt-in.
+pub const REFERENCE_REQUIRED: &str =
+    "Enter the reference of the evidence, e.g. the signed form's number or the web form's submission id.";
+/// The reference is over [`crate::manual::REFERENCE_MAX_CHARS`].
+pub fn reference_too_long(max: usize) -> String {
+    format!("The reference is longer than {max} characters. Shorten it.")
+}
+/// The exact text the contact agreed to is required to record an opt-in.
+pub const AGREED_TEXT_REQUIRED: &str = "Enter the exact text the contact agreed to.";
+/// The agreed text is over [`crate::manual::AGREED_TEXT_MAX_CHARS`].
+pub fn agreed_text_too_long(max: usize) -> String {
+    format!("The agreed text is longer than {max} characters. Shorten it.")
+}
+/// Rule 13: agents never record opt-ins.
+pub const OPT_IN_ADMIN_ONLY: &str = "Only an admin can record an opt-in collected elsewhere.";
+/// Only people signed in to Optline record anything by hand.
+pub const MANUAL_RECORD_USERS_ONLY: &str = "Only an agent or an admin can record an opt-out.";
+/// Recording an opt-out for a contact who already opted out.
+pub const ALREADY_OPTED_OUT: &str = "The contact has already opted out.";
+/// Notice: a user recorded an opt-out.
+pub const NOTICE_MANUAL_OPT_OUT: &str =
+    "Opt-out recorded. You can't message this contact or send opt-in requests.";
+/// Notice: an admin recorded an opt-in.
+pub const NOTICE_MANUAL_OPT_IN: &str = "Opt-in recorded. The contact can be messaged now.";
+
+// ----- WhatsApp templates (rule 14) -------------------------------------------
+
+/// A template body parameter must not be empty (the Cloud API refuses the
+/// send); these stand in for a missing contact or agent name.
+pub const TEMPLATE_FALLBACK_CONTACT: &str = "there";
+/// See [`TEMPLATE_FALLBACK_CONTACT`].
+pub const TEMPLATE_FALLBACK_AGENT: &str = "our team";
+/// See [`TEMPLATE_FALLBACK_CONTACT`].
+pub const TEMPLATE_FALLBACK_COMPANY: &str = "us";

@@ -14,6 +14,7 @@ use optline_api::ActionResult;
 use crate::api_client::{self, ApiFailure};
 use crate::components::composer::Composer;
 use crate::components::consent_banner::ConsentBanner;
+use crate::components::manual_record::ManualRecords;
 use crate::components::sms_counter::SmsCounter;
 use crate::live::use_live;
 use crate::session::use_session;
@@ -180,6 +181,7 @@ pub fn Thread() -> impl IntoView {
                     requesting=Signal::derive(move || busy.get() == Some(Action::RequestOptIn))
                     on_request=move |_| act(Action::RequestOptIn)
                 />
+                <ManualRecords model />
                 <NoticeBar model on_retry=retry />
                 <Composer
                     draft

@@ -6,6 +6,7 @@
 mod actions;
 mod disclaimer;
 mod live;
+mod manual;
 
 use chrono::{DateTime, TimeZone, Utc};
 use optline_api::{

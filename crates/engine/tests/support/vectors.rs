@@ -146,6 +146,11 @@ fn event_summary(ev: &Event) -> String {
             format!("provider reports opt-out {:?}", reason)
         }
         Event::ClockTick => "clock tick".to_string(),
+        Event::ManualOptOut { note, .. } => format!("manual opt-out {:?}", note),
+        Event::ManualOptIn { reference, .. } => format!("manual opt-in {:?}", reference),
+        Event::ButtonReply { payload, label, .. } => {
+            format!("button {:?} payload {:?}", label, payload)
+        }
     }
 }
 
@@ -249,6 +254,16 @@ pub fn run(name: &str, text: &str) -> Report {
         merge(&mut ctx_obj, c);
     }
     let actions_agent = UserId(v.get("actions_agent").and_then(Value::as_i64).unwrap_or(1));
+    let manual_actor: Actor = match v.get("manual_actor") {
+        Some(a) => match serde_json::from_value(a.clone()) {
+            Ok(a) => a,
+            Err(e) => {
+                fail(&mut rep, format!("bad manual_actor: {e}"));
+                return rep;
+            }
+        },
+        None => Actor::Agent { id: actions_agent },
+    };
     let mut thread: Thread =
         match serde_json::from_value(v.get("thread").cloned().unwrap_or(json!({}))) {
             Ok(t) => t,
@@ -292,7 +307,12 @@ pub fn run(name: &str, text: &str) -> Report {
             after_ctx.channel_enabled = enabled;
         }
         let actions = agent_actions(&flow, &after_ctx, &s.thread, actions_agent);
-        let actual = outcome(&s, &actions);
+        let mut actual = outcome(&s, &actions);
+        let manual = manual_actions(&s.thread, manual_actor);
+        actual["manual_actions"] = json!({
+            "record_opt_out": refusal_code(&manual.record_opt_out),
+            "record_opt_in": refusal_code(&manual.record_opt_in),
+        });
         rep.lines.push(format!(
             "{label} @ {}: {} -> {}",
             ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

@@ -84,6 +84,16 @@ pub fn endpoints(test_clock: bool, simulator: bool) -> Vec<Endpoint> {
             conversations::mark_read,
         ),
         ep(
+            M::POST,
+            "/api/v1/conversations/{id}/manual-opt-out",
+            conversations::record_opt_out,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/conversations/{id}/manual-opt-in",
+            conversations::record_opt_in,
+        ),
+        ep(
             M::GET,
             "/api/v1/webhooks/whatsapp",
             webhooks::whatsapp_handshake,

@@ -10,6 +10,8 @@ use optline_engine::{
     ValidFlow,
 };
 
+use super::template_fields::ExtraDraft;
+
 /// A box of the form: the engine's field path, its label and a hint.
 pub type FieldSpec = (&'static str, &'static str, &'static str);
 
@@ -73,6 +75,8 @@ pub struct Draft {
     pub quiet_start: RwSignal<String>,
     pub quiet_end: RwSignal<String>,
     pub time_zone: RwSignal<String>,
+    /// Rules 13 and 14: recorded opt-outs, the WhatsApp template.
+    pub extra: ExtraDraft,
     /// `max_sms_segments` as typed.
     pub max_segments: RwSignal<String>,
     /// Disclaimer mode on (rule 15), and its notice.
@@ -107,6 +111,7 @@ impl Draft {
             quiet_start: RwSignal::new(String::new()),
             quiet_end: RwSignal::new(String::new()),
             time_zone: RwSignal::new(String::new()),
+            extra: ExtraDraft::new(),
             max_segments: RwSignal::new(String::new()),
             disclaimer: RwSignal::new(false),
             notice: RwSignal::new(String::new()),
@@ -143,6 +148,7 @@ impl Draft {
         self.quiet_start.set(q.start);
         self.quiet_end.set(q.end);
         self.time_zone.set(f.default_time_zone.clone());
+        self.extra.load(f);
         self.max_segments.set(f.max_sms_segments.to_string());
         self.disclaimer.set(f.mode == FlowMode::Disclaimer);
         self.notice.set(f.disclaimer_notice.clone());
@@ -195,6 +201,7 @@ impl Draft {
             end: self.quiet_end.get(),
         });
         f.default_time_zone = self.time_zone.get();
+        self.extra.apply(&mut f, &mut bad);
         match self.max_segments.get().trim().parse() {
             Ok(n) => f.max_sms_segments = n,
             Err(_) => bad.push(not_a_number("max_sms_segments")),

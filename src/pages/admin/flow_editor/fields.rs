@@ -43,12 +43,13 @@ impl Problems {
 /// engine may learn new fields before this screen does).
 #[component]
 pub fn OtherProblems(problems: Memo<Vec<FlowProblem>>) -> impl IntoView {
-    const KNOWN: [&str; 5] = [
+    const KNOWN: [&str; 6] = [
         "keywords.",
         "messages.",
         "quiet_hours",
         "reprompt.",
         "disclaimer_notice",
+        "whatsapp_template.",
     ];
     let other = move || {
         problems.with(|ps| {

@@ -14,6 +14,7 @@ mod length;
 mod preview;
 mod sections;
 mod sms_limit;
+mod template_fields;
 
 use leptos::prelude::*;
 use optline_api::{FlowDocument, SaveFlowRequest};
@@ -29,6 +30,7 @@ use leave_guard::{warn_before_leaving, LEAVE_WARNING};
 use preview::Preview;
 use sections::{KeywordFields, MessageFields, TimingFields};
 use sms_limit::SmsLimitField;
+use template_fields::{ManualRecordFields, WhatsAppTemplateFields};
 
 #[component]
 pub fn FlowEditorPage() -> impl IntoView {
@@ -157,6 +159,10 @@ pub fn FlowEditorPage() -> impl IntoView {
                     <SmsLimitField draft problems channel />
                     <MessageFields draft problems channel max_segments />
                     <TimingFields draft problems />
+                    <Show when=move || channel.get() == Channel::WhatsApp>
+                        <WhatsAppTemplateFields draft=draft.extra problems />
+                    </Show>
+                    <ManualRecordFields draft=draft.extra />
                     <div class="form-actions">
                         <button
                             type="submit"

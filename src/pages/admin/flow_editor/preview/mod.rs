@@ -9,13 +9,13 @@ mod transcript;
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
 use optline_engine::{
-    agent_actions, step, Channel, ConsentState, Context, Event, Step, Thread, UserId, ValidFlow,
-    Verdict,
+    agent_actions, step, Channel, ConsentState, Context, Event, Outbound, OutboundKind, Step,
+    Thread, UserId, ValidFlow, Verdict,
 };
 
 use crate::time;
 use agent_message::AgentMessage;
-use transcript::{kind_label, Line, Transcript, Who};
+use transcript::{kind_label, Line, QuickReply, Transcript, Who};
 
 /// The simulated agent (any id works: the preview has one agent).
 const AGENT: UserId = UserId(1);
@@ -33,6 +33,33 @@ fn state_words(t: &Thread) -> String {
         ConsentState::Rejected { .. } => "Rejected".into(),
         ConsentState::OptedOut { .. } => "Opted out".into(),
     }
+}
+
+/// The buttons a template request shows on the contact's phone: the flow's
+/// payloads, labelled with the words the request tells the contact to
+/// reply (the approved template's own labels live at Meta).
+fn quick_replies(flow: &ValidFlow, o: &Outbound) -> Vec<QuickReply> {
+    let t = &flow.flow().whatsapp_template;
+    if o.kind != OutboundKind::OptInRequest || !o.template || !t.has_buttons() {
+        return Vec::new();
+    }
+    let decline = flow
+        .flow()
+        .keywords
+        .reject
+        .first()
+        .cloned()
+        .unwrap_or_default();
+    vec![
+        QuickReply {
+            label: flow.accept_word().to_string(),
+            payload: t.accept_payload.clone(),
+        },
+        QuickReply {
+            label: decline,
+            payload: t.decline_payload.clone(),
+        },
+    ]
 }
 
 /// Today at noon in the browser's zone: requests then fall outside the
@@ -71,7 +98,7 @@ pub fn Preview(
     };
     let context = StoredValue::new(context);
 
-    let push = move |who: Who, text: String| {
+    let push_with = move |who: Who, text: String, buttons: Vec<QuickReply>| {
         lines.update(|ls| {
             let n = ls.len();
             ls.push(Line {
@@ -79,9 +106,11 @@ pub fn Preview(
                 who,
                 at: clock.get_untracked(),
                 text,
+                buttons,
             })
         });
     };
+    let push = move |who: Who, text: String| push_with(who, text, Vec::new());
 
     // One engine step: keep its thread and holder, show what it sent and said.
     let play = move |event: Event| {
@@ -99,9 +128,10 @@ pub fn Preview(
             } else {
                 ""
             };
-            push(
+            push_with(
                 Who::Automatic,
                 format!("{}{tag}: {}", kind_label(o.kind), o.text),
+                quick_replies(&f, o),
             );
         }
         if let Some(n) = &s.notice {
@@ -129,6 +159,18 @@ pub fn Preview(
         reply.set(String::new());
         play(Event::Inbound {
             text,
+            provider_message_id: None,
+        });
+    };
+    // The contact taps a button under a request: its payload decides.
+    let tap = move |b: QuickReply| {
+        push(
+            Who::Contact,
+            format!("Tapped “{}” (payload {})", b.label, b.payload),
+        );
+        play(Event::ButtonReply {
+            payload: b.payload,
+            label: b.label,
             provider_message_id: None,
         });
     };
@@ -203,7 +245,7 @@ pub fn Preview(
                     "Send reply"
                 </button>
             </form>
-            <Transcript lines />
+            <Transcript lines on_tap=tap />
         </aside>
     }
 }
