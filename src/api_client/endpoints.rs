@@ -3,12 +3,12 @@
 
 use gloo_net::http::Method;
 use optline_api::{
-    ActionResult, AuditPage, BusinessNumber, Channel, ConversationDetail, ConversationPage,
-    ConversationSummary, CreateUserRequest, FlowDocument, Health, LoginRequest, Me, MessagePage,
-    NumberList, Ownership, OwnershipChangeRequest, OwnershipList, SaveFlowRequest,
-    SendMessageRequest, SessionInfo, SimDirectory, SimInboundRequest, SimInboundResponse,
-    SimPhoneInbox, StartConversationRequest, StateName, UpdateNumberRequest, UpdateUserRequest,
-    User, UserList,
+    ActionResult, AuditPage, BusinessNumber, Channel, Contact, ContactTimeZoneRequest,
+    ConversationDetail, ConversationPage, ConversationSummary, CreateUserRequest, FlowDocument,
+    Health, LoginRequest, Me, MessagePage, NumberList, Ownership, OwnershipChangeRequest,
+    OwnershipList, RecordOptInRequest, RecordOptOutRequest, SaveFlowRequest, SendMessageRequest,
+    SessionInfo, SimDirectory, SimInboundRequest, SimInboundResponse, SimPhoneInbox,
+    StartConversationRequest, StateName, UpdateNumberRequest, UpdateUserRequest, User, UserList,
 };
 
 use super::transport::{encode, get, post_action, post_empty, send};
@@ -125,6 +125,18 @@ pub async fn request_opt_in(id: i64) -> Answer<ActionResult> {
     post_action(&format!("/api/v1/conversations/{id}/opt-in-request")).await
 }
 
+/// Rule 13: records an opt-out the contact gave another way.
+pub async fn record_opt_out(id: i64, note: String) -> Answer<ActionResult> {
+    let url = format!("/api/v1/conversations/{id}/manual-opt-out");
+    send(Method::POST, &url, &RecordOptOutRequest { note }).await
+}
+
+/// Rule 13 (admins): records an opt-in collected elsewhere.
+pub async fn record_opt_in(id: i64, req: RecordOptInRequest) -> Answer<ActionResult> {
+    let url = format!("/api/v1/conversations/{id}/manual-opt-in");
+    send(Method::POST, &url, &req).await
+}
+
 pub async fn mark_read(id: i64) -> Answer<()> {
     post_empty(&format!("/api/v1/conversations/{id}/read")).await
 }
@@ -191,6 +203,16 @@ pub async fn ownership(line_of_business: Option<i64>) -> Answer<OwnershipList> {
         line_of_business.map(|l| l.to_string()),
     )]);
     get(&format!("/api/v1/admin/ownership{q}")).await
+}
+
+/// Sets a contact's time zone (admins; audited on every thread).
+pub async fn set_contact_time_zone(id: i64, req: ContactTimeZoneRequest) -> Answer<Contact> {
+    send(
+        Method::PUT,
+        &format!("/api/v1/admin/contacts/{id}/time-zone"),
+        &req,
+    )
+    .await
 }
 
 /// Gives the contact to `req.user_id`, or (`None`) releases it.

@@ -30,11 +30,19 @@ pub fn ConsentBanner(
                 .and_then(|a| a.request_opt_in.as_ref().err().cloned())
         })
     };
-    // An accepted contact needs no request: hide the button rather than show
-    // a refusal nobody asked for.
-    let show_button = move || refusal().is_none_or(|r| r.code != RefusalCode::AlreadyAccepted);
+    // An accepted contact, or a flow that sends a disclosure notice instead,
+    // needs no request: hide the button rather than show a refusal nobody
+    // asked for.
+    let show_button = move || {
+        refusal().is_none_or(|r| {
+            !matches!(
+                r.code,
+                RefusalCode::AlreadyAccepted | RefusalCode::RequestNotNeeded
+            )
+        })
+    };
     let tone = move || match state() {
-        Some((StateName::Accepted, _)) => "ok",
+        Some((StateName::Accepted | StateName::Notified, _)) => "ok",
         Some((StateName::Rejected | StateName::OptedOut, _)) => "error",
         Some((_, true)) => "warn",
         _ => "info",

@@ -39,7 +39,7 @@ impl ThreadModel {
         Some(engine::step(&flow, &ctx, &thread, event))
     }
 
-    fn engine_input(
+    pub(super) fn engine_input(
         &self,
         me: &Me,
         now: DateTime<Utc>,
@@ -51,6 +51,7 @@ impl ThreadModel {
         let mut ctx = engine::Context::new(now, c.channel);
         ctx.channel_enabled = d.channel_enabled;
         ctx.contact_utc_offset_seconds = c.contact.utc_offset_seconds;
+        ctx.contact_other_utc_offsets_seconds = c.contact.other_utc_offsets_seconds.clone();
         ctx.holder = c.owner_user_id.map(engine::UserId);
         ctx.company = me.organization.name.clone();
         ctx.agent_name = me.user.name.clone();

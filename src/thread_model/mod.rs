@@ -18,7 +18,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use optline_api::{
-    ConversationDetail, ConversationSummary, Message, MessageKind, MessagePage, StateName,
+    Contact, ConversationDetail, ConversationSummary, Message, MessageKind, MessagePage, StateName,
 };
 use optline_engine::Thread;
 
@@ -26,6 +26,7 @@ use crate::api_client::ApiFailure;
 
 mod actions;
 mod live;
+mod manual;
 #[cfg(test)]
 mod tests;
 
@@ -262,6 +263,16 @@ impl ThreadModel {
     }
 
     /// Older messages arrived (or could not be loaded).
+    /// An admin changed the contact's time zone: the heading and the
+    /// engine's quiet-hours check use the new one at once.
+    pub fn contact_changed(&mut self, contact: Contact) {
+        if let Some(d) = self.detail.as_mut() {
+            if d.conversation.contact.id == contact.id {
+                d.conversation.contact = contact;
+            }
+        }
+    }
+
     pub fn older_loaded(&mut self, result: Result<MessagePage, ApiFailure>) {
         match (result, &mut self.detail) {
             (Ok(p), Some(d)) => {

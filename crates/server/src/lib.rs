@@ -16,6 +16,7 @@ pub mod http;
 pub mod live;
 pub mod outbox;
 pub mod phone;
+pub mod phone_zones;
 pub mod providers;
 pub mod secrets;
 pub mod seed;

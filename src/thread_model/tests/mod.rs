@@ -5,7 +5,9 @@
 //! states can arrive.
 
 mod actions;
+mod disclaimer;
 mod live;
+mod manual;
 mod versions;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -51,6 +53,7 @@ pub fn me() -> Me {
 pub fn consent(state: ConsentState) -> Consent {
     let status = match state.name() {
         StateName::NotRequested => ConsentStatus::NotRequested,
+        StateName::Notified => ConsentStatus::Notified,
         StateName::Pending => ConsentStatus::Pending,
         StateName::Accepted => ConsentStatus::Accepted,
         StateName::Rejected => ConsentStatus::Rejected,
@@ -101,6 +104,8 @@ pub fn summary(state: ConsentState) -> ConversationSummary {
             name: Some("Sam".into()),
             time_zone: "Europe/London".into(),
             utc_offset_seconds: 0,
+            time_zones: vec!["Europe/London".into()],
+            other_utc_offsets_seconds: vec![],
         },
         business_number: "+14155550101".into(),
         consent: consent(state),

@@ -85,6 +85,16 @@ pub fn endpoints(test_clock: bool, simulator: bool) -> Vec<Endpoint> {
             conversations::mark_read,
         ),
         ep(
+            M::POST,
+            "/api/v1/conversations/{id}/manual-opt-out",
+            conversations::record_opt_out,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/conversations/{id}/manual-opt-in",
+            conversations::record_opt_in,
+        ),
+        ep(
             M::GET,
             "/api/v1/webhooks/whatsapp",
             webhooks::whatsapp_handshake,
@@ -125,6 +135,11 @@ pub fn endpoints(test_clock: bool, simulator: bool) -> Vec<Endpoint> {
             M::POST,
             "/api/v1/admin/ownership/release",
             admin::ownership::release,
+        ),
+        ep(
+            M::PUT,
+            "/api/v1/admin/contacts/{id}/time-zone",
+            admin::contacts::set_time_zone,
         ),
         ep(M::GET, "/api/v1/admin/audit", admin::audit::list),
         ep(M::GET, "/api/v1/admin/audit.csv", admin::audit::csv),

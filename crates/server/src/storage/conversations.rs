@@ -324,6 +324,14 @@ pub fn whatsapp_conversations_in_lob(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Ids of every conversation with a contact (any number, any channel).
+pub fn conversations_of_contact(c: &Connection, contact: i64) -> StorageResult<Vec<i64>> {
+    let mut st =
+        c.prepare_cached("SELECT id FROM conversations WHERE contact_id = ?1 ORDER BY id")?;
+    let rows = st.query_map(params![contact], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Ids of the conversations of a number on one channel.
 pub fn conversations_of_number(
     c: &Connection,

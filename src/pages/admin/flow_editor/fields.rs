@@ -4,9 +4,10 @@
 //! words of the form's labels, and a problem naming two fields marks both.
 
 use leptos::prelude::*;
-use optline_engine::FlowProblem;
+use optline_engine::{Channel, FlowProblem};
 
 use super::super::FieldError;
+use super::length::length_hint;
 use crate::api_client::ApiFailure;
 
 /// Every problem of the flow being edited: the engine's (instant) and the
@@ -110,7 +111,14 @@ impl Problems {
 /// engine may learn new fields before this screen does).
 #[component]
 pub fn OtherProblems(problems: Memo<Vec<FlowProblem>>) -> impl IntoView {
-    const KNOWN: [&str; 4] = ["keywords.", "messages.", "quiet_hours", "reprompt."];
+    const KNOWN: [&str; 6] = [
+        "keywords.",
+        "messages.",
+        "quiet_hours",
+        "reprompt.",
+        "disclaimer_notice",
+        "whatsapp_template.",
+    ];
     let other = move || {
         problems.with(|ps| {
             ps.iter()
@@ -178,7 +186,8 @@ pub fn MessageField(
     hint: &'static str,
     value: RwSignal<String>,
     errors: Signal<Vec<String>>,
-    limit: Signal<usize>,
+    #[prop(into)] channel: Signal<Channel>,
+    #[prop(into)] max_segments: Signal<u32>,
 ) -> impl IntoView {
     let id = dom_id(field);
     let err_id = format!("{id}-error");
@@ -197,7 +206,7 @@ pub fn MessageField(
                 on:input=move |ev| value.set(event_target_value(&ev))
             ></textarea>
             <p class="hint count" id=count_id>
-                {move || format!("{} / {} characters", value.with(|v| v.chars().count()), limit.get())}
+                {move || value.with(|v| length_hint(v, channel.get(), max_segments.get()))}
             </p>
             <FieldError id=err_id messages=errors />
         </div>
