@@ -41,6 +41,14 @@ pub fn ContactTimeZone(
             open.set(false);
         }
     });
+    // Closing without saving gives focus back to the button that opened it.
+    let opener = NodeRef::<leptos::html::Button>::new();
+    let close = move || {
+        open.set(false);
+        if let Some(b) = opener.get_untracked() {
+            let _ = b.focus();
+        }
+    };
     let start = move |_| {
         zone.set(
             contact
@@ -68,12 +76,16 @@ pub fn ContactTimeZone(
     };
     let zone_error = move || field_error(failure.get(), "time_zone");
     view! {
-        <button type="button" class="secondary small" on:click=start aria-expanded=move || open.get().to_string()>
+        <button type="button" class="secondary small" node_ref=opener on:click=start aria-expanded=move || open.get().to_string()>
             "Change time zone…"
         </button>
         <Show when=move || open.get()>
             <form class="time-zone-form" role="group" aria-labelledby="tz-form-title" on:submit=submit novalidate
-                on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+                on:keydown=move |ev| if ev.key() == "Escape" {
+                    // Handled here: the workspace must not also move focus.
+                    ev.prevent_default();
+                    close();
+                }>
                 <p id="tz-form-title" class="form-title">"Change the contact's time zone"</p>
                 <p class="hint">
                     "Quiet hours follow this zone. The change is recorded in the consent audit."
@@ -104,7 +116,7 @@ pub fn ContactTimeZone(
                     <button type="submit" disabled=move || save.pending().get()>
                         {move || if save.pending().get() { "Saving…" } else { "Save time zone" }}
                     </button>
-                    <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="button" class="secondary" on:click=move |_| close()>"Cancel"</button>
                 </div>
             </form>
         </Show>

@@ -42,7 +42,9 @@ pub fn Workspace() -> impl IntoView {
     let open = Memo::new(move |_| location.pathname.with(|p| open_in(p)));
     let navigate = use_navigate();
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() != "Escape" || ev.default_prevented() {
+        // An Escape already handled, or meant for an open dialog (whose
+        // native close must not be cancelled), is not ours.
+        if ev.key() != "Escape" || ev.default_prevented() || inside_dialog(&ev) {
             return;
         }
         ev.prevent_default();
@@ -67,6 +69,14 @@ pub fn Workspace() -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// Whether the key event comes from inside a `<dialog>`.
+fn inside_dialog(ev: &leptos::ev::KeyboardEvent) -> bool {
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest("dialog").ok().flatten())
+        .is_some()
 }
 
 /// The right pane while no conversation is open (two panes only).

@@ -29,6 +29,7 @@ test('an admin changes a contact\'s time zone from the conversation, and the aud
   // Escape closes the form without saving; it opens again where it was.
   await page.keyboard.press('Escape');
   await form.waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Change time zone…');
   await page.getByRole('button', { name: 'Change time zone…' }).click();
   await form.waitFor();
   await zone.fill('Europe/Paris');

@@ -118,7 +118,8 @@ test('disclaimer mode: notice validated in the editor, first message carries it,
   await composer.press('Enter');
   await page.getByRole('list', { name: 'Messages' }).getByText('Your crown is ready.').waitFor();
   await banner.getByText(/^The contact received the disclosure notice with your first message\. You can message them; they can opt out any time by replying STOP\./).waitFor();
-  await page.getByText('Notified', { exact: true }).first().waitFor();
+  // The thread's badge (the inbox beside it lists "Notified" as a filter too).
+  await page.getByRole('region', { name: 'Dana Diaz' }).getByText('Notified', { exact: true }).first().waitFor();
   await page.screenshot({ path: path.join(resultsDir, 'thread-notified.png'), fullPage: true });
 
   // The contact's phone got the notice, then the message.
