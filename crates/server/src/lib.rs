@@ -13,6 +13,7 @@ pub mod clock;
 pub mod consent;
 pub mod field_error;
 pub mod http;
+pub mod integrations;
 pub mod live;
 pub mod outbox;
 pub mod phone;
@@ -37,6 +38,8 @@ pub struct AppConfig {
     pub providers: providers::retry::ProvidersConfig,
     /// A session unused this long ends (besides the 12-hour limit).
     pub session_idle_minutes: i64,
+    /// Outgoing webhooks: destinations allowed, retry policy.
+    pub webhooks: integrations::Config,
 }
 
 impl AppConfig {

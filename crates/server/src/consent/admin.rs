@@ -72,6 +72,7 @@ pub fn reassign(
     };
     step_each(c, flows, now, convs.iter().map(|(id, _)| *id), &event)?;
     storage::holder_set(c, lob, contact, to, &now_s)?;
+    crate::integrations::events::ownership_changed(c, admin.org_id, lob, contact_e164, to, &now_s)?;
     let ownership = api::Ownership {
         line_of_business_id: lob,
         contact_phone: contact_e164.to_string(),
