@@ -155,7 +155,8 @@ fn check_addrs(t: &Target, addrs: &[SocketAddr], allow_private: bool) -> Result<
             ));
         }
     }
-    if !t.https && !(allow_private && addrs.iter().all(|a| a.ip().is_loopback())) {
+    let plain_http_allowed = allow_private && addrs.iter().all(|a| a.ip().is_loopback());
+    if !t.https && !plain_http_allowed {
         return Err(refused(
             "https_required",
             "`url` must start with https:// (deliveries carry consent records).",
@@ -168,13 +169,18 @@ fn check_addrs(t: &Target, addrs: &[SocketAddr], allow_private: bool) -> Result<
 /// delivery.
 pub async fn check(raw: &str, allow_private: bool) -> Result<Target, Refused> {
     let t = parse(raw)?;
-    if !t.https && !allow_private {
-        return Err(refused(
-            "https_required",
-            "`url` must start with https:// (deliveries carry consent records).",
-        ));
-    }
-    let addrs = resolve(&t.host, t.port).await?;
+    // The address rule first: "private" is the more useful answer for
+    // http://127.0.0.1 than "use https".
+    let addrs = match resolve(&t.host, t.port).await {
+        Ok(a) => a,
+        Err(_) if !t.https && !allow_private => {
+            return Err(refused(
+                "https_required",
+                "`url` must start with https:// (deliveries carry consent records).",
+            ))
+        }
+        Err(e) => return Err(e),
+    };
     check_addrs(&t, &addrs, allow_private)?;
     Ok(t)
 }
@@ -271,6 +277,13 @@ mod tests {
         );
         assert_eq!(
             check("http://127.0.0.1:9/h", false).await.unwrap_err().code,
+            "private_address"
+        );
+        assert_eq!(
+            check("http://no-such-host.invalid/h", false)
+                .await
+                .unwrap_err()
+                .code,
             "https_required"
         );
         assert!(check("http://127.0.0.1:9/h", true).await.is_ok());
