@@ -266,6 +266,16 @@ async fn run(cli: Cli) -> i32 {
                         return 1;
                     }
                 }
+                match db.write(optline_server::integrations::reseal_secrets).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        "sealed the webhook secrets of {n} endpoint(s) with the current key"
+                    ),
+                    Err(e) => {
+                        eprintln!("optline-server: cannot seal webhook secrets: {e}");
+                        return 1;
+                    }
+                }
             }
             if cli.demo {
                 match seed::demo(&db).await {

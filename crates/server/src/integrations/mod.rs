@@ -17,3 +17,39 @@ pub mod signing;
 pub mod worker;
 
 pub use worker::Config;
+
+use rusqlite::Connection;
+
+use crate::secrets;
+use crate::storage::{self, StorageResult};
+
+/// Seals endpoint secrets stored plain or with the previous key with the
+/// current key (at start, like the provider settings); returns how many.
+pub fn reseal_secrets(c: &Connection) -> StorageResult<usize> {
+    let reseal = |stored: &str| -> Option<String> {
+        if !secrets::needs_reseal(stored) {
+            return Some(stored.to_string());
+        }
+        secrets::open(stored).map(|plain| secrets::seal(&plain))
+    };
+    let mut n = 0;
+    for (id, secret, previous) in storage::webhook_secrets_all(c)? {
+        let needs = secrets::needs_reseal(&secret)
+            || previous.as_deref().is_some_and(secrets::needs_reseal);
+        if !needs {
+            continue;
+        }
+        let (Some(s), p) = (reseal(&secret), previous.as_deref().map(reseal)) else {
+            tracing::warn!(
+                endpoint = id,
+                "webhook secret sealed with an unknown key; left as it is"
+            );
+            continue;
+        };
+        // A previous secret that cannot be opened is dropped (it only
+        // served the rotation grace).
+        storage::webhook_secrets_put(c, id, &s, p.flatten().as_deref())?;
+        n += 1;
+    }
+    Ok(n)
+}

@@ -495,3 +495,24 @@ pub fn webhook_any_subscriber(c: &Connection, t: EventType) -> StorageResult<boo
     )?
     .query_row([t.as_str()], |r| r.get(0))?)
 }
+
+/// Every endpoint's stored secrets (id, current, previous), for resealing.
+pub fn webhook_secrets_all(c: &Connection) -> StorageResult<Vec<(i64, String, Option<String>)>> {
+    let mut st = c.prepare("SELECT id, secret, previous_secret FROM webhook_endpoints")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Replaces an endpoint's stored secrets (same values, sealed anew).
+pub fn webhook_secrets_put(
+    c: &Connection,
+    id: i64,
+    secret: &str,
+    previous: Option<&str>,
+) -> StorageResult<()> {
+    c.prepare_cached(
+        "UPDATE webhook_endpoints SET secret = ?2, previous_secret = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id, secret, previous])?;
+    Ok(())
+}
