@@ -688,6 +688,25 @@ async fn the_proof_of_consent_holds_every_thread_with_exact_texts() {
     // Ids in order: the history reads oldest first.
     let ids: Vec<i64> = recs.iter().map(|r| r["id"].as_i64().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    // The same document by the contact's number.
+    let by_phone = admin
+        .get(&format!(
+            "/api/v1/admin/consent-proof?phone=%2B{}",
+            &contact[1..]
+        ))
+        .await;
+    assert_eq!(by_phone.status, 200, "{}", by_phone.text);
+    assert_eq!(by_phone.body["threads"], p["threads"]);
+    let r = admin.get("/api/v1/admin/consent-proof?phone=banana").await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.body["error"]["field"], "phone");
+    let r = admin.get("/api/v1/admin/consent-proof").await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.body["error"]["field"], "phone");
+    let r = admin
+        .get("/api/v1/admin/consent-proof?phone=%2B12025550100")
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
     // Agents cannot export it.
     let r = ana
         .get(&format!("/api/v1/admin/contacts/{id}/consent-proof"))

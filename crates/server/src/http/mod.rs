@@ -179,6 +179,11 @@ pub fn endpoints(test_clock: bool, simulator: bool) -> Vec<Endpoint> {
             "/api/v1/admin/contacts/{id}/consent-proof",
             admin::proof::consent_proof,
         ),
+        ep(
+            M::GET,
+            "/api/v1/admin/consent-proof",
+            admin::proof::consent_proof_by_phone,
+        ),
     ];
     if simulator {
         v.push(ep(M::POST, "/api/v1/sim/inbound", simulator::inbound));

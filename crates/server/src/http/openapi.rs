@@ -138,6 +138,7 @@ const ROUTES: &[Route] = &[
     (HttpMethod::Get, "/api/v1/admin/webhooks/{id}/deliveries", "integrations", "Delivery log, newest first (cursor = last id)", None, "200", Some("WebhookDeliveryPage"), &["cursor", "limit"]),
     (HttpMethod::Post, "/api/v1/admin/webhooks/{id}/deliveries/{delivery}/resend", "integrations", "Deliver again now (same webhook-id, fresh 3-day retry window)", None, "200", Some("WebhookDelivery"), &[]),
     (HttpMethod::Get, "/api/v1/admin/contacts/{id}/consent-proof", "integrations", "Proof of consent: a contact's whole consent history across numbers and channels", None, "200", Some("ConsentProof"), &[]),
+    (HttpMethod::Get, "/api/v1/admin/consent-proof", "integrations", "Proof of consent of the contact with this number (422 naming `phone`, 404 when unknown)", None, "200", Some("ConsentProof"), &["phone"]),
     (HttpMethod::Get, "/api/v1/webhooks/whatsapp", "providers", "WhatsApp Cloud API verification handshake (hub.mode, hub.verify_token, hub.challenge)", None, "200", None, &["hub.mode", "hub.verify_token", "hub.challenge"]),
     (HttpMethod::Post, "/api/v1/webhooks/whatsapp", "providers", "WhatsApp Cloud API notifications (X-Hub-Signature-256; 401 when wrong)", None, "200", None, &[]),
     (HttpMethod::Post, "/api/v1/webhooks/twilio/{id}", "providers", "Twilio inbound SMS and status callbacks of business number {id} (X-Twilio-Signature; 401 when wrong)", None, "200", None, &[]),
