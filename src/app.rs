@@ -60,6 +60,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("flows") view=admin::flow_editor::FlowEditorPage />
                         <Route path=path!("ownership") view=admin::ownership::OwnershipPage />
                         <Route path=path!("audit") view=admin::audit::AuditPage />
+                        <Route path=path!("proof") view=admin::proof::ProofPage />
+                        <Route path=path!("integrations") view=admin::integrations::IntegrationsPage />
                     </ParentRoute>
                     <Route path=path!("/login") view=Login />
                     <Route path=path!("/inbox") view=|| view! { <RequireLogin><Inbox /></RequireLogin> } />
