@@ -645,6 +645,38 @@ async fn ownership_and_status_events_are_sent_to_subscribers_only() {
         .json();
     assert_eq!(status["data"]["conversation_id"], conv);
     assert_eq!(status["data"]["channel"], "whatsapp");
+
+    // An admin hands the contact to Ben: one event, naming Ben.
+    let ben = Client::login(&s, BEN.0, BEN.1).await.me_id().await;
+    let lob = admin.get("/api/v1/me").await.body["lines_of_business"][0]["id"].clone();
+    let r = admin
+        .post(
+            "/api/v1/admin/ownership/reassign",
+            json!({"line_of_business_id": lob, "contact_phone": contact, "user_id": ben}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let owners = |g: &[common::receiver::Got]| -> Vec<Value> {
+        g.iter()
+            .filter(|x| x.kind() == "ownership.changed")
+            .map(|x| x.json()["data"]["user_id"].clone())
+            .collect()
+    };
+    rx.wait(10, "the reassignment", |g| owners(g).len() >= 2)
+        .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(owners(&rx.got()), [json!(ana.me_id().await), json!(ben)]);
+    // Released: null.
+    let r = admin
+        .post(
+            "/api/v1/admin/ownership/release",
+            json!({"line_of_business_id": lob, "contact_phone": contact}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    rx.wait(10, "the release", |g| owners(g).len() >= 3).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(owners(&rx.got())[2..], [Value::Null]);
 }
 
 #[tokio::test]
