@@ -11,7 +11,8 @@
 //! Failures are retried with exponential backoff and jitter; a delivery
 //! still failing when its retry window (3 days) is over is given up and its
 //! endpoint disabled with the reason admins see. The writer is never held
-//! while an endpoint is called.
+//! while an endpoint is called. Settled deliveries are kept in the log for
+//! 30 days, pending ones until they settle.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -37,6 +38,10 @@ pub const RETRY_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(3);
 const RETRY_CAP: Duration = Duration::from_secs(10 * 3600);
 /// Deliveries attempted at once.
 const MAX_IN_FLIGHT: usize = 64;
+/// Settled deliveries (delivered or given up) are kept this long in the log.
+pub const RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(30);
+/// How often settled deliveries past [`RETENTION`] are deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Characters of an endpoint's answer kept for the delivery log.
 pub const EXCERPT_CHARS: usize = 500;
 
@@ -104,7 +109,19 @@ pub fn spawn(state: AppState) {
         let in_flight: Arc<Mutex<HashSet<i64>>> = Default::default();
         let mut shutdown = state.shutdown.clone();
         let poll = Duration::from_millis(state.config.webhooks.poll_ms.max(10));
+        let mut pruned: Option<std::time::Instant> = None;
         loop {
+            if pruned.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+                pruned = Some(std::time::Instant::now());
+                let before = fmt(state.now() - RETENTION);
+                if let Err(e) = state
+                    .db
+                    .write(move |c| storage::webhook_prune(c, &before))
+                    .await
+                {
+                    tracing::warn!("could not prune the webhook log: {e}");
+                }
+            }
             let now = fmt(state.now());
             let due = state
                 .db

@@ -249,6 +249,7 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_attempt_at);
 CREATE INDEX webhook_deliveries_order ON webhook_deliveries(endpoint_id, contact_key, state, id);
 CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, id);
+CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id);
 "#,
 ];
 

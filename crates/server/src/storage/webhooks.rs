@@ -516,3 +516,151 @@ pub fn webhook_secrets_put(
     .execute(params![id, secret, previous])?;
     Ok(())
 }
+
+/// Deletes deliveries settled (delivered or given up) before `before`, and
+/// events no delivery refers to any more; returns the deliveries deleted.
+/// Pending deliveries are never deleted, however old.
+pub fn webhook_prune(c: &Connection, before: &str) -> StorageResult<usize> {
+    let n = c
+        .prepare_cached(
+            "DELETE FROM webhook_deliveries WHERE state != 'pending'
+               AND COALESCE(delivered_at, last_attempt_at, next_attempt_at) < ?1",
+        )?
+        .execute([before])?;
+    c.prepare_cached(
+        "DELETE FROM webhook_events WHERE created_at < ?1 AND NOT EXISTS (
+            SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)",
+    )?
+    .execute([before])?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Connection {
+        let mut c = Connection::open_in_memory().unwrap();
+        super::super::migrations::migrate(&mut c).unwrap();
+        c.execute_batch("INSERT INTO organizations VALUES (1, 'o', 't');")
+            .unwrap();
+        c
+    }
+
+    fn endpoint(c: &Connection, types: &[EventType]) -> i64 {
+        webhook_endpoint_insert(
+            c,
+            &NewEndpoint {
+                org_id: 1,
+                url: "https://crm.example.com/h",
+                description: "",
+                event_types: types,
+                enabled: true,
+                sealed_secret: "whsec_x",
+            },
+            "2026-01-01T00:00:00.000Z",
+        )
+        .unwrap()
+    }
+
+    fn event(c: &Connection, id: &str, contact: Option<&str>, endpoints: &[i64], at: &str) -> i64 {
+        webhook_enqueue(
+            c,
+            &NewEvent {
+                org_id: 1,
+                event_id: id,
+                event_type: EventType::ConsentChanged,
+                body: "{}",
+                contact_key: contact,
+            },
+            endpoints,
+            at,
+        )
+        .unwrap()[0]
+    }
+
+    const T0: &str = "2026-01-01T00:00:00.000Z";
+    const LATER: &str = "2026-01-02T00:00:00.000Z";
+
+    #[test]
+    fn only_subscribed_enabled_endpoints_are_subscribers() {
+        let c = db();
+        let a = endpoint(&c, &[EventType::ConsentChanged]);
+        let b = endpoint(&c, &[EventType::MessageStatus, EventType::ConsentChanged]);
+        let off = endpoint(&c, &[EventType::ConsentChanged]);
+        webhook_endpoint_update(
+            &c,
+            off,
+            "https://x.example/",
+            "",
+            &[EventType::ConsentChanged],
+            false,
+            T0,
+        )
+        .unwrap();
+        assert_eq!(
+            webhook_subscribers(&c, 1, EventType::ConsentChanged).unwrap(),
+            [a, b]
+        );
+        assert_eq!(
+            webhook_subscribers(&c, 1, EventType::MessageStatus).unwrap(),
+            [b]
+        );
+        assert!(webhook_subscribers(&c, 2, EventType::ConsentChanged)
+            .unwrap()
+            .is_empty());
+        assert!(webhook_any_subscriber(&c, EventType::MessageStatus).unwrap());
+        assert!(!webhook_any_subscriber(&c, EventType::OwnershipChanged).unwrap());
+    }
+
+    #[test]
+    fn a_contacts_later_event_waits_for_the_earlier_one() {
+        let c = db();
+        let e = endpoint(&c, &[EventType::ConsentChanged]);
+        let first = event(&c, "msg_1", Some("+1"), &[e], T0);
+        let second = event(&c, "msg_2", Some("+1"), &[e], T0);
+        let other = event(&c, "msg_3", Some("+2"), &[e], T0);
+        let test = event(&c, "msg_4", None, &[e], T0);
+        assert_eq!(webhook_due(&c, T0, 10).unwrap(), [first, other, test]);
+        // Backing off: the first is not due, and the second still waits.
+        webhook_attempt_record(
+            &c,
+            first,
+            Some(500),
+            "no",
+            AttemptResult::Retry { next: LATER },
+            T0,
+        )
+        .unwrap();
+        assert_eq!(webhook_due(&c, T0, 10).unwrap(), [other, test]);
+        webhook_attempt_record(&c, first, Some(200), "", AttemptResult::Delivered, LATER).unwrap();
+        assert_eq!(webhook_due(&c, LATER, 10).unwrap(), [second, other, test]);
+        let d = webhook_delivery(&c, first).unwrap().unwrap();
+        assert_eq!(
+            (d.state, d.attempts, d.last_status),
+            (DeliveryState::Delivered, 2, Some(200))
+        );
+        // A disabled endpoint's deliveries wait.
+        webhook_endpoint_disable(&c, e, "why", LATER).unwrap();
+        assert!(webhook_due(&c, LATER, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn pruning_keeps_pending_deliveries_and_recent_ones() {
+        let c = db();
+        let e = endpoint(&c, &[EventType::ConsentChanged]);
+        let old = event(&c, "msg_1", Some("+1"), &[e], T0);
+        let waiting = event(&c, "msg_2", Some("+2"), &[e], T0);
+        let recent = event(&c, "msg_3", Some("+3"), &[e], T0);
+        webhook_attempt_record(&c, old, Some(200), "", AttemptResult::Delivered, T0).unwrap();
+        webhook_attempt_record(&c, recent, Some(200), "", AttemptResult::Delivered, LATER).unwrap();
+        assert_eq!(webhook_prune(&c, "2026-01-01T12:00:00.000Z").unwrap(), 1);
+        assert!(webhook_delivery(&c, old).unwrap().is_none());
+        assert!(webhook_delivery(&c, waiting).unwrap().is_some());
+        assert!(webhook_delivery(&c, recent).unwrap().is_some());
+        let events: i64 = c
+            .query_row("SELECT COUNT(*) FROM webhook_events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(events, 2);
+    }
+}
