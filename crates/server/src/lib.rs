@@ -7,6 +7,8 @@
 //! migrations, the writer); after a commit `outbox` carries out the effects
 //! (live events, provider sends, simulator delivery) through `providers`
 //! (wire formats of WhatsApp and Twilio). `views` turns rows into API types.
+//! `integrations` writes outgoing webhook events in the consent layer's
+//! transaction and delivers them from their outbox in a background task.
 
 pub mod app;
 pub mod clock;
