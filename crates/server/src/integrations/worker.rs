@@ -36,7 +36,8 @@ use crate::storage::{self, AttemptResult, DeliveryRow, DeliveryState, EndpointRo
 pub const RETRY_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(3);
 /// Longest wait between two attempts.
 const RETRY_CAP: Duration = Duration::from_secs(10 * 3600);
-/// Deliveries attempted at once.
+/// Deliveries attempted at once (the due query asks for as many, so the
+/// ones in flight never hide a due one).
 const MAX_IN_FLIGHT: usize = 64;
 /// Settled deliveries (delivered or given up) are kept this long in the log.
 pub const RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(30);
@@ -107,6 +108,9 @@ pub fn spawn(state: AppState) {
     let http = Arc::new(client(&state.config.webhooks));
     tokio::spawn(async move {
         let in_flight: Arc<Mutex<HashSet<i64>>> = Default::default();
+        // A finished attempt wakes the loop at once: the contact's next
+        // event is due now, and a slot is free.
+        let wake = Arc::new(tokio::sync::Notify::new());
         let mut shutdown = state.shutdown.clone();
         let poll = Duration::from_millis(state.config.webhooks.poll_ms.max(10));
         let mut pruned: Option<std::time::Instant> = None;
@@ -134,20 +138,22 @@ pub fn spawn(state: AppState) {
                         set.len() < MAX_IN_FLIGHT && set.insert(id)
                     };
                     if start {
-                        let (state, http, in_flight) =
-                            (state.clone(), http.clone(), in_flight.clone());
+                        let (state, http, in_flight, wake) =
+                            (state.clone(), http.clone(), in_flight.clone(), wake.clone());
                         tokio::spawn(async move {
                             attempt(&state, &http, id).await;
                             in_flight
                                 .lock()
                                 .unwrap_or_else(|e| e.into_inner())
                                 .remove(&id);
+                            wake.notify_one();
                         });
                     }
                 }
             }
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}
+                _ = wake.notified() => {}
                 _ = shutdown.changed() => return,
             }
         }
