@@ -1,7 +1,7 @@
 //! The admin's settings: a guard that lets only admins in, the settings
 //! layout with its sub-navigation, and one module per settings screen.
 //!
-//! The guard asks the server who is logged in (`api_client::me`) rather than
+//! The guard asks the server who is logged in (`api_client::me_quietly`) rather than
 //! trusting anything cached in the browser: the server enforces the same rule
 //! on every admin endpoint, this page only explains it.
 
@@ -43,7 +43,7 @@ pub fn lob_name(ctx: &AdminContext, id: Option<i64>) -> String {
 /// `/admin/*`: checks the role, then shows the sub-navigation and the screen.
 #[component]
 pub fn AdminLayout() -> impl IntoView {
-    let me = LocalResource::new(api_client::me);
+    let me = LocalResource::new(api_client::me_quietly);
     // Share the answer with the app's session, so the header (user menu,
     // Settings link) knows who is here without asking the server again.
     let session = crate::session::use_session();

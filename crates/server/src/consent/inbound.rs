@@ -103,6 +103,13 @@ pub fn receive(
             text: msg.body.clone(),
             provider_message_id: pmid,
         }
+    } else if let Some(b) = &msg.button {
+        // Rule 14: the engine matches the payload; the label is evidence.
+        engine::Event::ButtonReply {
+            payload: b.payload.clone(),
+            label: b.label.clone(),
+            provider_message_id: pmid,
+        }
     } else {
         engine::Event::Inbound {
             text: msg.body.clone(),

@@ -59,6 +59,7 @@ pub fn endpoints(test_clock: bool, simulator: bool) -> Vec<Endpoint> {
         ep(M::POST, "/api/v1/auth/login", session::login),
         ep(M::POST, "/api/v1/auth/logout", session::logout),
         ep(M::GET, "/api/v1/me", session::me),
+        ep(M::GET, "/api/v1/session", session::session),
         ep(M::GET, "/api/v1/events", live::events),
         ep(M::GET, "/api/v1/conversations", conversations::list),
         ep(M::POST, "/api/v1/conversations", conversations::start),
@@ -82,6 +83,16 @@ pub fn endpoints(test_clock: bool, simulator: bool) -> Vec<Endpoint> {
             M::POST,
             "/api/v1/conversations/{id}/read",
             conversations::mark_read,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/conversations/{id}/manual-opt-out",
+            conversations::record_opt_out,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/conversations/{id}/manual-opt-in",
+            conversations::record_opt_in,
         ),
         ep(
             M::GET,

@@ -202,7 +202,12 @@ ALTER TABLE audit ADD COLUMN signature_verified INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE audit ADD COLUMN template_name TEXT;
 ALTER TABLE audit ADD COLUMN template_language TEXT;
 "#,
-    // 10 (outgoing webhooks, #15): endpoints of an organization (secrets
+    // 10: a version per conversation's consent state, raised on every write
+    // of its thread, so the browser can tell the newer of two views.
+    r#"
+ALTER TABLE conversations ADD COLUMN consent_version INTEGER NOT NULL DEFAULT 0;
+"#,
+    // 11 (outgoing webhooks, #15): endpoints of an organization (secrets
     // sealed like provider settings; the previous secret stays valid for a
     // while after a rotation), the events written in the transaction of the
     // change they report, and one delivery per (event, endpoint): the
