@@ -61,6 +61,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("flows") view=admin::flow_editor::FlowEditorPage />
                         <Route path=path!("ownership") view=admin::ownership::OwnershipPage />
                         <Route path=path!("audit") view=admin::audit::AuditPage />
+                        <Route path=path!("proof") view=admin::proof::ProofPage />
+                        <Route path=path!("integrations") view=admin::integrations::IntegrationsPage />
                     </ParentRoute>
                     <Route path=path!("/login") view=Login />
                     // The agent's workspace: list and open conversation (two panes from 1024 px).

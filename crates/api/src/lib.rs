@@ -31,6 +31,9 @@ macro_rules! wire {
     };
 }
 
+mod integrations;
+pub use integrations::*;
+
 wire! {
     /// `GET /api/health`
     pub struct Health {

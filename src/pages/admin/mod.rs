@@ -7,8 +7,10 @@
 
 pub mod audit;
 pub mod flow_editor;
+pub mod integrations;
 mod lob_select;
 pub mod ownership;
+pub mod proof;
 mod table;
 pub mod users;
 
@@ -121,6 +123,8 @@ fn SettingsFrame() -> impl IntoView {
                     <li><A href="/admin/flows">"Opt-in flows"</A></li>
                     <li><A href="/admin/ownership">"Contact ownership"</A></li>
                     <li><A href="/admin/audit">"Consent audit"</A></li>
+                    <li><A href="/admin/proof">"Proof of consent"</A></li>
+                    <li><A href="/admin/integrations">"Integrations"</A></li>
                 </ul>
             </nav>
             <div class="settings-body">

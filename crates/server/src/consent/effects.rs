@@ -201,6 +201,14 @@ pub(crate) fn store_step(
         let holder = step.holder.map(|u| u.0);
         storage::holder_set(c, row.lob_id, row.contact.id, holder, &now_s)?;
         row.holder = holder;
+        crate::integrations::events::ownership_changed(
+            c,
+            row.org_id,
+            row.lob_id,
+            &row.contact.e164,
+            holder,
+            &now_s,
+        )?;
         fx.live.push((
             recipients(c, row.org_id, row.number_user_id)?,
             api::LiveEvent::Ownership {
@@ -255,7 +263,10 @@ pub(crate) fn store_step(
             engine::How::AgentRequest | engine::How::AutoReprompt => template.as_ref(),
             _ => None,
         };
-        storage::audit_insert(c, &audit_row(c, &row, a, source, t)?)?;
+        let audit = audit_row(c, &row, a, source, t)?;
+        storage::audit_insert(c, &audit)?;
+        // The customer's systems hear of it in this same transaction.
+        crate::integrations::events::consent_changed(c, &row, a, &audit, c.last_insert_rowid())?;
     }
     let consent_changed = step.thread.consent != facts.thread.consent;
     row.thread = Ok(step.thread.clone());

@@ -143,6 +143,58 @@ pub fn endpoints(test_clock: bool, simulator: bool) -> Vec<Endpoint> {
         ),
         ep(M::GET, "/api/v1/admin/audit", admin::audit::list),
         ep(M::GET, "/api/v1/admin/audit.csv", admin::audit::csv),
+        // Outgoing webhooks and proof of consent (#15).
+        ep(M::GET, "/api/v1/admin/webhooks", admin::integrations::list),
+        ep(
+            M::POST,
+            "/api/v1/admin/webhooks",
+            admin::integrations::create,
+        ),
+        ep(
+            M::GET,
+            "/api/v1/admin/webhooks/{id}",
+            admin::integrations::get_one,
+        ),
+        ep(
+            M::PATCH,
+            "/api/v1/admin/webhooks/{id}",
+            admin::integrations::update,
+        ),
+        ep(
+            M::DELETE,
+            "/api/v1/admin/webhooks/{id}",
+            admin::integrations::delete,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/admin/webhooks/{id}/rotate-secret",
+            admin::integrations::rotate_secret,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/admin/webhooks/{id}/test",
+            admin::integrations::send_test,
+        ),
+        ep(
+            M::GET,
+            "/api/v1/admin/webhooks/{id}/deliveries",
+            admin::integrations::deliveries,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/admin/webhooks/{id}/deliveries/{delivery}/resend",
+            admin::integrations::resend,
+        ),
+        ep(
+            M::GET,
+            "/api/v1/admin/contacts/{id}/consent-proof",
+            admin::proof::consent_proof,
+        ),
+        ep(
+            M::GET,
+            "/api/v1/admin/consent-proof",
+            admin::proof::consent_proof_by_phone,
+        ),
     ];
     if simulator {
         v.push(ep(M::POST, "/api/v1/sim/inbound", simulator::inbound));

@@ -74,7 +74,17 @@ use utoipa::OpenApi;
         api::AuditPage,
         api::ClockAdvance,
         api::ClockNow,
-        api::LiveEvent
+        api::LiveEvent,
+        api::WebhookEndpoint,
+        api::WebhookEndpointList,
+        api::CreateWebhookRequest,
+        api::UpdateWebhookRequest,
+        api::WebhookEndpointCreated,
+        api::WebhookSecretRotated,
+        api::WebhookDelivery,
+        api::WebhookDeliveryPage,
+        api::ConsentProofThread,
+        api::ConsentProof
     ))
 )]
 struct Doc;
@@ -124,6 +134,17 @@ const ROUTES: &[Route] = &[
     (HttpMethod::Put, "/api/v1/admin/contacts/{id}/time-zone", "admin", "Set a contact's time zone (moves quiet hours; audited on every thread with the contact)", Some("ContactTimeZoneRequest"), "200", Some("Contact"), &[]),
     (HttpMethod::Get, "/api/v1/admin/audit", "admin", "Consent audit (filter, cursor = last id)", None, "200", Some("AuditPage"), &["contact", "number", "channel", "action", "from", "to", "cursor", "limit"]),
     (HttpMethod::Get, "/api/v1/admin/audit.csv", "admin", "Consent audit as CSV (streamed)", None, "200", None, &["contact", "number", "channel", "action", "from", "to"]),
+    (HttpMethod::Get, "/api/v1/admin/webhooks", "integrations", "Outgoing webhook endpoints (secrets never shown)", None, "200", Some("WebhookEndpointList"), &[]),
+    (HttpMethod::Post, "/api/v1/admin/webhooks", "integrations", "Register an endpoint (https, public address; 422 naming the field); its secret is shown this once", Some("CreateWebhookRequest"), "201", Some("WebhookEndpointCreated"), &[]),
+    (HttpMethod::Get, "/api/v1/admin/webhooks/{id}", "integrations", "One endpoint", None, "200", Some("WebhookEndpoint"), &[]),
+    (HttpMethod::Patch, "/api/v1/admin/webhooks/{id}", "integrations", "Change URL, event types, description, enabled (enabling clears the disabled reason)", Some("UpdateWebhookRequest"), "200", Some("WebhookEndpoint"), &[]),
+    (HttpMethod::Delete, "/api/v1/admin/webhooks/{id}", "integrations", "Delete an endpoint and its deliveries", None, "204", None, &[]),
+    (HttpMethod::Post, "/api/v1/admin/webhooks/{id}/rotate-secret", "integrations", "New signing secret (shown once); the old one keeps signing for 24 h", None, "200", Some("WebhookSecretRotated"), &[]),
+    (HttpMethod::Post, "/api/v1/admin/webhooks/{id}/test", "integrations", "Queue a webhook.test event to this endpoint", None, "202", Some("WebhookDelivery"), &[]),
+    (HttpMethod::Get, "/api/v1/admin/webhooks/{id}/deliveries", "integrations", "Delivery log, newest first (cursor = last id)", None, "200", Some("WebhookDeliveryPage"), &["cursor", "limit"]),
+    (HttpMethod::Post, "/api/v1/admin/webhooks/{id}/deliveries/{delivery}/resend", "integrations", "Deliver again now (same webhook-id, fresh 3-day retry window)", None, "200", Some("WebhookDelivery"), &[]),
+    (HttpMethod::Get, "/api/v1/admin/contacts/{id}/consent-proof", "integrations", "Proof of consent: a contact's whole consent history across numbers and channels", None, "200", Some("ConsentProof"), &[]),
+    (HttpMethod::Get, "/api/v1/admin/consent-proof", "integrations", "Proof of consent of the contact with this number (422 naming `phone`, 404 when unknown)", None, "200", Some("ConsentProof"), &["phone"]),
     (HttpMethod::Get, "/api/v1/webhooks/whatsapp", "providers", "WhatsApp Cloud API verification handshake (hub.mode, hub.verify_token, hub.challenge)", None, "200", None, &["hub.mode", "hub.verify_token", "hub.challenge"]),
     (HttpMethod::Post, "/api/v1/webhooks/whatsapp", "providers", "WhatsApp Cloud API notifications (X-Hub-Signature-256; 401 when wrong)", None, "200", None, &[]),
     (HttpMethod::Post, "/api/v1/webhooks/twilio/{id}", "providers", "Twilio inbound SMS and status callbacks of business number {id} (X-Twilio-Signature; 401 when wrong)", None, "200", None, &[]),

@@ -226,6 +226,7 @@ async fn record(
     let id = message.id;
     let conv = message.conversation_id;
     let now = state.now();
+    let now_s = crate::clock::fmt(now);
     let st = state.clone();
     let done = state
         .db
@@ -240,6 +241,14 @@ async fn record(
             // What the row now says (a status report that named the message
             // may have settled it before this answer).
             if let Some(m) = storage::message_by_id(c, id)? {
+                crate::integrations::events::message_status_of(
+                    c,
+                    conv,
+                    id,
+                    m.status,
+                    m.error.as_deref(),
+                    &now_s,
+                )?;
                 fx.live.push((
                     recipients.clone(),
                     views::status_event(id, conv, m.status, m.error),
@@ -254,6 +263,14 @@ async fn record(
                 };
                 for (s, e) in waiting {
                     if let Some(a) = storage::status_apply(c, key, s, e.as_deref(), "")? {
+                        crate::integrations::events::message_status_of(
+                            c,
+                            a.conversation_id,
+                            a.message_id,
+                            a.status,
+                            a.error.as_deref(),
+                            &now_s,
+                        )?;
                         fx.live.push((
                             recipients.clone(),
                             views::status_event(a.message_id, a.conversation_id, a.status, a.error),
