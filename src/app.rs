@@ -7,13 +7,14 @@ use leptos_router::path;
 use crate::components::server_status::ServerStatus;
 use crate::components::user_menu::UserMenu;
 use crate::pages::admin;
-use crate::pages::{contact_phone::ContactPhone, inbox::Inbox, login::Login, thread::Thread};
+use crate::pages::workspace::{NoConversation, Workspace};
+use crate::pages::{contact_phone::ContactPhone, login::Login, thread::Thread};
 use crate::pages::{home::Home, not_found::NotFound};
 use crate::session::RequireLogin;
 
 #[component]
 pub fn App() -> impl IntoView {
-    crate::session::provide_session();
+    crate::session::provide_session().ensure_checked();
     crate::live::provide_live();
     let main = NodeRef::<leptos::html::Main>::new();
     // The router would treat "#main" as a navigation; focusing the landmark
@@ -61,13 +62,15 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("ownership") view=admin::ownership::OwnershipPage />
                         <Route path=path!("audit") view=admin::audit::AuditPage />
                         <Route path=path!("insights") view=admin::insights::InsightsPage />
+                        <Route path=path!("proof") view=admin::proof::ProofPage />
+                        <Route path=path!("integrations") view=admin::integrations::IntegrationsPage />
                     </ParentRoute>
                     <Route path=path!("/login") view=Login />
-                    <Route path=path!("/inbox") view=|| view! { <RequireLogin><Inbox /></RequireLogin> } />
-                    <Route
-                        path=path!("/conversations/:id")
-                        view=|| view! { <RequireLogin><Thread /></RequireLogin> }
-                    />
+                    // The agent's workspace: list and open conversation (two panes from 1024 px).
+                    <ParentRoute path=path!("") view=|| view! { <RequireLogin><Workspace /></RequireLogin> }>
+                        <Route path=path!("inbox") view=NoConversation />
+                        <Route path=path!("conversations/:id") view=Thread />
+                    </ParentRoute>
                     <Route path=path!("/phone") view=ContactPhone />
                 </Routes>
             </main>

@@ -3,12 +3,13 @@
 
 use gloo_net::http::Method;
 use optline_api::{
-    ActionResult, AuditPage, BusinessNumber, Channel, ConversationDetail, ConversationPage,
-    ConversationSummary, CreateUserRequest, FlowDocument, FunnelStage, Health, Insights,
-    LoginRequest, Me, MessagePage, NumberList, Ownership, OwnershipChangeRequest, OwnershipList,
-    SaveFlowRequest, SendMessageRequest, SimDirectory, SimInboundRequest, SimInboundResponse,
-    SimPhoneInbox, StartConversationRequest, StateName, UpdateNumberRequest, UpdateUserRequest,
-    User, UserList,
+    ActionResult, AuditPage, BusinessNumber, Channel, Contact, ContactTimeZoneRequest,
+    ConversationDetail, ConversationPage, ConversationSummary, CreateUserRequest, FlowDocument,
+    FunnelStage, Health, Insights, LoginRequest, Me, MessagePage, NumberList, Ownership,
+    OwnershipChangeRequest, OwnershipList, RecordOptInRequest, RecordOptOutRequest,
+    SaveFlowRequest, SendMessageRequest, SessionInfo, SimDirectory, SimInboundRequest,
+    SimInboundResponse, SimPhoneInbox, StartConversationRequest, StateName, UpdateNumberRequest,
+    UpdateUserRequest, User, UserList,
 };
 
 use super::transport::{encode, get, post_action, post_empty, send};
@@ -47,6 +48,24 @@ pub async fn health() -> Answer<Health> {
 
 pub async fn me() -> Answer<Me> {
     get("/api/v1/me").await
+}
+
+/// Who is logged in, if anyone: 200 either way, so a visitor's page load
+/// logs no error in the console.
+pub async fn session() -> Answer<SessionInfo> {
+    get("/api/v1/session").await
+}
+
+/// The logged-in user through the quiet probe: no session is a 401-like
+/// failure for the caller, without a 401 in the browser's console.
+pub async fn me_quietly() -> Answer<Me> {
+    session().await?.me.ok_or_else(|| {
+        ApiFailure::other(
+            401,
+            "unauthenticated",
+            "You are not logged in or your session has expired. Log in again.".into(),
+        )
+    })
 }
 
 pub async fn login(req: LoginRequest) -> Answer<Me> {
@@ -105,6 +124,18 @@ pub async fn send_message(id: i64, body: String) -> Answer<ActionResult> {
 
 pub async fn request_opt_in(id: i64) -> Answer<ActionResult> {
     post_action(&format!("/api/v1/conversations/{id}/opt-in-request")).await
+}
+
+/// Rule 13: records an opt-out the contact gave another way.
+pub async fn record_opt_out(id: i64, note: String) -> Answer<ActionResult> {
+    let url = format!("/api/v1/conversations/{id}/manual-opt-out");
+    send(Method::POST, &url, &RecordOptOutRequest { note }).await
+}
+
+/// Rule 13 (admins): records an opt-in collected elsewhere.
+pub async fn record_opt_in(id: i64, req: RecordOptInRequest) -> Answer<ActionResult> {
+    let url = format!("/api/v1/conversations/{id}/manual-opt-in");
+    send(Method::POST, &url, &req).await
 }
 
 pub async fn mark_read(id: i64) -> Answer<()> {
@@ -173,6 +204,16 @@ pub async fn ownership(line_of_business: Option<i64>) -> Answer<OwnershipList> {
         line_of_business.map(|l| l.to_string()),
     )]);
     get(&format!("/api/v1/admin/ownership{q}")).await
+}
+
+/// Sets a contact's time zone (admins; audited on every thread).
+pub async fn set_contact_time_zone(id: i64, req: ContactTimeZoneRequest) -> Answer<Contact> {
+    send(
+        Method::PUT,
+        &format!("/api/v1/admin/contacts/{id}/time-zone"),
+        &req,
+    )
+    .await
 }
 
 /// Gives the contact to `req.user_id`, or (`None`) releases it.

@@ -18,7 +18,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use optline_engine::{
-    Channel, ConsentStatus, Flow, FlowProblem, Refusal, RefusalCode, StateName, Thread,
+    Channel, ConsentStatus, Flow, FlowMode, FlowProblem, Refusal, RefusalCode, StateName, Thread,
 };
 
 macro_rules! wire {
@@ -30,6 +30,9 @@ macro_rules! wire {
         )*
     };
 }
+
+mod integrations;
+pub use integrations::*;
 
 wire! {
     /// `GET /api/health`
@@ -171,6 +174,14 @@ wire! {
         pub lines_of_business: Vec<LineOfBusiness>,
     }
 
+    /// `GET /api/v1/session`: who is logged in, if anyone. Always 200, so a
+    /// visitor's page load logs no error; `me` is null without a valid
+    /// session (a missing, expired and forged cookie look the same).
+    pub struct SessionInfo {
+        #[serde(default)]
+        pub me: Option<Me>,
+    }
+
     pub struct Organization {
         pub id: i64,
         pub name: String,
@@ -202,6 +213,13 @@ wire! {
         pub attempts: u32,
         /// The engine's thread (hand it to the wasm engine).
         pub raw: Thread,
+        /// The conversation's consent version: a sequence the server
+        /// raises on every change of the stored thread. Of two views of one
+        /// conversation (an action's answer, a live event, a reload) the
+        /// one with the higher version is the newer; equal versions are the
+        /// same state.
+        #[serde(default)]
+        pub version: i64,
     }
 
     /// One conversation in the inbox.
@@ -351,6 +369,26 @@ wire! {
         pub conversation: ConversationSummary,
         /// Messages created by the action (the agent's, automatic ones).
         pub messages: Vec<Message>,
+    }
+
+    /// `POST /api/v1/conversations/{id}/manual-opt-out` (rule 13): an agent
+    /// or admin records an opt-out the contact gave another way (a call,
+    /// an e-mail, in person). Answered with an [`ActionResult`].
+    pub struct RecordOptOutRequest {
+        /// How the contact opted out (required, at most 500 characters).
+        pub note: String,
+    }
+
+    /// `POST /api/v1/conversations/{id}/manual-opt-in` (rule 13, admins
+    /// only): an opt-in collected elsewhere, with its evidence. Answered
+    /// with an [`ActionResult`].
+    pub struct RecordOptInRequest {
+        /// The evidence's reference, e.g. a signed form's number (required,
+        /// at most 200 characters).
+        pub reference: String,
+        /// The exact text the contact agreed to (required, at most 2000
+        /// characters).
+        pub agreed_text: String,
     }
 
     /// `POST /api/v1/sim/inbound`: a simulated contact sends a message.

@@ -128,6 +128,25 @@ pub enum Event {
     /// Time passed; nothing was done. Lets previews notice derived changes
     /// (an expired request).
     ClockTick,
+    /// Rule 13: an agent or admin (`by`) records an opt-out the contact gave
+    /// another way; `note` (required) says how.
+    ManualOptOut { by: Actor, note: String },
+    /// Rule 13: an admin (`by`; agents are refused) records an opt-in
+    /// collected elsewhere: `reference` of the evidence and the exact
+    /// `agreed_text`, both required.
+    ManualOptIn {
+        by: Actor,
+        reference: String,
+        agreed_text: String,
+    },
+    /// Rule 14: the contact tapped a WhatsApp quick-reply button. Counts by
+    /// `payload`, exactly; `label` is what the button said.
+    ButtonReply {
+        payload: String,
+        label: String,
+        #[serde(default)]
+        provider_message_id: Option<String>,
+    },
 }
 
 /// Why an agent action was refused: a stable code and the exact words.
@@ -167,6 +186,22 @@ pub enum RefusalCode {
     QuietHours,
     /// An empty free-form message.
     EmptyMessage,
+    /// Rule 15: the flow sends a disclosure notice, so no opt-in request.
+    RequestNotNeeded,
+    /// Rule 13: the actor's role may not do this (an agent recording an
+    /// opt-in).
+    NotAllowedForRole,
+    /// Recording an opt-out for a contact who already opted out.
+    AlreadyOptedOut,
+    /// Rule 13: a recorded opt-out needs a note.
+    NoteRequired,
+    NoteTooLong,
+    /// Rule 13: a recorded opt-in needs its evidence's reference…
+    ReferenceRequired,
+    ReferenceTooLong,
+    /// …and the exact text the contact agreed to.
+    AgreedTextRequired,
+    AgreedTextTooLong,
 }
 
 impl RefusalCode {
@@ -184,6 +219,26 @@ impl RefusalCode {
             RefusalCode::WhatsappWindowClosed => "whatsapp_window_closed",
             RefusalCode::QuietHours => "quiet_hours",
             RefusalCode::EmptyMessage => "empty_message",
+            RefusalCode::RequestNotNeeded => "request_not_needed",
+            RefusalCode::NotAllowedForRole => "not_allowed_for_role",
+            RefusalCode::AlreadyOptedOut => "already_opted_out",
+            RefusalCode::NoteRequired => "note_required",
+            RefusalCode::NoteTooLong => "note_too_long",
+            RefusalCode::ReferenceRequired => "reference_required",
+            RefusalCode::ReferenceTooLong => "reference_too_long",
+            RefusalCode::AgreedTextRequired => "agreed_text_required",
+            RefusalCode::AgreedTextTooLong => "agreed_text_too_long",
+        }
+    }
+
+    /// The input field a refusal is about, when the input (not the state)
+    /// is at fault: the API answers 422 naming it, the UI marks it.
+    pub fn field(self) -> Option<&'static str> {
+        match self {
+            RefusalCode::NoteRequired | RefusalCode::NoteTooLong => Some("note"),
+            RefusalCode::ReferenceRequired | RefusalCode::ReferenceTooLong => Some("reference"),
+            RefusalCode::AgreedTextRequired | RefusalCode::AgreedTextTooLong => Some("agreed_text"),
+            _ => None,
         }
     }
 }
@@ -238,6 +293,9 @@ pub enum OutboundKind {
     ChannelOffAutoReply,
     /// Rule 1: the agent's own free-form message.
     AgentMessage,
+    /// Rule 15: the disclosure notice, sent just before the first agent
+    /// message in disclaimer mode.
+    DisclaimerNotice,
 }
 
 /// A message to send to the contact.
@@ -299,6 +357,7 @@ pub fn consent_status(flow: &ValidFlow, thread: &Thread, now: DateTime<Utc>) -> 
     }
     match thread.consent.name() {
         StateName::NotRequested => ConsentStatus::NotRequested,
+        StateName::Notified => ConsentStatus::Notified,
         StateName::Pending => ConsentStatus::Pending,
         StateName::Accepted => ConsentStatus::Accepted,
         StateName::Rejected => ConsentStatus::Rejected,
@@ -377,7 +436,17 @@ pub fn check_request(
                 }
             }
         }
-        ConsentState::NotRequested => {}
+        // Disclaimer mode: the notice replaces the request. Back in consent
+        // mode a notified contact is asked like one never asked.
+        ConsentState::NotRequested | ConsentState::Notified { .. } => {
+            if flow.disclaimer_mode() {
+                return Err(refuse(
+                    RefusalCode::RequestNotNeeded,
+                    texts::REQUEST_NOT_NEEDED.to_string(),
+                    None,
+                ));
+            }
+        }
     }
     if let Some(q) = flow.quiet {
         check_quiet_hours(flow, q, ctx)?;
@@ -430,7 +499,10 @@ pub fn check_send(
 ) -> Result<(), Refusal> {
     common_checks(ctx, agent)?;
     match thread.consent {
-        ConsentState::NotRequested => {
+        // Rule 15: in disclaimer mode the first message carries the notice
+        // (see `step`) and later ones need nothing more.
+        ConsentState::NotRequested | ConsentState::Notified { .. } if flow.disclaimer_mode() => {}
+        ConsentState::NotRequested | ConsentState::Notified { .. } => {
             return Err(refuse(
                 RefusalCode::ConsentRequired,
                 texts::CONSENT_REQUIRED.to_string(),
@@ -542,6 +614,9 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
                 ))
             }
             Ok(()) => {
+                if thread.consent == ConsentState::NotRequested && flow.disclaimer_mode() {
+                    disclose(&mut s, flow, ctx, &fill, *agent);
+                }
                 s.outbound.push(Outbound {
                     kind: OutboundKind::AgentMessage,
                     text: text.clone(),
@@ -553,7 +628,36 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
         Event::Inbound {
             text,
             provider_message_id,
-        } => inbound(&mut s, flow, ctx, &fill, text, provider_message_id),
+        } => {
+            let reply = Reply {
+                intent: flow.classify(text),
+                how: How::Keyword,
+                evidence: text,
+                pmid: provider_message_id,
+            };
+            inbound(&mut s, flow, ctx, &fill, reply)
+        }
+        Event::ButtonReply {
+            payload,
+            label,
+            provider_message_id,
+        } => {
+            let reply = Reply {
+                intent: crate::whatsapp::classify_button(flow, payload, label),
+                how: How::ButtonReply,
+                evidence: label,
+                pmid: provider_message_id,
+            };
+            inbound(&mut s, flow, ctx, &fill, reply)
+        }
+        Event::ManualOptOut { by, note } => {
+            crate::manual::record_opt_out(&mut s, flow, ctx, &fill, *by, note)
+        }
+        Event::ManualOptIn {
+            by,
+            reference,
+            agreed_text,
+        } => crate::manual::record_opt_in(&mut s, ctx, *by, reference, agreed_text),
         Event::ChannelToggled { enabled, by } => {
             s.audit.push(AuditRecord {
                 at: now,
@@ -697,6 +801,31 @@ pub fn check_dispatch(
     Ok(())
 }
 
+/// Rule 15: the first agent message of a thread in disclaimer mode goes out
+/// right after the disclosure notice, sent as its own message (so the
+/// agent's text stays exactly what they typed, and the notice is the exact,
+/// audited text the carrier delivers first); the thread becomes Notified.
+fn disclose(s: &mut Step, flow: &ValidFlow, ctx: &Context, fill: &Fill<'_>, agent: UserId) {
+    let text = flow.disclaimer.render(fill);
+    s.thread.consent = ConsentState::Notified { at: ctx.now };
+    s.audit.push(AuditRecord {
+        at: ctx.now,
+        actor: Actor::Agent { id: agent },
+        channel: ctx.channel,
+        from: StateName::NotRequested,
+        to: StateName::Notified,
+        how: How::Disclaimer,
+        keyword: None,
+        evidence: text.clone(),
+        provider_message_id: None,
+    });
+    s.outbound.push(Outbound {
+        kind: OutboundKind::DisclaimerNotice,
+        text,
+        template: false,
+    });
+}
+
 /// Rule 8: on WhatsApp an allowed agent action makes the agent the holder.
 fn claim(s: &mut Step, ctx: &Context, agent: UserId) {
     if ctx.channel == Channel::WhatsApp && s.holder.is_none() {
@@ -704,18 +833,27 @@ fn claim(s: &mut Step, ctx: &Context, agent: UserId) {
     }
 }
 
-fn inbound(
-    s: &mut Step,
-    flow: &ValidFlow,
-    ctx: &Context,
-    fill: &Fill<'_>,
-    text: &str,
-    pmid: &Option<String>,
-) {
+/// What the contact sent, as read: a text message or a tapped button.
+struct Reply<'a> {
+    intent: Intent<'a>,
+    /// How an accept or reject keyword is audited: `keyword` for a text,
+    /// `button_reply` for a button (its payload in `keyword`).
+    how: How,
+    /// The text received, or the tapped button's label.
+    evidence: &'a str,
+    pmid: &'a Option<String>,
+}
+
+fn inbound(s: &mut Step, flow: &ValidFlow, ctx: &Context, fill: &Fill<'_>, reply: Reply<'_>) {
     let now = ctx.now;
     let from = s.thread.consent.name();
     s.thread.last_inbound_at = Some(now);
-    let intent = flow.classify(text);
+    let Reply {
+        intent,
+        how: keyword_how,
+        evidence: text,
+        pmid,
+    } = reply;
     let record = |to: StateName, actor: Actor, how: How, keyword: Option<&str>, evidence: &str| {
         AuditRecord {
             at: now,
@@ -808,7 +946,7 @@ fn inbound(
                 s.audit.push(record(
                     StateName::Accepted,
                     Actor::Contact,
-                    How::Keyword,
+                    keyword_how,
                     Some(keyword),
                     text,
                 ));
@@ -828,7 +966,7 @@ fn inbound(
             s.audit.push(record(
                 StateName::Rejected,
                 Actor::Contact,
-                How::Keyword,
+                keyword_how,
                 Some(keyword),
                 text,
             ));

@@ -107,6 +107,27 @@ struct Cli {
         global = true
     )]
     session_idle_minutes: i64,
+    /// Allow outgoing webhooks to loopback, private and link-local
+    /// addresses, and plain http:// to loopback. For local tests only.
+    #[arg(long, env = "OPTLINE_ALLOW_PRIVATE_WEBHOOKS", global = true)]
+    allow_private_webhooks: bool,
+    /// First retry delay of a failed webhook delivery in ms (doubles per
+    /// attempt, with jitter, up to 10 hours; retried for 3 days).
+    #[arg(
+        long,
+        env = "OPTLINE_WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    webhook_retry_base_ms: u64,
+    /// Per-attempt timeout of a webhook delivery, in ms.
+    #[arg(
+        long,
+        env = "OPTLINE_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    webhook_timeout_ms: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -293,6 +314,16 @@ async fn run(cli: Cli) -> i32 {
                         return 1;
                     }
                 }
+                match db.write(optline_server::integrations::reseal_secrets).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        "sealed the webhook secrets of {n} endpoint(s) with the current key"
+                    ),
+                    Err(e) => {
+                        eprintln!("optline-server: cannot seal webhook secrets: {e}");
+                        return 1;
+                    }
+                }
             }
             if cli.demo {
                 match seed::demo(&db).await {
@@ -321,6 +352,12 @@ async fn run(cli: Cli) -> i32 {
                     timeout_ms: cli.send_timeout_ms.max(1),
                 },
                 session_idle_minutes: cli.session_idle_minutes,
+                webhooks: optline_server::integrations::Config {
+                    allow_private: cli.allow_private_webhooks,
+                    retry_base_ms: cli.webhook_retry_base_ms,
+                    timeout_ms: cli.webhook_timeout_ms.max(1),
+                    ..Default::default()
+                },
             };
             let addr = SocketAddr::new(cli.bind, cli.port);
             let listener = match tokio::net::TcpListener::bind(addr).await {

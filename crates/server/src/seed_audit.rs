@@ -253,6 +253,7 @@ fn final_thread(steps: &[Step]) -> Thread {
             StateName::Rejected => ConsentState::Rejected { at: s.at },
             StateName::OptedOut => ConsentState::OptedOut { at: s.at },
             StateName::NotRequested => ConsentState::NotRequested,
+            StateName::Notified => ConsentState::Notified { at: s.at },
         };
     }
     th

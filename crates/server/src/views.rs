@@ -26,9 +26,11 @@ pub fn message(m: &MessageRow) -> api::Message {
     }
 }
 
-/// Consent as the UI shows it: the engine's status and its thread.
+/// Consent as the UI shows it: the engine's status, its thread and the
+/// stored thread's version.
 pub fn consent(
     thread: &engine::Thread,
+    version: i64,
     flow: &engine::ValidFlow,
     now: DateTime<Utc>,
 ) -> api::Consent {
@@ -37,6 +39,7 @@ pub fn consent(
         since: thread.consent.since().map(crate::clock::fmt),
         attempts: thread.consent.attempts(),
         raw: thread.clone(),
+        version,
     }
 }
 
@@ -73,7 +76,7 @@ pub fn summary(
         channel: row.channel,
         contact: contact(&row.contact, now),
         business_number: row.number_e164.clone(),
-        consent: consent(&thread, flow, now),
+        consent: consent(&thread, row.consent_version, flow, now),
         unread: row.unread.clamp(0, u32::MAX as i64) as u32,
         last_message: row.last_message.as_ref().map(message),
         last_inbound_at: row.last_inbound_at.clone(),

@@ -3,9 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use optline_api::{Channel, ConsentStatus};
+use optline_api::{Channel, ConsentStatus, Role};
 
 use crate::components::consent_badge::ConsentBadge;
+use crate::components::contact_time_zone::ContactTimeZone;
+use crate::session::use_session;
 use crate::thread_model::ThreadModel;
 use crate::time;
 
@@ -48,12 +50,22 @@ pub fn ThreadHeader(
             })
         })
     });
+    let session = use_session();
+    let is_admin = Memo::new(move |_| {
+        session
+            .me
+            .with(|m| m.as_ref().is_some_and(|m| m.user.role == Role::Admin))
+    });
+    let contact =
+        Signal::derive(move || model.with(|m| m.detail().map(|d| d.conversation.contact.clone())));
+    let on_changed = move |c| model.update(|m| m.contact_changed(c));
     move || {
         facts.get().map(|f| {
             let zone = f.zone.clone();
             view! {
                 <header class="thread-head">
-                    <a href="/inbox" class="back">"← Inbox"</a>
+                    // One page at a time (under 1024 px): the way back, filters kept.
+                    <a href=format!("/inbox{}", window().location().search().unwrap_or_default()) class="back">"← Inbox"</a>
                     <h1 id="thread-title">{f.title}</h1>
                     <p class="thread-facts">
                         <span>{f.phone}</span>
@@ -66,6 +78,7 @@ pub fn ThreadHeader(
                             "Their time: " {move || time::clock_in_zone(now.get(), &zone)} " ("
                             {f.zone} {other_zones_note(f.other_zones)} ")"
                         </span>
+                        {move || is_admin.get().then(|| view! { <ContactTimeZone contact on_changed /> })}
                     </p>
                 </header>
             }

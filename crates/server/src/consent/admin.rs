@@ -71,6 +71,18 @@ pub fn reassign(
         by: UserId(admin.id),
     };
     step_each(c, flows, now, convs.iter().map(|(id, _)| *id), &event)?;
+    // Each thread's step already stored (and reported) the new holder; a
+    // contact without a WhatsApp thread here changes hands only below.
+    if storage::holder_get(c, lob, contact)? != to {
+        crate::integrations::events::ownership_changed(
+            c,
+            admin.org_id,
+            lob,
+            contact_e164,
+            to,
+            &now_s,
+        )?;
+    }
     storage::holder_set(c, lob, contact, to, &now_s)?;
     let ownership = api::Ownership {
         line_of_business_id: lob,

@@ -18,13 +18,8 @@ pub(crate) struct Facts {
     pub thread: engine::Thread,
 }
 
-pub(crate) fn facts(
-    c: &Connection,
-    flows: &FlowCache,
-    row: &ConvRow,
-    now: DateTime<Utc>,
-) -> ConsentResult<Facts> {
-    let flow = flows.get(c, row.lob_id, row.channel)?;
+/// The engine's context for `row` at `now`.
+pub(crate) fn context(row: &ConvRow, now: DateTime<Utc>) -> engine::Context {
     let mut ctx = engine::Context::new(now, row.channel);
     ctx.channel_enabled = row.channel_enabled();
     let offsets = phone_zones::utc_offsets(&row.contact.tz, now);
@@ -37,6 +32,17 @@ pub(crate) fn facts(
     ctx.company = row.org_name.clone();
     ctx.agent_name = row.agent_name.clone().unwrap_or_default();
     ctx.contact_name = row.contact.name.clone().unwrap_or_default();
+    ctx
+}
+
+pub(crate) fn facts(
+    c: &Connection,
+    flows: &FlowCache,
+    row: &ConvRow,
+    now: DateTime<Utc>,
+) -> ConsentResult<Facts> {
+    let flow = flows.get(c, row.lob_id, row.channel)?;
+    let ctx = context(row, now);
     // Never guess a consent state: a stored thread the engine cannot read
     // (e.g. after an incompatible engine change) refuses every action
     // instead of silently restarting at NotRequested.

@@ -73,6 +73,7 @@ pub fn receive(
         storage::message_flag_sender_unverified(c, inbound.id)?;
         inbound.sender_unverified = true;
     }
+    crate::integrations::events::message_received(c, &row, &inbound, msg.provider.as_str())?;
     // The row as the insert left it, without reading it back.
     row.last_message = Some(inbound.clone());
     row.unread += 1;
@@ -100,6 +101,13 @@ pub fn receive(
     let event = if msg.carrier_opt_out {
         engine::Event::CarrierOptOut {
             text: msg.body.clone(),
+            provider_message_id: pmid,
+        }
+    } else if let Some(b) = &msg.button {
+        // Rule 14: the engine matches the payload; the label is evidence.
+        engine::Event::ButtonReply {
+            payload: b.payload.clone(),
+            label: b.label.clone(),
             provider_message_id: pmid,
         }
     } else {
@@ -194,6 +202,14 @@ fn apply_status(
     if let Some(a) = applied {
         let row = storage::conversation_row(c, a.conversation_id)?
             .ok_or(ConsentError::NotFound("conversation"))?;
+        crate::integrations::events::message_status(
+            c,
+            &row,
+            a.message_id,
+            a.status,
+            a.error.as_deref(),
+            &fmt(now),
+        )?;
         fx.live.push((
             recipients(c, row.org_id, row.number_user_id)?,
             views::status_event(a.message_id, a.conversation_id, a.status, a.error),

@@ -9,7 +9,7 @@
 //!
 //! Why rollups: a period of a big audit is hundreds of thousands of wide
 //! rows (evidence, request texts); reading them took seconds. Triggers
-//! installed by [`install`] (migration 10) keep, as rows are appended:
+//! installed by [`install`] (migration 12) keep, as rows are appended:
 //! - `insight_daily`: records per (organization, UTC day, number, channel,
 //!   stage, how) — whole days of a period are summed from it; the partial
 //!   days at its ends are counted from the audit through the covering index
@@ -67,7 +67,7 @@ fn answers_sql(t: &str) -> String {
     )
 }
 
-/// Migration 10: the rollup tables, their triggers, and their contents for
+/// Migration 12: the rollup tables, their triggers, and their contents for
 /// the records already stored.
 pub fn install(tx: &Transaction) -> rusqlite::Result<()> {
     let stage_new = stage_sql("NEW");
@@ -145,7 +145,7 @@ pub fn install(tx: &Transaction) -> rusqlite::Result<()> {
     backfill(tx)
 }
 
-/// Fills the rollups from the records stored before migration 10, with
+/// Fills the rollups from the records stored before migration 12, with
 /// the same definitions the triggers apply to new ones.
 fn backfill(tx: &Transaction) -> rusqlite::Result<()> {
     let stage = stage_sql("a");

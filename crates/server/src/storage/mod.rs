@@ -25,6 +25,7 @@ pub mod numbers;
 pub mod orgs;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -46,6 +47,7 @@ pub use numbers::*;
 pub use orgs::*;
 pub use sessions::*;
 pub use users::*;
+pub use webhooks::*;
 
 type Completion = Box<dyn FnOnce(bool) + Send>;
 type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Completion) + Send>;

@@ -2,6 +2,7 @@
 //! a temporary database and static folder, and talks to it over HTTP.
 #![allow(dead_code)]
 
+pub mod receiver;
 pub mod standin;
 
 use std::io::{BufRead, BufReader};

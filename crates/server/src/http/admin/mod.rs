@@ -7,6 +7,8 @@ pub mod audit;
 pub mod contacts;
 pub mod flows;
 pub mod insights;
+pub mod integrations;
 pub mod numbers;
 pub mod ownership;
+pub mod proof;
 pub mod users;
