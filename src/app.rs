@@ -8,13 +8,14 @@ use crate::components::server_status::ServerStatus;
 use crate::components::user_menu::UserMenu;
 use crate::pages::admin;
 use crate::pages::admin::lazy::{LazyScreen, Screen};
-use crate::pages::{contact_phone::ContactPhone, inbox::Inbox, login::Login, thread::Thread};
+use crate::pages::workspace::{NoConversation, Workspace};
+use crate::pages::{contact_phone::ContactPhone, login::Login, thread::Thread};
 use crate::pages::{home::Home, not_found::NotFound};
 use crate::session::RequireLogin;
 
 #[component]
 pub fn App() -> impl IntoView {
-    crate::session::provide_session();
+    crate::session::provide_session().ensure_checked();
     crate::live::provide_live();
     let main = NodeRef::<leptos::html::Main>::new();
     // The router would treat "#main" as a navigation; focusing the landmark
@@ -65,13 +66,22 @@ pub fn App() -> impl IntoView {
                             view=|| view! { <LazyScreen screen=Screen::Ownership /> }
                         />
                         <Route path=path!("audit") view=|| view! { <LazyScreen screen=Screen::Audit /> } />
+                        <Route
+                            path=path!("insights")
+                            view=|| view! { <LazyScreen screen=Screen::Insights /> }
+                        />
+                        <Route path=path!("proof") view=|| view! { <LazyScreen screen=Screen::Proof /> } />
+                        <Route
+                            path=path!("integrations")
+                            view=|| view! { <LazyScreen screen=Screen::Integrations /> }
+                        />
                     </ParentRoute>
                     <Route path=path!("/login") view=Login />
-                    <Route path=path!("/inbox") view=|| view! { <RequireLogin><Inbox /></RequireLogin> } />
-                    <Route
-                        path=path!("/conversations/:id")
-                        view=|| view! { <RequireLogin><Thread /></RequireLogin> }
-                    />
+                    // The agent's workspace: list and open conversation (two panes from 1024 px).
+                    <ParentRoute path=path!("") view=|| view! { <RequireLogin><Workspace /></RequireLogin> }>
+                        <Route path=path!("inbox") view=NoConversation />
+                        <Route path=path!("conversations/:id") view=Thread />
+                    </ParentRoute>
                     <Route path=path!("/phone") view=ContactPhone />
                 </Routes>
             </main>

@@ -57,17 +57,21 @@ pub fn provide_session() -> Session {
 }
 
 impl Session {
-    /// Asks the server who is logged in, once. Only screens that need a user
-    /// call this: for a visitor the answer is a 401, which the browser logs
-    /// as a console error, so public pages (home, contact phone) never ask.
+    /// Asks the server who is logged in, once. The probe answers 200 with
+    /// no user for a visitor (a 401 would be logged by the browser as a
+    /// console error on every public page load), so every page can ask:
+    /// the header and the home page then know whom they are talking to.
     pub fn ensure_checked(self) {
         if self.asked.get_value() {
             return;
         }
         self.asked.set_value(true);
         leptos::task::spawn_local(async move {
-            if let Ok(me) = api_client::me().await {
-                self.me.set(Some(me));
+            if let Ok(info) = api_client::session().await {
+                // A login that finished meanwhile is newer than this answer.
+                if self.me.with_untracked(Option::is_none) {
+                    self.me.set(info.me);
+                }
             }
             self.checked.set(true);
         });

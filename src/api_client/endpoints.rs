@@ -3,11 +3,13 @@
 
 use gloo_net::http::Method;
 use optline_api::{
-    ActionResult, AuditPage, BusinessNumber, Channel, ConversationDetail, ConversationPage,
-    ConversationSummary, CreateUserRequest, FlowDocument, Health, LoginRequest, Me, MessagePage,
-    NumberList, Ownership, OwnershipChangeRequest, OwnershipList, SaveFlowRequest,
-    SendMessageRequest, SimDirectory, SimInboundRequest, SimInboundResponse, SimPhoneInbox,
-    StartConversationRequest, StateName, UpdateNumberRequest, UpdateUserRequest, User, UserList,
+    ActionResult, AuditPage, BusinessNumber, Channel, Contact, ContactTimeZoneRequest,
+    ConversationDetail, ConversationPage, ConversationSummary, CreateUserRequest, FlowDocument,
+    FunnelStage, Health, Insights, LoginRequest, Me, MessagePage, NumberList, Ownership,
+    OwnershipChangeRequest, OwnershipList, RecordOptInRequest, RecordOptOutRequest,
+    SaveFlowRequest, SendMessageRequest, SessionInfo, SimDirectory, SimInboundRequest,
+    SimInboundResponse, SimPhoneInbox, StartConversationRequest, StateName, UpdateNumberRequest,
+    UpdateUserRequest, User, UserList,
 };
 
 use super::transport::{encode, get, post_action, post_empty, send};
@@ -46,6 +48,24 @@ pub async fn health() -> Answer<Health> {
 
 pub async fn me() -> Answer<Me> {
     get("/api/v1/me").await
+}
+
+/// Who is logged in, if anyone: 200 either way, so a visitor's page load
+/// logs no error in the console.
+pub async fn session() -> Answer<SessionInfo> {
+    get("/api/v1/session").await
+}
+
+/// The logged-in user through the quiet probe: no session is a 401-like
+/// failure for the caller, without a 401 in the browser's console.
+pub async fn me_quietly() -> Answer<Me> {
+    session().await?.me.ok_or_else(|| {
+        ApiFailure::other(
+            401,
+            "unauthenticated",
+            "You are not logged in or your session has expired. Log in again.".into(),
+        )
+    })
 }
 
 pub async fn login(req: LoginRequest) -> Answer<Me> {
@@ -104,6 +124,18 @@ pub async fn send_message(id: i64, body: String) -> Answer<ActionResult> {
 
 pub async fn request_opt_in(id: i64) -> Answer<ActionResult> {
     post_action(&format!("/api/v1/conversations/{id}/opt-in-request")).await
+}
+
+/// Rule 13: records an opt-out the contact gave another way.
+pub async fn record_opt_out(id: i64, note: String) -> Answer<ActionResult> {
+    let url = format!("/api/v1/conversations/{id}/manual-opt-out");
+    send(Method::POST, &url, &RecordOptOutRequest { note }).await
+}
+
+/// Rule 13 (admins): records an opt-in collected elsewhere.
+pub async fn record_opt_in(id: i64, req: RecordOptInRequest) -> Answer<ActionResult> {
+    let url = format!("/api/v1/conversations/{id}/manual-opt-in");
+    send(Method::POST, &url, &req).await
 }
 
 pub async fn mark_read(id: i64) -> Answer<()> {
@@ -174,6 +206,16 @@ pub async fn ownership(line_of_business: Option<i64>) -> Answer<OwnershipList> {
     get(&format!("/api/v1/admin/ownership{q}")).await
 }
 
+/// Sets a contact's time zone (admins; audited on every thread).
+pub async fn set_contact_time_zone(id: i64, req: ContactTimeZoneRequest) -> Answer<Contact> {
+    send(
+        Method::PUT,
+        &format!("/api/v1/admin/contacts/{id}/time-zone"),
+        &req,
+    )
+    .await
+}
+
 /// Gives the contact to `req.user_id`, or (`None`) releases it.
 pub async fn change_owner(req: OwnershipChangeRequest) -> Answer<Ownership> {
     let url = match req.user_id {
@@ -184,7 +226,8 @@ pub async fn change_owner(req: OwnershipChangeRequest) -> Answer<Ownership> {
 }
 
 /// The consent audit's filters; `from` and `to` are RFC 3339 instants
-/// (`to` exclusive).
+/// (`to` exclusive). `stage`, `how`, `lob` and `agent` come from an
+/// insights chart's bar (the records it counts).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuditFilter {
     pub contact: String,
@@ -192,17 +235,48 @@ pub struct AuditFilter {
     pub channel: Option<Channel>,
     pub from: Option<String>,
     pub to: Option<String>,
+    pub stage: Option<FunnelStage>,
+    pub how: Option<String>,
+    pub lob: Option<i64>,
+    pub agent: Option<i64>,
 }
 
 impl AuditFilter {
-    fn pairs(&self) -> [(&'static str, Option<String>); 5] {
+    /// The filters as query pairs: the API's names, also used in the audit
+    /// page's own address (`/admin/audit?stage=accepted&…`).
+    pub fn pairs(&self) -> [(&'static str, Option<String>); 9] {
         [
             ("contact", text(&self.contact)),
             ("number", text(&self.number)),
             ("channel", self.channel.map(|c| c.as_str().into())),
             ("from", self.from.clone()),
             ("to", self.to.clone()),
+            ("stage", self.stage.map(|s| s.as_str().into())),
+            ("how", self.how.clone()),
+            ("line_of_business_id", self.lob.map(|l| l.to_string())),
+            ("agent_id", self.agent.map(|a| a.to_string())),
         ]
+    }
+
+    /// The audit page's address showing exactly these records.
+    pub fn page_href(&self) -> String {
+        format!("/admin/audit{}", query(self.pairs()))
+    }
+
+    /// The filters of an audit page address's query (`get` reads one
+    /// parameter); unreadable values are left out.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> AuditFilter {
+        AuditFilter {
+            contact: get("contact").unwrap_or_default(),
+            number: get("number").unwrap_or_default(),
+            channel: get("channel").and_then(|c| Channel::parse(&c)),
+            from: get("from"),
+            to: get("to"),
+            stage: get("stage").and_then(|s| FunnelStage::parse(&s)),
+            how: get("how"),
+            lob: get("line_of_business_id").and_then(|v| v.parse().ok()),
+            agent: get("agent_id").and_then(|v| v.parse().ok()),
+        }
     }
 }
 
@@ -220,4 +294,26 @@ pub async fn audit(filter: &AuditFilter, cursor: Option<String>) -> Answer<Audit
 /// server streams it, so it never passes through the app's memory).
 pub fn audit_csv_url(filter: &AuditFilter) -> String {
     format!("/api/v1/admin/audit.csv{}", query(filter.pairs()))
+}
+
+/// The consent insights' filters (`from`/`to` RFC 3339, `to` exclusive;
+/// the server takes the last 30 days when both are absent).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InsightsFilter {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub lob: Option<i64>,
+    pub channel: Option<Channel>,
+    pub agent: Option<i64>,
+}
+
+pub async fn insights(filter: &InsightsFilter) -> Answer<Insights> {
+    let q = query([
+        ("from", filter.from.clone()),
+        ("to", filter.to.clone()),
+        ("line_of_business_id", filter.lob.map(|l| l.to_string())),
+        ("channel", filter.channel.map(|c| c.as_str().into())),
+        ("agent_id", filter.agent.map(|a| a.to_string())),
+    ]);
+    get(&format!("/api/v1/admin/insights{q}")).await
 }

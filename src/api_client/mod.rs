@@ -8,8 +8,12 @@ pub use failure::ApiFailure;
 #[cfg(target_arch = "wasm32")]
 mod endpoints;
 #[cfg(target_arch = "wasm32")]
+mod integrations;
+#[cfg(target_arch = "wasm32")]
 mod transport;
 #[cfg(target_arch = "wasm32")]
 pub use endpoints::*;
+#[cfg(target_arch = "wasm32")]
+pub use integrations::*;
 #[cfg(target_arch = "wasm32")]
 pub use transport::{encode, on_unauthorized};

@@ -17,6 +17,9 @@ pub fn Composer(
     refusal: Signal<Option<Refusal>>,
     #[prop(into)] sending: Signal<bool>,
     #[prop(into)] on_send: Callback<()>,
+    /// Shown under the box (e.g. the SMS segment count).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let blocked = move || refusal.with(|r| r.is_some());
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
@@ -50,6 +53,7 @@ pub fn Composer(
             <button type="submit" disabled=move || blocked() || sending.get()>
                 {move || if sending.get() { "Sending…" } else { "Send" }}
             </button>
+            {children.map(|c| c())}
             <p id="composer-reason" class="reason">{move || refusal.get().map(|r| r.text)}</p>
         </form>
     }

@@ -1,9 +1,18 @@
 //! The consent banner: the engine's words for the state, and "Request opt-in"
 //! with the time until a resend is allowed. The button is disabled with the
-//! engine's reason whenever the engine refuses a request.
+//! engine's reason whenever the engine refuses a request; a reason the
+//! banner already states is not said twice.
 
 use leptos::prelude::*;
-use optline_engine::{AgentActions, RefusalCode, StateName};
+use optline_engine::{AgentActions, Refusal, RefusalCode, StateName};
+
+/// Whether the banner already states the fact behind a refusal: one
+/// sentence per fact. A pending banner names when a resend is allowed
+/// ("You can resend it in 24 h."), so the engine's "too soon" refusal would
+/// say it a second time; other states' banners are the refusal itself.
+fn banner_says(refusal: &Refusal, banner: &str) -> bool {
+    refusal.code == RefusalCode::ResendTooSoon || refusal.text == banner
+}
 
 #[component]
 pub fn ConsentBanner(
@@ -21,18 +30,26 @@ pub fn ConsentBanner(
                 .and_then(|a| a.request_opt_in.as_ref().err().cloned())
         })
     };
-    // An accepted contact needs no request: hide the button rather than show
-    // a refusal nobody asked for.
-    let show_button = move || refusal().is_none_or(|r| r.code != RefusalCode::AlreadyAccepted);
+    // An accepted contact, or a flow that sends a disclosure notice instead,
+    // needs no request: hide the button rather than show a refusal nobody
+    // asked for.
+    let show_button = move || {
+        refusal().is_none_or(|r| {
+            !matches!(
+                r.code,
+                RefusalCode::AlreadyAccepted | RefusalCode::RequestNotNeeded
+            )
+        })
+    };
     let tone = move || match state() {
-        Some((StateName::Accepted, _)) => "ok",
+        Some((StateName::Accepted | StateName::Notified, _)) => "ok",
         Some((StateName::Rejected | StateName::OptedOut, _)) => "error",
         Some((_, true)) => "warn",
         _ => "info",
     };
     view! {
         <section class=move || format!("consent-banner tone-{}", tone()) aria-label="Consent">
-            <p class="banner-text" aria-live="polite">{banner}</p>
+            <p id="banner-text" class="banner-text" aria-live="polite">{banner}</p>
             {move || show_button().then(|| {
                 let blocked = refusal().is_some();
                 view! {
@@ -40,14 +57,14 @@ pub fn ConsentBanner(
                         <button
                             type="button"
                             disabled=move || blocked || requesting.get()
-                            aria-describedby="request-reason"
+                            aria-describedby="banner-text request-reason"
                             on:click=move |_| on_request.run(())
                         >
                             {move || if requesting.get() { "Sending request…" } else { "Request opt-in" }}
                         </button>
                         // The reason, unless the banner above already says it.
                         <span id="request-reason" class="reason">
-                            {refusal().map(|r| r.text).filter(|t| *t != banner())}
+                            {refusal().filter(|r| !banner_says(r, &banner())).map(|r| r.text)}
                         </span>
                     </div>
                 }

@@ -1,12 +1,17 @@
-//! "New conversation": a contact number (validated as you type), a channel and
-//! an optional name; opens the thread once the server created it.
+//! "New conversation": a button that opens the form (a contact number, a
+//! channel and an optional name) and opens the thread once the server
+//! created it. The number is checked as typed, but an error is only shown
+//! once there is something to judge (text typed and left, or a submit);
+//! every error names the field it is about.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use optline_api::{Channel, StartConversationRequest};
+use wasm_bindgen::JsCast;
 
 use crate::api_client;
 use crate::components::select::ChannelSelect;
+use crate::pages::workspace;
 
 /// Strips the separators people type, keeps `+` and digits.
 fn compact(raw: &str) -> String {
@@ -15,48 +20,101 @@ fn compact(raw: &str) -> String {
         .collect()
 }
 
-/// `None` when the number looks like E.164, else what to fix. The server
-/// checks again; this only saves a round trip while typing.
+/// `None` when the number looks like E.164, else what to fix, naming the
+/// field. The server checks again; this only saves a round trip.
 pub fn phone_problem(raw: &str) -> Option<&'static str> {
     let p = compact(raw);
     if p.is_empty() {
-        return Some("Enter the contact's number.");
+        return Some("Enter a phone number.");
     }
     let Some(digits) = p.strip_prefix('+') else {
-        return Some("Start with + and the country code, e.g. +14155550123.");
+        return Some("The phone number must start with + and the country code, e.g. +14155550123.");
     };
     if !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Some("Use digits only after the +.");
+        return Some("The phone number may only have digits after the +.");
     }
     if digits.starts_with('0') {
-        return Some("A country code never starts with 0.");
+        return Some("The phone number's country code cannot start with 0.");
     }
     if !(8..=15).contains(&digits.len()) {
-        return Some("A full international number has 8 to 15 digits after the +.");
+        return Some("The phone number needs 8 to 15 digits after the +.");
     }
     None
 }
 
+fn focus(id: &str) {
+    let id = id.to_string();
+    request_animation_frame(move || {
+        if let Some(el) = document()
+            .get_element_by_id(&id)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    });
+}
+
 #[component]
 pub fn NewConversation() -> impl IntoView {
+    let open = RwSignal::new(false);
+    let toggle = move |_| {
+        let now_open = !open.get_untracked();
+        open.set(now_open);
+        if now_open {
+            focus("new-phone");
+        }
+    };
+    view! {
+        <div class="new-conversation">
+            <button
+                type="button"
+                id="new-conversation-button"
+                aria-expanded=move || open.get().to_string()
+                aria-controls="new-conversation-form"
+                on:click=toggle
+            >
+                "New conversation"
+            </button>
+            <Show when=move || open.get()>
+                <NewConversationForm on_close=move |_| {
+                    open.set(false);
+                    focus("new-conversation-button");
+                } />
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn NewConversationForm(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
     let navigate = use_navigate();
     let phone = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let channel = RwSignal::new(Channel::Sms);
-    let touched = RwSignal::new(false);
+    // Judge the number once the agent left the box with text in it, or
+    // tried to start: never "wrong" before anything was typed.
+    let judged = RwSignal::new(false);
     let problem = Memo::new(move |_| phone.with(|p| phone_problem(p)));
     let start = Action::new_local(|req: &StartConversationRequest| {
         api_client::start_conversation(req.clone())
     });
     Effect::new(move |_| {
         if let Some(Ok(c)) = start.value().get() {
-            navigate(&format!("/conversations/{}", c.id), Default::default());
+            let search = window().location().search().unwrap_or_default();
+            navigate(
+                &format!("/conversations/{}{search}", c.id),
+                Default::default(),
+            );
+            on_close.run(());
+            workspace::focus_conversation();
         }
     });
+    let server_error = move || start.value().get().and_then(|r| r.err());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        touched.set(true);
+        judged.set(true);
         if problem.get_untracked().is_some() {
+            focus("new-phone");
             return;
         }
         let n = name.get_untracked();
@@ -67,43 +125,57 @@ pub fn NewConversation() -> impl IntoView {
             time_zone: None,
         });
     };
-    let show_problem = move || {
-        (touched.get() || !phone.with(|p| p.is_empty()))
-            .then(|| problem.get())
+    // The local check's words, else the server's about this field.
+    let phone_error = move || {
+        judged
+            .get()
+            .then(|| problem.get().map(str::to_string))
             .flatten()
+            .or_else(|| {
+                server_error()
+                    .filter(|e| e.field.as_deref() == Some("phone"))
+                    .map(|e| e.message)
+            })
     };
+    let other_error = move || server_error().filter(|e| e.field.as_deref() != Some("phone"));
     view! {
-        <details class="new-conversation">
-            <summary>"New conversation"</summary>
-            <form on:submit=submit novalidate>
-                <label for="new-phone">"Contact's phone number"</label>
-                <input
-                    id="new-phone"
-                    type="tel"
-                    inputmode="tel"
-                    autocomplete="off"
-                    placeholder="+14155550123"
-                    aria-describedby="new-phone-hint"
-                    aria-invalid=move || show_problem().is_some().to_string()
-                    prop:value=phone
-                    on:input=move |ev| phone.set(event_target_value(&ev))
-                />
-                <p id="new-phone-hint" class=move || if show_problem().is_some() { "field-error" } else { "hint" }>
-                    {move || show_problem().unwrap_or("Looks good.")}
-                </p>
-                <label for="new-name">"Name (optional)"</label>
-                <input id="new-name" type="text" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
-                <label for="new-channel">"Channel"</label>
-                <ChannelSelect
-                    id="new-channel"
-                    value=Signal::derive(move || Some(channel.get()))
-                    on_change={move |c: Option<Channel>| channel.set(c.unwrap_or(Channel::Sms))}
-                />
-                {move || start.value().get().and_then(|r| r.err()).map(|e| view! { <p class="notice error" role="alert">{e.message}</p> })}
+        <form id="new-conversation-form" class="new-conversation-form" aria-label="New conversation" on:submit=submit novalidate>
+            <label for="new-phone">"Contact's phone number"</label>
+            <input
+                id="new-phone"
+                type="tel"
+                inputmode="tel"
+                autocomplete="off"
+                placeholder="+14155550123"
+                aria-describedby="new-phone-hint new-phone-error"
+                aria-invalid=move || phone_error().is_some().to_string()
+                prop:value=phone
+                on:input=move |ev| phone.set(event_target_value(&ev))
+                on:blur=move |_| {
+                    if !phone.with_untracked(String::is_empty) {
+                        judged.set(true);
+                    }
+                }
+            />
+            <p id="new-phone-hint" class="hint">"International format with the country code, e.g. +14155550123."</p>
+            <p id="new-phone-error" class="field-error" hidden=move || phone_error().is_none()>
+                {phone_error}
+            </p>
+            <label for="new-name">"Name (optional)"</label>
+            <input id="new-name" type="text" prop:value=name on:input=move |ev| name.set(event_target_value(&ev)) />
+            <label for="new-channel">"Channel"</label>
+            <ChannelSelect
+                id="new-channel"
+                value=Signal::derive(move || Some(channel.get()))
+                on_change={move |c: Option<Channel>| channel.set(c.unwrap_or(Channel::Sms))}
+            />
+            {move || other_error().map(|e| view! { <p class="notice error" role="alert">{e.message}</p> })}
+            <div class="form-actions">
                 <button type="submit" disabled=move || start.pending().get()>
                     {move || if start.pending().get() { "Starting…" } else { "Start conversation" }}
                 </button>
-            </form>
-        </details>
+                <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
+            </div>
+        </form>
     }
 }

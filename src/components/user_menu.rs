@@ -1,6 +1,8 @@
-//! The header's right side: live status, who is logged in, and "Log out".
+//! The header's right side: live status, who is logged in, and "Log out"
+//! (or "Log in" for a visitor).
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::api_client;
@@ -21,6 +23,12 @@ pub fn UserMenu() -> impl IntoView {
         }
     });
     move || {
+        // A visitor is offered the way in (once the probe said so).
+        if session.checked.get() && session.me.with(Option::is_none) {
+            return Some(
+                view! { <div class="user-menu"><A href="/login">"Log in"</A></div> }.into_any(),
+            );
+        }
         session.me.get().map(|me| {
             view! {
                 <div class="user-menu">
@@ -31,6 +39,7 @@ pub fn UserMenu() -> impl IntoView {
                     </button>
                 </div>
             }
+            .into_any()
         })
     }
 }

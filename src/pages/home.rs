@@ -1,9 +1,13 @@
 //! The landing screen.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::session::use_session;
 
 #[component]
 pub fn Home() -> impl IntoView {
+    let s = use_session();
     view! {
         <section class="page" aria-labelledby="home-title">
             <h1 id="home-title">"Welcome to Optline"</h1>
@@ -12,6 +16,24 @@ pub fn Home() -> impl IntoView {
                 "with their consent handled for you: every action tells you at once "
                 "whether it is allowed and what the client will receive."
             </p>
+            // The way in: a visitor logs in, a user goes on to work.
+            {move || {
+                s.checked.get().then(|| {
+                    if s.me.with(Option::is_some) {
+                        view! { <p class="home-next"><A href="/inbox">"Open your inbox"</A></p> }.into_any()
+                    } else {
+                        view! {
+                            <p class="home-next">
+                                <A href="/login">"Log in"</A>
+                                " to reach your inbox, or play a client on the "
+                                <A href="/phone">"contact phone"</A>
+                                " page."
+                            </p>
+                        }
+                        .into_any()
+                    }
+                })
+            }}
         </section>
     }
 }

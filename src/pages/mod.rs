@@ -7,3 +7,4 @@ pub mod inbox;
 pub mod login;
 pub mod not_found;
 pub mod thread;
+pub mod workspace;

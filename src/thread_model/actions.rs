@@ -3,10 +3,13 @@
 //! and the server's answer to it (confirmation or correction).
 
 use chrono::{DateTime, Utc};
-use optline_api::{ActionResult, Me, MessageKind};
+use optline_api::{ActionResult, Me, MessageKind, StateName};
 use optline_engine::{self as engine, AgentActions, Event, OutboundKind, Step, Thread, Verdict};
 
-use super::{merge, Action, Call, Follow, InFlight, Notice, Optimistic, Retry, ThreadModel, Tone};
+use super::{
+    merge, Action, Call, Follow, InFlight, Notice, Optimistic, Retry, ThreadModel, Tone,
+    REQUEST_SENT,
+};
 use crate::api_client::ApiFailure;
 
 impl ThreadModel {
@@ -23,13 +26,20 @@ impl ThreadModel {
         ))
     }
 
+    /// Whether the server's state shown is a pending request.
+    fn still_pending(&self) -> bool {
+        self.detail
+            .as_ref()
+            .is_some_and(|d| d.conversation.consent.raw.consent.name() == StateName::Pending)
+    }
+
     /// The engine's step for `event` on the server's facts.
     fn predict(&self, me: &Me, now: DateTime<Utc>, event: &Event) -> Option<Step> {
         let (flow, ctx, thread) = self.engine_input(me, now, None)?;
         Some(engine::step(&flow, &ctx, &thread, event))
     }
 
-    fn engine_input(
+    pub(super) fn engine_input(
         &self,
         me: &Me,
         now: DateTime<Utc>,
@@ -41,6 +51,7 @@ impl ThreadModel {
         let mut ctx = engine::Context::new(now, c.channel);
         ctx.channel_enabled = d.channel_enabled;
         ctx.contact_utc_offset_seconds = c.contact.utc_offset_seconds;
+        ctx.contact_other_utc_offsets_seconds = c.contact.other_utc_offsets_seconds.clone();
         ctx.holder = c.owner_user_id.map(engine::UserId);
         ctx.company = me.organization.name.clone();
         ctx.agent_name = me.user.name.clone();
@@ -97,6 +108,7 @@ impl ThreadModel {
             action,
             call: call.clone(),
             predicted: Some(step.thread),
+            base: self.version(),
         });
         Some(call)
     }
@@ -115,15 +127,20 @@ impl ThreadModel {
         match result {
             Ok(r) => {
                 if let Some(d) = &mut self.detail {
-                    d.conversation = r.conversation;
                     merge(&mut d.messages, r.messages);
                 }
+                // The answer may be older than a live event that already
+                // arrived (the contact answered at once): the newer wins.
+                self.take_server(r.conversation);
                 match done.call {
                     // Keep anything typed meanwhile; clear what was sent.
                     Call::SendMessage { body, .. } if self.draft == body => self.draft.clear(),
                     Call::SendMessage { .. } => {}
+                    // "Sent" is news only while the contact has not answered.
                     Call::RequestOptIn { .. } => {
-                        self.notice = Some(Notice::new(Tone::Info, "Opt-in request sent."))
+                        self.notice = self
+                            .still_pending()
+                            .then(|| Notice::new(Tone::Info, REQUEST_SENT))
                     }
                 }
                 Follow::default()

@@ -1,18 +1,12 @@
-//! Live events on the model: the server's newer state replaces what the
-//! page showed, predictions included.
+//! Live events on the model: a server state newer than the one shown
+//! replaces it, predictions included; an older one (the stream can deliver
+//! a state after the answer that followed it) changes nothing.
 
 use optline_api::{Direction, LiveEvent};
 
 use super::{merge, Follow, ThreadModel};
 
 impl ThreadModel {
-    /// The server's state is newer than any prediction: drop the prediction.
-    fn server_wins(&mut self) {
-        if let Some(f) = &mut self.in_flight {
-            f.predicted = None;
-        }
-    }
-
     /// A live event from the server (any conversation's).
     pub fn live(&mut self, event: LiveEvent) -> Follow {
         let mut follow = Follow::default();
@@ -31,9 +25,8 @@ impl ThreadModel {
                     self.early.push(message);
                     return follow;
                 };
-                d.conversation = *conversation;
                 merge(&mut d.messages, [message]);
-                self.server_wins();
+                self.take_server(*conversation);
                 follow.mark_read = inbound;
             }
             LiveEvent::Status {
@@ -55,9 +48,10 @@ impl ThreadModel {
                 conversation_id,
                 consent,
             } if conversation_id == self.id => {
-                if let Some(d) = &mut self.detail {
-                    d.conversation.consent = consent;
-                    self.server_wins();
+                if let Some(d) = &self.detail {
+                    let mut c = d.conversation.clone();
+                    c.consent = consent;
+                    self.take_server(c);
                 }
             }
             LiveEvent::Ownership { ownership } => {

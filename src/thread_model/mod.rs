@@ -7,17 +7,26 @@
 //! a refusal becomes a notice and no request is sent → an allowed action
 //! shows the engine's messages at once (optimistic) and hands the caller a
 //! [`Call`] to make → the server's answer replaces the prediction, or its
-//! refusal corrects it (said out loud, the typed text kept). Live events
-//! carry newer server state, which always wins over a prediction.
+//! refusal corrects it (said out loud, the typed text kept).
+//!
+//! Server states arrive by three roads in any order (an action's answer, a
+//! live event, a reload), so each carries the conversation's consent
+//! version and the model keeps the newest one ([`ThreadModel::take_server`]):
+//! an older answer never overwrites a newer live event. A prediction is
+//! made on one server version and is dropped as soon as a newer server state
+//! arrives, so it can never hide what the server decided since.
 
 use chrono::{DateTime, Duration, Utc};
-use optline_api::{ConversationDetail, Message, MessageKind, MessagePage};
+use optline_api::{
+    Contact, ConversationDetail, ConversationSummary, Message, MessageKind, MessagePage, StateName,
+};
 use optline_engine::Thread;
 
 use crate::api_client::ApiFailure;
 
 mod actions;
 mod live;
+mod manual;
 #[cfg(test)]
 mod tests;
 
@@ -93,6 +102,8 @@ struct InFlight {
     call: Call,
     /// The engine's predicted thread, until the server says otherwise.
     predicted: Option<Thread>,
+    /// The server version the prediction was made on.
+    base: i64,
 }
 
 /// One conversation as the agent sees it.
@@ -112,6 +123,9 @@ pub struct ThreadModel {
     /// Live messages that arrived while the conversation was loading.
     early: Vec<Message>,
 }
+
+/// The agent's request went out and the contact has not answered yet.
+pub const REQUEST_SENT: &str = "Opt-in request sent.";
 
 /// Adds or replaces messages by id, oldest first.
 fn merge(into: &mut Vec<Message>, new: impl IntoIterator<Item = Message>) {
@@ -176,6 +190,39 @@ impl ThreadModel {
         self.detail.as_ref()?.messages.first().map(|m| m.id)
     }
 
+    /// The consent version of the server state shown (0 before loading).
+    pub fn version(&self) -> i64 {
+        self.detail
+            .as_ref()
+            .map_or(0, |d| d.conversation.consent.version)
+    }
+
+    /// A server state of this conversation, from any road: kept when it is
+    /// at least as new as the one shown, ignored when older. A newer state
+    /// drops a prediction made on an older one, and once the contact has
+    /// answered, "Opt-in request sent." is no longer news.
+    fn take_server(&mut self, conversation: ConversationSummary) {
+        let Some(d) = &mut self.detail else {
+            return;
+        };
+        let newer = conversation.consent.version > d.conversation.consent.version;
+        if conversation.consent.version < d.conversation.consent.version {
+            return;
+        }
+        d.conversation = conversation;
+        let pending = d.conversation.consent.raw.consent.name() == StateName::Pending;
+        if newer {
+            if let Some(f) = &mut self.in_flight {
+                if f.base < d.conversation.consent.version {
+                    f.predicted = None;
+                }
+            }
+        }
+        if !pending && self.notice.as_ref().is_some_and(|n| n.text == REQUEST_SENT) {
+            self.notice = None;
+        }
+    }
+
     /// The server's answer to loading the conversation.
     pub fn loaded(
         &mut self,
@@ -188,7 +235,20 @@ impl ThreadModel {
                     self.skew = server_now.with_timezone(&Utc) - browser_now;
                 }
                 merge(&mut d.messages, std::mem::take(&mut self.early));
-                self.detail = Some(d);
+                if let Some(old) = self.detail.take() {
+                    // A reload may answer after live events that are newer
+                    // than it: keep those messages and the newer state.
+                    let last = d.messages.last().map_or(0, |m| m.id);
+                    merge(
+                        &mut d.messages,
+                        old.messages.into_iter().filter(|m| m.id > last),
+                    );
+                    let fresh = std::mem::replace(&mut d.conversation, old.conversation);
+                    self.detail = Some(d);
+                    self.take_server(fresh);
+                } else {
+                    self.detail = Some(d);
+                }
                 self.load_error = None;
                 Follow {
                     mark_read: true,
@@ -203,6 +263,16 @@ impl ThreadModel {
     }
 
     /// Older messages arrived (or could not be loaded).
+    /// An admin changed the contact's time zone: the heading and the
+    /// engine's quiet-hours check use the new one at once.
+    pub fn contact_changed(&mut self, contact: Contact) {
+        if let Some(d) = self.detail.as_mut() {
+            if d.conversation.contact.id == contact.id {
+                d.conversation.contact = contact;
+            }
+        }
+    }
+
     pub fn older_loaded(&mut self, result: Result<MessagePage, ApiFailure>) {
         match (result, &mut self.detail) {
             (Ok(p), Some(d)) => {

@@ -18,7 +18,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use optline_engine::{
-    Channel, ConsentStatus, Flow, FlowProblem, Refusal, RefusalCode, StateName, Thread,
+    Channel, ConsentStatus, Flow, FlowMode, FlowProblem, Refusal, RefusalCode, StateName, Thread,
 };
 
 macro_rules! wire {
@@ -30,6 +30,9 @@ macro_rules! wire {
         )*
     };
 }
+
+mod integrations;
+pub use integrations::*;
 
 wire! {
     /// `GET /api/health`
@@ -171,6 +174,14 @@ wire! {
         pub lines_of_business: Vec<LineOfBusiness>,
     }
 
+    /// `GET /api/v1/session`: who is logged in, if anyone. Always 200, so a
+    /// visitor's page load logs no error; `me` is null without a valid
+    /// session (a missing, expired and forged cookie look the same).
+    pub struct SessionInfo {
+        #[serde(default)]
+        pub me: Option<Me>,
+    }
+
     pub struct Organization {
         pub id: i64,
         pub name: String,
@@ -202,6 +213,13 @@ wire! {
         pub attempts: u32,
         /// The engine's thread (hand it to the wasm engine).
         pub raw: Thread,
+        /// The conversation's consent version: a sequence the server
+        /// raises on every change of the stored thread. Of two views of one
+        /// conversation (an action's answer, a live event, a reload) the
+        /// one with the higher version is the newer; equal versions are the
+        /// same state.
+        #[serde(default)]
+        pub version: i64,
     }
 
     /// One conversation in the inbox.
@@ -228,10 +246,18 @@ wire! {
         pub phone: String,
         #[serde(default)]
         pub name: Option<String>,
-        /// IANA zone, e.g. `America/New_York`.
+        /// IANA zone, e.g. `America/New_York`: the first of `time_zones`.
         pub time_zone: String,
         /// The zone's UTC offset now, in seconds (for the engine).
         pub utc_offset_seconds: i32,
+        /// Every zone the contact may be in: one when known, several when the
+        /// number's prefix spans zones and nobody has said which (quiet hours
+        /// then follow the most restrictive).
+        #[serde(default)]
+        pub time_zones: Vec<String>,
+        /// UTC offsets now of `time_zones` after the first (for the engine).
+        #[serde(default)]
+        pub other_utc_offsets_seconds: Vec<i32>,
     }
 
     /// `GET /api/v1/conversations?q=&state=&channel=&cursor=&limit=`
@@ -330,7 +356,10 @@ wire! {
         pub channel: Channel,
         #[serde(default)]
         pub name: Option<String>,
-        /// IANA zone; defaults from the number's country or the flow.
+        /// IANA zone of a contact stored for the first time; by default the
+        /// zones of the number's prefix, else the flow's default zone. It
+        /// never changes an existing contact's zone (an admin does that:
+        /// `PUT /api/v1/admin/contacts/{id}/time-zone`).
         #[serde(default)]
         pub time_zone: Option<String>,
     }
@@ -340,6 +369,26 @@ wire! {
         pub conversation: ConversationSummary,
         /// Messages created by the action (the agent's, automatic ones).
         pub messages: Vec<Message>,
+    }
+
+    /// `POST /api/v1/conversations/{id}/manual-opt-out` (rule 13): an agent
+    /// or admin records an opt-out the contact gave another way (a call,
+    /// an e-mail, in person). Answered with an [`ActionResult`].
+    pub struct RecordOptOutRequest {
+        /// How the contact opted out (required, at most 500 characters).
+        pub note: String,
+    }
+
+    /// `POST /api/v1/conversations/{id}/manual-opt-in` (rule 13, admins
+    /// only): an opt-in collected elsewhere, with its evidence. Answered
+    /// with an [`ActionResult`].
+    pub struct RecordOptInRequest {
+        /// The evidence's reference, e.g. a signed form's number (required,
+        /// at most 200 characters).
+        pub reference: String,
+        /// The exact text the contact agreed to (required, at most 2000
+        /// characters).
+        pub agreed_text: String,
     }
 
     /// `POST /api/v1/sim/inbound`: a simulated contact sends a message.
@@ -474,6 +523,16 @@ wire! {
         pub user_id: Option<i64>,
     }
 
+    /// `PUT /api/v1/admin/contacts/{id}/time-zone`: an admin sets the
+    /// contact's time zone (quiet hours follow it); audited on every thread.
+    pub struct ContactTimeZoneRequest {
+        /// IANA zone, e.g. `Europe/Paris`.
+        pub time_zone: String,
+        /// Why (e.g. "the client said they live in Boise"), kept in the audit.
+        #[serde(default)]
+        pub note: Option<String>,
+    }
+
     /// One append-only consent audit record.
     pub struct AuditRecord {
         pub id: i64,
@@ -589,6 +648,9 @@ macro_rules! names {
         }
     };
 }
+
+mod insights;
+pub use insights::*;
 
 names!(Role { Admin => "admin", Agent => "agent" });
 names!(Direction { Inbound => "inbound", Outbound => "outbound" });

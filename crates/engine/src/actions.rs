@@ -60,30 +60,41 @@ pub fn agent_actions(
         }
         _ => None,
     });
-    let banner = match blocked {
-        Some(t) => t,
-        None => match thread.consent {
-            ConsentState::NotRequested => texts::BANNER_NOT_REQUESTED.to_string(),
+    // States in which the agent may message (given the window on WhatsApp).
+    let messaging = match thread.consent {
+        ConsentState::Accepted { .. } => Some(texts::BANNER_ACCEPTED.to_string()),
+        ConsentState::NotRequested if flow.disclaimer_mode() => {
+            Some(texts::BANNER_DISCLAIMER_READY.to_string())
+        }
+        ConsentState::Notified { .. } if flow.disclaimer_mode() => {
+            Some(texts::banner_notified(flow.stop_word()))
+        }
+        _ => None,
+    };
+    let banner = match (blocked, messaging) {
+        (Some(t), _) => t,
+        (None, Some(mut b)) => {
+            if ctx.channel == Channel::WhatsApp {
+                b.push(' ');
+                match window {
+                    Some(c) if ctx.now < c => b.push_str(&texts::banner_window_open(
+                        &texts::duration_short(secs_between(ctx.now, c)),
+                    )),
+                    _ => b.push_str(texts::BANNER_WINDOW_CLOSED),
+                }
+            }
+            b
+        }
+        (None, None) => match thread.consent {
             ConsentState::Pending { .. } if expired => flow.txt.expired.clone(),
             ConsentState::Pending { .. } => {
                 let left = resend.map(|t| secs_between(ctx.now, t)).unwrap_or(0);
                 texts::banner_pending(&texts::duration_short(left))
             }
-            ConsentState::Accepted { .. } => {
-                let mut b = texts::BANNER_ACCEPTED.to_string();
-                if ctx.channel == Channel::WhatsApp {
-                    b.push(' ');
-                    match window {
-                        Some(c) if ctx.now < c => b.push_str(&texts::banner_window_open(
-                            &texts::duration_short(secs_between(ctx.now, c)),
-                        )),
-                        _ => b.push_str(texts::BANNER_WINDOW_CLOSED),
-                    }
-                }
-                b
-            }
             ConsentState::Rejected { .. } => flow.txt.rejected.clone(),
             ConsentState::OptedOut { .. } => flow.txt.opted_out.clone(),
+            // Never asked (or notified under a flow that now asks).
+            _ => texts::BANNER_NOT_REQUESTED.to_string(),
         },
     };
     AgentActions {

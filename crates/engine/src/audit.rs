@@ -31,12 +31,25 @@ pub enum How {
     ChannelToggled,
     /// An admin reassigned or released the contact.
     Reassigned,
+    /// An admin changed the contact's time zone (moves quiet hours).
+    TimeZoneChanged,
     /// The carrier opted the contact out (e.g. Twilio's STOP handling);
     /// evidence = the inbound text.
     CarrierStop,
     /// The provider refused a send because the contact opted out with the
     /// carrier (e.g. Twilio error 21610); evidence = the provider's words.
     ProviderOptOut,
+    /// Disclaimer mode (rule 15): the disclosure notice went out with the
+    /// agent's first message; evidence = the exact notice text sent.
+    Disclaimer,
+    /// Rule 13: a user recorded consent given or revoked outside Optline
+    /// (the actor says who). Opt-out: evidence = the note. Opt-in:
+    /// evidence = the exact text agreed to, `provider_message_id` = the
+    /// evidence's reference (a form number, a submission id).
+    Manual,
+    /// Rule 14: a WhatsApp quick-reply button; `keyword` = its payload,
+    /// evidence = the label the contact tapped.
+    ButtonReply,
 }
 
 impl How {
@@ -50,8 +63,12 @@ impl How {
             How::ChannelOffAutoReply => "channel_off_auto_reply",
             How::ChannelToggled => "channel_toggled",
             How::Reassigned => "reassigned",
+            How::TimeZoneChanged => "time_zone_changed",
             How::CarrierStop => "carrier_stop",
             How::ProviderOptOut => "provider_opt_out",
+            How::Disclaimer => "disclaimer",
+            How::Manual => "manual",
+            How::ButtonReply => "button_reply",
         }
     }
 }
@@ -69,6 +86,7 @@ pub struct AuditRecord {
     pub keyword: Option<String>,
     /// The inbound text received or the outbound text sent.
     pub evidence: String,
-    /// The provider's id of the inbound message, when known.
+    /// The provider's id of the inbound message, when known; for a manual
+    /// opt-in, the reference of its evidence.
     pub provider_message_id: Option<String>,
 }

@@ -7,7 +7,9 @@ use crate::keywords::{
     detect_revocation, normalize, normalize_into, revocation_reading, Intent, STANDARD_STOP_WORDS,
 };
 use crate::model::Channel;
+use crate::segments::{sms_count, SmsCount};
 use crate::texts;
+use crate::whatsapp::{template_problems, WhatsAppTemplate};
 
 /// Which keyword set a word belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -158,6 +160,31 @@ impl Default for QuietHours {
     }
 }
 
+/// How a flow gets permission to message (DESIGN.md rule 15).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum FlowMode {
+    /// Ask first: agents send an opt-in request and message once the
+    /// contact accepts (rules 1–7). The default.
+    #[default]
+    Consent,
+    /// Tell instead of ask: the first agent message goes out with the
+    /// flow's disclosure notice (which says how to opt out); the thread
+    /// becomes Notified and messaging is allowed until the contact stops.
+    Disclaimer,
+}
+
+impl FlowMode {
+    /// The serde form (`"consent"`, `"disclaimer"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowMode::Consent => "consent",
+            FlowMode::Disclaimer => "disclaimer",
+        }
+    }
+}
+
 /// An opt-in flow (per line of business and channel), plain serde data.
 /// Missing fields deserialize to the default flow's values, so a partial
 /// JSON object (e.g. only `keywords.accept`) is a complete flow.
@@ -176,6 +203,28 @@ pub struct Flow {
     /// IANA zone name used when a contact's own zone is unknown. Informational
     /// for the engine (the caller turns zones into offsets).
     pub default_time_zone: String,
+    /// SMS only: the most segments one flow text may take (rule 17),
+    /// counted with placeholders filled ([`message_sms_count`]). Default 2,
+    /// 1..=10.
+    pub max_sms_segments: u32,
+    /// Ask for consent (default) or send a disclosure notice (rule 15).
+    pub mode: FlowMode,
+    /// Disclaimer mode: the notice sent just before the first agent message.
+    /// Must say how to opt out (name a stop keyword). Placeholders as in
+    /// [`Messages`]. Ignored in consent mode.
+    pub disclaimer_notice: String,
+    /// Rule 13: send the opt-out confirmation when a user records an
+    /// opt-out the contact gave another way (default yes).
+    #[serde(default = "yes")]
+    pub confirm_manual_opt_out: bool,
+    /// Rule 14: the WhatsApp opt-in template (name, language, body
+    /// parameters, quick-reply payloads); ignored on SMS.
+    #[serde(default)]
+    pub whatsapp_template: WhatsAppTemplate,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Flow {
@@ -187,6 +236,11 @@ impl Default for Flow {
             reprompt: Reprompt::default(),
             quiet_hours: Some(QuietHours::default()),
             default_time_zone: "America/New_York".into(),
+            max_sms_segments: DEFAULT_MAX_SMS_SEGMENTS,
+            mode: FlowMode::Consent,
+            disclaimer_notice: texts::DEFAULT_DISCLAIMER_NOTICE.into(),
+            confirm_manual_opt_out: true,
+            whatsapp_template: WhatsAppTemplate::default(),
         }
     }
 }
@@ -221,14 +275,44 @@ fn problem(field: &str, code: &str, message: String) -> FlowProblem {
     }
 }
 
-/// Longest text allowed per channel, counted in characters with placeholders
-/// as written. SMS: 320 (two concatenated segments); WhatsApp: 1024 (template
-/// body limit).
-pub fn max_message_chars(channel: Channel) -> usize {
-    match channel {
-        Channel::Sms => 320,
-        Channel::WhatsApp => 1024,
-    }
+/// Longest WhatsApp text, in characters with placeholders as written (the
+/// template body limit). SMS texts are limited in segments instead
+/// ([`Flow::max_sms_segments`], [`message_sms_count`]).
+pub const WHATSAPP_MAX_CHARS: usize = 1024;
+
+/// Default and bounds of [`Flow::max_sms_segments`].
+pub const DEFAULT_MAX_SMS_SEGMENTS: u32 = 2;
+pub const MAX_SMS_SEGMENTS_LIMIT: u32 = 10;
+
+/// Characters a placeholder is counted as when an SMS text is measured:
+/// room for a long company name and long first-and-last names, so a text
+/// that passes stays within its segments for nearly every contact.
+pub const SMS_PLACEHOLDER_BUDGET: [(&str, usize); 3] =
+    [("company", 30), ("agent", 20), ("contact", 20)];
+
+/// A flow text's SMS cost as it will render: `{channel}` as "SMS" and the
+/// other placeholders as [`SMS_PLACEHOLDER_BUDGET`] characters of plain
+/// GSM-7 letters. (A name outside GSM-7 turns the real message into UCS-2;
+/// names are not known when the flow is saved.)
+pub fn message_sms_count(text: &str) -> SmsCount {
+    let budget = |name: &str| {
+        SMS_PLACEHOLDER_BUDGET
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(0, |(_, k)| *k)
+    };
+    let (company, agent, contact) = (
+        "x".repeat(budget("company")),
+        "x".repeat(budget("agent")),
+        "x".repeat(budget("contact")),
+    );
+    let filled = Template::parse(text).0.render(&Fill {
+        company: &company,
+        agent: &agent,
+        contact: &contact,
+        channel: Channel::Sms.display_name(),
+    });
+    sms_count(&filled)
 }
 
 /// The placeholders a message may use.
@@ -365,6 +449,7 @@ pub struct ValidFlow {
     pub(crate) opted_out: Template,
     pub(crate) help: Template,
     pub(crate) channel_off: Template,
+    pub(crate) disclaimer: Template,
     /// Quiet hours as minutes after local midnight.
     pub(crate) quiet: Option<(u32, u32)>,
     /// Refusal and banner texts that depend only on the flow, built once
@@ -395,6 +480,19 @@ impl ValidFlow {
     /// The channel it was validated for (limits differ per channel).
     pub fn channel(&self) -> Channel {
         self.channel
+    }
+    /// Whether the flow sends a disclosure notice instead of asking.
+    pub fn disclaimer_mode(&self) -> bool {
+        self.flow.mode == FlowMode::Disclaimer
+    }
+    /// The first stop keyword as written (for "reply STOP").
+    pub fn stop_word(&self) -> &str {
+        self.flow
+            .keywords
+            .stop
+            .first()
+            .map(String::as_str)
+            .unwrap_or("STOP")
     }
     /// The resend interval in seconds.
     pub fn resend_interval_seconds(&self) -> i64 {
@@ -617,19 +715,33 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
     }
 
     // --- messages
-    let limit = max_message_chars(channel);
+    let max_segments = flow.max_sms_segments;
+    if !(1..=MAX_SMS_SEGMENTS_LIMIT).contains(&max_segments) {
+        problems.push(problem(
+            "max_sms_segments",
+            "sms_segments_out_of_range",
+            format!("Allow between 1 and {MAX_SMS_SEGMENTS_LIMIT} SMS segments per message."),
+        ));
+    }
+    let disclaimer = flow.mode == FlowMode::Disclaimer;
     let m = &flow.messages;
-    let entries: [(&str, &String); 6] = [
-        ("messages.request", &m.request),
-        ("messages.accepted", &m.accepted),
-        ("messages.rejected", &m.rejected),
-        ("messages.opted_out", &m.opted_out),
-        ("messages.help", &m.help),
-        ("messages.channel_off", &m.channel_off),
+    let entries: [(&str, &String, bool); 7] = [
+        ("messages.request", &m.request, true),
+        ("messages.accepted", &m.accepted, true),
+        ("messages.rejected", &m.rejected, true),
+        ("messages.opted_out", &m.opted_out, true),
+        ("messages.help", &m.help, true),
+        ("messages.channel_off", &m.channel_off, true),
+        // Only checked when it is sent: in consent mode it is dormant.
+        ("disclaimer_notice", &flow.disclaimer_notice, disclaimer),
     ];
-    let mut templates = Vec::with_capacity(6);
-    for (field, text) in entries {
+    let mut templates = Vec::with_capacity(7);
+    for (field, text, checked) in entries {
         let (t, unknown) = Template::parse(text);
+        if !checked {
+            templates.push(t);
+            continue;
+        }
         if text.trim().is_empty() {
             problems.push(problem(
                 field,
@@ -637,16 +749,30 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
                 "Write the message; it cannot be empty.".to_string(),
             ));
         }
-        let len = text.chars().count();
-        if len > limit {
-            problems.push(problem(
-                field,
-                "message_too_long",
-                format!(
-                    "The message has {len} characters; {} allows at most {limit}. Shorten it.",
-                    channel.display_name()
-                ),
-            ));
+        match channel {
+            Channel::WhatsApp => {
+                let len = text.chars().count();
+                if len > WHATSAPP_MAX_CHARS {
+                    problems.push(problem(
+                        field,
+                        "message_too_long",
+                        format!(
+                            "The message has {len} characters; WhatsApp allows at most {WHATSAPP_MAX_CHARS}. Shorten it."
+                        ),
+                    ));
+                }
+            }
+            Channel::Sms => {
+                let n = message_sms_count(text);
+                if (1..=MAX_SMS_SEGMENTS_LIMIT).contains(&max_segments) && n.segments > max_segments
+                {
+                    problems.push(problem(
+                        field,
+                        "message_too_many_segments",
+                        texts::too_many_segments(&n, max_segments),
+                    ));
+                }
+            }
         }
         let bare = t.render(&Fill {
             company: "Acme",
@@ -695,6 +821,19 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
                 "The request must say how to accept: include an accept keyword (e.g. \"Reply YES to accept\").".to_string(),
             ));
         }
+    }
+    if disclaimer
+        && !flow.disclaimer_notice.trim().is_empty()
+        && !says(KeywordSet::Stop, &normalize(&flow.disclaimer_notice))
+    {
+        problems.push(problem(
+            "disclaimer_notice",
+            "notice_missing_opt_out",
+            format!(
+                "The notice must say how to opt out: include a stop keyword (e.g. \"Reply {} to opt out\").",
+                flow.keywords.stop.first().map_or("STOP", String::as_str)
+            ),
+        ));
     }
     let out_norm = normalize(&m.opted_out);
     if !m.opted_out.trim().is_empty()
@@ -782,6 +921,8 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
         ));
     }
 
+    problems.extend(template_problems(&flow.whatsapp_template, channel));
+
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -797,6 +938,7 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
         opted_out: next(),
         help: next(),
         channel_off: next(),
+        disclaimer: next(),
         quiet,
         txt: FlowTexts::default(),
     };

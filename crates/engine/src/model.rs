@@ -64,6 +64,9 @@ pub enum ConsentState {
     /// Nobody asked yet. Agents may only send an opt-in request.
     #[default]
     NotRequested,
+    /// Disclaimer mode (rule 15): the disclosure notice went out with the
+    /// first agent message at `at`. Agents may message; STOP still opts out.
+    Notified { at: DateTime<Utc> },
     /// A request is out. `requested_at` is the last request sent (by an agent
     /// or an automatic re-prompt); `attempts` counts every request sent.
     Pending {
@@ -86,7 +89,8 @@ impl ConsentState {
         match *self {
             ConsentState::NotRequested => None,
             ConsentState::Pending { requested_at, .. } => Some(requested_at),
-            ConsentState::Accepted { at }
+            ConsentState::Notified { at }
+            | ConsentState::Accepted { at }
             | ConsentState::Rejected { at }
             | ConsentState::OptedOut { at } => Some(at),
         }
@@ -104,6 +108,7 @@ impl ConsentState {
     pub fn name(&self) -> StateName {
         match self {
             ConsentState::NotRequested => StateName::NotRequested,
+            ConsentState::Notified { .. } => StateName::Notified,
             ConsentState::Pending { .. } => StateName::Pending,
             ConsentState::Accepted { .. } => StateName::Accepted,
             ConsentState::Rejected { .. } => StateName::Rejected,
@@ -119,6 +124,7 @@ impl ConsentState {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum StateName {
     NotRequested,
+    Notified,
     Pending,
     Accepted,
     Rejected,
@@ -127,8 +133,9 @@ pub enum StateName {
 
 impl StateName {
     /// Every state, in the order a consent usually moves through them.
-    pub const ALL: [StateName; 5] = [
+    pub const ALL: [StateName; 6] = [
         StateName::NotRequested,
+        StateName::Notified,
         StateName::Pending,
         StateName::Accepted,
         StateName::Rejected,
@@ -144,6 +151,7 @@ impl StateName {
     pub fn label(self) -> &'static str {
         match self {
             StateName::NotRequested => ConsentStatus::NotRequested.label(),
+            StateName::Notified => ConsentStatus::Notified.label(),
             StateName::Pending => ConsentStatus::Pending.label(),
             StateName::Accepted => ConsentStatus::Accepted.label(),
             StateName::Rejected => ConsentStatus::Rejected.label(),
@@ -155,6 +163,7 @@ impl StateName {
     pub fn as_str(self) -> &'static str {
         match self {
             StateName::NotRequested => "not_requested",
+            StateName::Notified => "notified",
             StateName::Pending => "pending",
             StateName::Accepted => "accepted",
             StateName::Rejected => "rejected",
@@ -171,6 +180,7 @@ impl StateName {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ConsentStatus {
     NotRequested,
+    Notified,
     Pending,
     Expired,
     Accepted,
@@ -180,8 +190,9 @@ pub enum ConsentStatus {
 
 impl ConsentStatus {
     /// Every status, in the order the UI lists them.
-    pub const ALL: [ConsentStatus; 6] = [
+    pub const ALL: [ConsentStatus; 7] = [
         ConsentStatus::NotRequested,
+        ConsentStatus::Notified,
         ConsentStatus::Pending,
         ConsentStatus::Expired,
         ConsentStatus::Accepted,
@@ -193,6 +204,7 @@ impl ConsentStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             ConsentStatus::NotRequested => "not_requested",
+            ConsentStatus::Notified => "notified",
             ConsentStatus::Pending => "pending",
             ConsentStatus::Expired => "expired",
             ConsentStatus::Accepted => "accepted",
@@ -210,6 +222,7 @@ impl ConsentStatus {
     pub fn label(self) -> &'static str {
         match self {
             ConsentStatus::NotRequested => "Not requested",
+            ConsentStatus::Notified => "Notified",
             ConsentStatus::Pending => "Opt-in pending",
             ConsentStatus::Expired => "Request expired",
             ConsentStatus::Accepted => "Opted in",
@@ -222,6 +235,7 @@ impl ConsentStatus {
     pub fn state(self) -> StateName {
         match self {
             ConsentStatus::NotRequested => StateName::NotRequested,
+            ConsentStatus::Notified => StateName::Notified,
             ConsentStatus::Pending | ConsentStatus::Expired => StateName::Pending,
             ConsentStatus::Accepted => StateName::Accepted,
             ConsentStatus::Rejected => StateName::Rejected,

@@ -14,7 +14,7 @@ use crate::flow::{Fill, KeywordSet, ValidFlow};
 use crate::keywords::Intent;
 use crate::model::{Actor, Channel, ConsentState, ConsentStatus, StateName, Thread, UserId};
 use crate::texts;
-use crate::time::{add_secs, quiet_until, secs_between};
+use crate::time::{add_secs, hhmm, quiet_until, quiet_until_in_all, secs_between, QuietEnd};
 
 /// WhatsApp's customer-service window (rule 10), in seconds.
 pub const WHATSAPP_WINDOW_SECONDS: i64 = 24 * 3600;
@@ -38,6 +38,11 @@ pub struct Context {
     /// with `Intl`. Used for quiet hours only.
     #[serde(default)]
     pub contact_utc_offset_seconds: i32,
+    /// Further offsets the contact may be at, when their number spans several
+    /// time zones and nobody has said which one is theirs. Quiet hours hold
+    /// while it is quiet in *any* of them (the most restrictive reading).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contact_other_utc_offsets_seconds: Vec<i32>,
     /// WhatsApp only: the user currently messaging this contact within the
     /// line of business (rule 8), `None` when nobody holds the contact.
     #[serde(default)]
@@ -66,6 +71,7 @@ impl Context {
             channel,
             channel_enabled: true,
             contact_utc_offset_seconds: 0,
+            contact_other_utc_offsets_seconds: Vec::new(),
             holder: None,
             company: String::new(),
             agent_name: String::new(),
@@ -93,6 +99,15 @@ pub enum Event {
     ChannelToggled { enabled: bool, by: UserId },
     /// An admin reassigned (`Some`) or released (`None`) the contact.
     Reassigned { to: Option<UserId>, by: UserId },
+    /// An admin changed the contact's time zone(s), which moves quiet hours
+    /// (rule 11). Zones as IANA names separated by spaces; `note` says why.
+    TimeZoneChanged {
+        old_zones: String,
+        new_zones: String,
+        #[serde(default)]
+        note: Option<String>,
+        by: UserId,
+    },
     /// The contact wrote a message the carrier itself treated as an opt-out
     /// (Twilio's opt-out handling): the carrier has already confirmed it to
     /// the contact and blocks further messages, so consent follows the
@@ -113,6 +128,25 @@ pub enum Event {
     /// Time passed; nothing was done. Lets previews notice derived changes
     /// (an expired request).
     ClockTick,
+    /// Rule 13: an agent or admin (`by`) records an opt-out the contact gave
+    /// another way; `note` (required) says how.
+    ManualOptOut { by: Actor, note: String },
+    /// Rule 13: an admin (`by`; agents are refused) records an opt-in
+    /// collected elsewhere: `reference` of the evidence and the exact
+    /// `agreed_text`, both required.
+    ManualOptIn {
+        by: Actor,
+        reference: String,
+        agreed_text: String,
+    },
+    /// Rule 14: the contact tapped a WhatsApp quick-reply button. Counts by
+    /// `payload`, exactly; `label` is what the button said.
+    ButtonReply {
+        payload: String,
+        label: String,
+        #[serde(default)]
+        provider_message_id: Option<String>,
+    },
 }
 
 /// Why an agent action was refused: a stable code and the exact words.
@@ -152,6 +186,22 @@ pub enum RefusalCode {
     QuietHours,
     /// An empty free-form message.
     EmptyMessage,
+    /// Rule 15: the flow sends a disclosure notice, so no opt-in request.
+    RequestNotNeeded,
+    /// Rule 13: the actor's role may not do this (an agent recording an
+    /// opt-in).
+    NotAllowedForRole,
+    /// Recording an opt-out for a contact who already opted out.
+    AlreadyOptedOut,
+    /// Rule 13: a recorded opt-out needs a note.
+    NoteRequired,
+    NoteTooLong,
+    /// Rule 13: a recorded opt-in needs its evidence's reference…
+    ReferenceRequired,
+    ReferenceTooLong,
+    /// …and the exact text the contact agreed to.
+    AgreedTextRequired,
+    AgreedTextTooLong,
 }
 
 impl RefusalCode {
@@ -169,6 +219,26 @@ impl RefusalCode {
             RefusalCode::WhatsappWindowClosed => "whatsapp_window_closed",
             RefusalCode::QuietHours => "quiet_hours",
             RefusalCode::EmptyMessage => "empty_message",
+            RefusalCode::RequestNotNeeded => "request_not_needed",
+            RefusalCode::NotAllowedForRole => "not_allowed_for_role",
+            RefusalCode::AlreadyOptedOut => "already_opted_out",
+            RefusalCode::NoteRequired => "note_required",
+            RefusalCode::NoteTooLong => "note_too_long",
+            RefusalCode::ReferenceRequired => "reference_required",
+            RefusalCode::ReferenceTooLong => "reference_too_long",
+            RefusalCode::AgreedTextRequired => "agreed_text_required",
+            RefusalCode::AgreedTextTooLong => "agreed_text_too_long",
+        }
+    }
+
+    /// The input field a refusal is about, when the input (not the state)
+    /// is at fault: the API answers 422 naming it, the UI marks it.
+    pub fn field(self) -> Option<&'static str> {
+        match self {
+            RefusalCode::NoteRequired | RefusalCode::NoteTooLong => Some("note"),
+            RefusalCode::ReferenceRequired | RefusalCode::ReferenceTooLong => Some("reference"),
+            RefusalCode::AgreedTextRequired | RefusalCode::AgreedTextTooLong => Some("agreed_text"),
+            _ => None,
         }
     }
 }
@@ -223,6 +293,9 @@ pub enum OutboundKind {
     ChannelOffAutoReply,
     /// Rule 1: the agent's own free-form message.
     AgentMessage,
+    /// Rule 15: the disclosure notice, sent just before the first agent
+    /// message in disclaimer mode.
+    DisclaimerNotice,
 }
 
 /// A message to send to the contact.
@@ -284,6 +357,7 @@ pub fn consent_status(flow: &ValidFlow, thread: &Thread, now: DateTime<Utc>) -> 
     }
     match thread.consent.name() {
         StateName::NotRequested => ConsentStatus::NotRequested,
+        StateName::Notified => ConsentStatus::Notified,
         StateName::Pending => ConsentStatus::Pending,
         StateName::Accepted => ConsentStatus::Accepted,
         StateName::Rejected => ConsentStatus::Rejected,
@@ -362,18 +436,57 @@ pub fn check_request(
                 }
             }
         }
-        ConsentState::NotRequested => {}
+        // Disclaimer mode: the notice replaces the request. Back in consent
+        // mode a notified contact is asked like one never asked.
+        ConsentState::NotRequested | ConsentState::Notified { .. } => {
+            if flow.disclaimer_mode() {
+                return Err(refuse(
+                    RefusalCode::RequestNotNeeded,
+                    texts::REQUEST_NOT_NEEDED.to_string(),
+                    None,
+                ));
+            }
+        }
     }
     if let Some(q) = flow.quiet {
-        if let Some(until) = quiet_until(q, ctx.now, ctx.contact_utc_offset_seconds) {
-            return Err(refuse(
+        check_quiet_hours(flow, q, ctx)?;
+    }
+    Ok(())
+}
+
+/// Rule 11 for one contact: quiet in the contact's zone, or — when their
+/// number spans several zones — in any of them.
+fn check_quiet_hours(flow: &ValidFlow, q: (u32, u32), ctx: &Context) -> Result<(), Refusal> {
+    if ctx.contact_other_utc_offsets_seconds.is_empty() {
+        return match quiet_until(q, ctx.now, ctx.contact_utc_offset_seconds) {
+            Some(until) => Err(refuse(
                 RefusalCode::QuietHours,
                 flow.txt.quiet.clone(),
                 Some(until),
-            ));
-        }
+            )),
+            None => Ok(()),
+        };
     }
-    Ok(())
+    let offsets: Vec<i32> = std::iter::once(ctx.contact_utc_offset_seconds)
+        .chain(ctx.contact_other_utc_offsets_seconds.iter().copied())
+        .collect();
+    let (start, end) = (hhmm(q.0), hhmm(q.1));
+    match quiet_until_in_all(q, ctx.now, &offsets) {
+        QuietEnd::NotQuiet => Ok(()),
+        QuietEnd::At(until) => {
+            let left = texts::duration_short(secs_between(ctx.now, until));
+            Err(refuse(
+                RefusalCode::QuietHours,
+                texts::quiet_hours_in_some_zone(&start, &end, &left),
+                Some(until),
+            ))
+        }
+        QuietEnd::Never => Err(refuse(
+            RefusalCode::QuietHours,
+            texts::quiet_hours_all_day(&start, &end),
+            None,
+        )),
+    }
 }
 
 /// May `agent` send a free-form message now? (Rules 1, 7, 8, 9, 10.) Does
@@ -386,7 +499,10 @@ pub fn check_send(
 ) -> Result<(), Refusal> {
     common_checks(ctx, agent)?;
     match thread.consent {
-        ConsentState::NotRequested => {
+        // Rule 15: in disclaimer mode the first message carries the notice
+        // (see `step`) and later ones need nothing more.
+        ConsentState::NotRequested | ConsentState::Notified { .. } if flow.disclaimer_mode() => {}
+        ConsentState::NotRequested | ConsentState::Notified { .. } => {
             return Err(refuse(
                 RefusalCode::ConsentRequired,
                 texts::CONSENT_REQUIRED.to_string(),
@@ -498,6 +614,9 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
                 ))
             }
             Ok(()) => {
+                if thread.consent == ConsentState::NotRequested && flow.disclaimer_mode() {
+                    disclose(&mut s, flow, ctx, &fill, *agent);
+                }
                 s.outbound.push(Outbound {
                     kind: OutboundKind::AgentMessage,
                     text: text.clone(),
@@ -509,7 +628,36 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
         Event::Inbound {
             text,
             provider_message_id,
-        } => inbound(&mut s, flow, ctx, &fill, text, provider_message_id),
+        } => {
+            let reply = Reply {
+                intent: flow.classify(text),
+                how: How::Keyword,
+                evidence: text,
+                pmid: provider_message_id,
+            };
+            inbound(&mut s, flow, ctx, &fill, reply)
+        }
+        Event::ButtonReply {
+            payload,
+            label,
+            provider_message_id,
+        } => {
+            let reply = Reply {
+                intent: crate::whatsapp::classify_button(flow, payload, label),
+                how: How::ButtonReply,
+                evidence: label,
+                pmid: provider_message_id,
+            };
+            inbound(&mut s, flow, ctx, &fill, reply)
+        }
+        Event::ManualOptOut { by, note } => {
+            crate::manual::record_opt_out(&mut s, flow, ctx, &fill, *by, note)
+        }
+        Event::ManualOptIn {
+            by,
+            reference,
+            agreed_text,
+        } => crate::manual::record_opt_in(&mut s, ctx, *by, reference, agreed_text),
         Event::ChannelToggled { enabled, by } => {
             s.audit.push(AuditRecord {
                 at: now,
@@ -541,6 +689,24 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
                     Some(u) => format!("contact assigned to user {}", u.0),
                     None => "contact released".to_string(),
                 },
+                provider_message_id: None,
+            });
+        }
+        Event::TimeZoneChanged {
+            old_zones,
+            new_zones,
+            note,
+            by,
+        } => {
+            s.audit.push(AuditRecord {
+                at: now,
+                actor: Actor::Admin { id: *by },
+                channel: ctx.channel,
+                from,
+                to: from,
+                how: How::TimeZoneChanged,
+                keyword: None,
+                evidence: texts::time_zone_changed(old_zones, new_zones, note.as_deref()),
                 provider_message_id: None,
             });
         }
@@ -635,6 +801,31 @@ pub fn check_dispatch(
     Ok(())
 }
 
+/// Rule 15: the first agent message of a thread in disclaimer mode goes out
+/// right after the disclosure notice, sent as its own message (so the
+/// agent's text stays exactly what they typed, and the notice is the exact,
+/// audited text the carrier delivers first); the thread becomes Notified.
+fn disclose(s: &mut Step, flow: &ValidFlow, ctx: &Context, fill: &Fill<'_>, agent: UserId) {
+    let text = flow.disclaimer.render(fill);
+    s.thread.consent = ConsentState::Notified { at: ctx.now };
+    s.audit.push(AuditRecord {
+        at: ctx.now,
+        actor: Actor::Agent { id: agent },
+        channel: ctx.channel,
+        from: StateName::NotRequested,
+        to: StateName::Notified,
+        how: How::Disclaimer,
+        keyword: None,
+        evidence: text.clone(),
+        provider_message_id: None,
+    });
+    s.outbound.push(Outbound {
+        kind: OutboundKind::DisclaimerNotice,
+        text,
+        template: false,
+    });
+}
+
 /// Rule 8: on WhatsApp an allowed agent action makes the agent the holder.
 fn claim(s: &mut Step, ctx: &Context, agent: UserId) {
     if ctx.channel == Channel::WhatsApp && s.holder.is_none() {
@@ -642,18 +833,27 @@ fn claim(s: &mut Step, ctx: &Context, agent: UserId) {
     }
 }
 
-fn inbound(
-    s: &mut Step,
-    flow: &ValidFlow,
-    ctx: &Context,
-    fill: &Fill<'_>,
-    text: &str,
-    pmid: &Option<String>,
-) {
+/// What the contact sent, as read: a text message or a tapped button.
+struct Reply<'a> {
+    intent: Intent<'a>,
+    /// How an accept or reject keyword is audited: `keyword` for a text,
+    /// `button_reply` for a button (its payload in `keyword`).
+    how: How,
+    /// The text received, or the tapped button's label.
+    evidence: &'a str,
+    pmid: &'a Option<String>,
+}
+
+fn inbound(s: &mut Step, flow: &ValidFlow, ctx: &Context, fill: &Fill<'_>, reply: Reply<'_>) {
     let now = ctx.now;
     let from = s.thread.consent.name();
     s.thread.last_inbound_at = Some(now);
-    let intent = flow.classify(text);
+    let Reply {
+        intent,
+        how: keyword_how,
+        evidence: text,
+        pmid,
+    } = reply;
     let record = |to: StateName, actor: Actor, how: How, keyword: Option<&str>, evidence: &str| {
         AuditRecord {
             at: now,
@@ -746,7 +946,7 @@ fn inbound(
                 s.audit.push(record(
                     StateName::Accepted,
                     Actor::Contact,
-                    How::Keyword,
+                    keyword_how,
                     Some(keyword),
                     text,
                 ));
@@ -766,7 +966,7 @@ fn inbound(
             s.audit.push(record(
                 StateName::Rejected,
                 Actor::Contact,
-                How::Keyword,
+                keyword_how,
                 Some(keyword),
                 text,
             ));

@@ -10,6 +10,7 @@
 //! `{channel}` placeholders.
 
 use crate::model::Channel;
+use crate::segments::{SmsCount, SmsEncoding};
 
 // ----- Exact texts quoted by the brief -------------------------------------
 
@@ -43,6 +44,11 @@ pub const DEFAULT_HELP: &str = "{company}: {agent} uses this number to message y
 /// Default "channel deactivated" auto-reply (rule 9).
 pub const DEFAULT_CHANNEL_OFF: &str =
     "Thanks for contacting {company}. We're not currently using this number to accept {channel} messages.";
+
+/// Default disclosure notice (rule 15, disclaimer mode): says who writes and
+/// how to opt out. Sent as its own message just before the first agent
+/// message.
+pub const DEFAULT_DISCLAIMER_NOTICE: &str = "{company} uses this number to message you on {channel}. Message and data rates may apply. Reply STOP to opt out, HELP for help.";
 
 // ----- Refusals, notices and banners (shown to the agent) ------------------
 
@@ -111,6 +117,32 @@ pub fn quiet_hours(start: &str, end: &str, next: &str) -> String {
     )
 }
 
+/// Rule 11 when the contact's number spans several time zones: quiet in at
+/// least one of them; `left` is how long until it is quiet in none.
+pub fn quiet_hours_in_some_zone(start: &str, end: &str, left: &str) -> String {
+    format!(
+        "It's quiet hours ({start}–{end}) in at least one of the time zones this contact's number could be in. You can send the opt-in request in {left}."
+    )
+}
+
+/// Rule 11 when the possible zones' quiet hours together cover the whole day.
+pub fn quiet_hours_all_day(start: &str, end: &str) -> String {
+    format!(
+        "This contact's number could be in time zones whose quiet hours ({start}–{end}) together cover the whole day. Ask your administrator to set the contact's time zone."
+    )
+}
+
+/// Audit evidence of an admin's time-zone change (zones separated by spaces).
+pub fn time_zone_changed(old: &str, new: &str, note: Option<&str>) -> String {
+    let list = |z: &str| z.split_whitespace().collect::<Vec<_>>().join(", ");
+    let mut s = format!("Time zone changed from {} to {}", list(old), list(new));
+    if let Some(n) = note.map(str::trim).filter(|n| !n.is_empty()) {
+        s.push_str(": ");
+        s.push_str(n);
+    }
+    s
+}
+
 /// Sending an empty message.
 pub const EMPTY_MESSAGE: &str = "Type a message first.";
 
@@ -153,6 +185,55 @@ pub fn banner_window_open(left: &str) -> String {
 /// Banner suffix, WhatsApp window closed.
 pub const BANNER_WINDOW_CLOSED: &str =
     "The WhatsApp 24-hour window is closed: only approved templates can be sent.";
+
+/// Disclaimer mode: a request is never needed (the notice goes with the
+/// first message).
+pub const REQUEST_NOT_NEEDED: &str = "This flow doesn't ask for consent: your first message goes out with the disclosure notice. Just write your message.";
+
+/// Banner, NotRequested in disclaimer mode.
+pub const BANNER_DISCLAIMER_READY: &str = "No opt-in needed: this flow sends a disclosure notice with your first message. You can message this contact.";
+
+/// Banner, Notified (the notice went out): messaging is allowed until the
+/// contact opts out with `stop_word`.
+pub fn banner_notified(stop_word: &str) -> String {
+    format!(
+        "The contact received the disclosure notice with your first message. You can message them; they can opt out any time by replying {stop_word}."
+    )
+}
+
+// ----- SMS segments (rule 17) ----------------------------------------------
+
+/// The composer's count: "1 SMS segment", "2 SMS segments", and
+/// "2 SMS segments (Unicode)" when a character needs UCS-2.
+pub fn sms_segments(c: &SmsCount) -> String {
+    let n = c.segments;
+    let unit = if n == 1 { "segment" } else { "segments" };
+    match c.encoding {
+        SmsEncoding::Gsm7 => format!("{n} SMS {unit}"),
+        SmsEncoding::Ucs2 => format!("{n} SMS {unit} (Unicode)"),
+    }
+}
+
+/// How many more characters fit before the next segment.
+pub fn sms_units_left(c: &SmsCount) -> String {
+    let unit = match c.encoding {
+        SmsEncoding::Gsm7 => "characters",
+        SmsEncoding::Ucs2 => "Unicode units",
+    };
+    format!("{} {unit} left in this segment", c.units_left)
+}
+
+/// Validation: an SMS flow text over the flow's segment limit.
+pub fn too_many_segments(c: &SmsCount, max: u32) -> String {
+    let hint = match c.encoding {
+        SmsEncoding::Ucs2 => " Characters outside the GSM alphabet (emoji, some accents) make every segment hold 70 characters instead of 160.",
+        SmsEncoding::Gsm7 => "",
+    };
+    format!(
+        "With names filled in, this message takes {}; this flow allows at most {max}. Shorten it or raise the segment limit.{hint}",
+        sms_segments(c)
+    )
+}
 
 // ----- Small helpers --------------------------------------------------------
 
@@ -209,3 +290,47 @@ pub fn or_list(words: &[&str]) -> String {
         n => format!("{} or {}", words[..n - 1].join(", "), words[n - 1]),
     }
 }
+
+// ----- Manual records (rule 13) ---------------------------------------------
+
+/// A note (what the contact said, when, how) is required to record an opt-out.
+pub const NOTE_REQUIRED: &str =
+    "Write a note saying how the contact opted out, e.g. \"Asked on a phone call to stop texting\".";
+/// The note is over [`crate::manual::NOTE_MAX_CHARS`].
+pub fn note_too_long(max: usize) -> String {
+    format!("The note is longer than {max} characters. Shorten it.")
+}
+/// A reference to the evidence is required to record an opt-in.
+pub const REFERENCE_REQUIRED: &str =
+    "Enter the reference of the evidence, e.g. the signed form's number or the web form's submission id.";
+/// The reference is over [`crate::manual::REFERENCE_MAX_CHARS`].
+pub fn reference_too_long(max: usize) -> String {
+    format!("The reference is longer than {max} characters. Shorten it.")
+}
+/// The exact text the contact agreed to is required to record an opt-in.
+pub const AGREED_TEXT_REQUIRED: &str = "Enter the exact text the contact agreed to.";
+/// The agreed text is over [`crate::manual::AGREED_TEXT_MAX_CHARS`].
+pub fn agreed_text_too_long(max: usize) -> String {
+    format!("The agreed text is longer than {max} characters. Shorten it.")
+}
+/// Rule 13: agents never record opt-ins.
+pub const OPT_IN_ADMIN_ONLY: &str = "Only an admin can record an opt-in collected elsewhere.";
+/// Only people signed in to Optline record anything by hand.
+pub const MANUAL_RECORD_USERS_ONLY: &str = "Only an agent or an admin can record an opt-out.";
+/// Recording an opt-out for a contact who already opted out.
+pub const ALREADY_OPTED_OUT: &str = "The contact has already opted out.";
+/// Notice: a user recorded an opt-out.
+pub const NOTICE_MANUAL_OPT_OUT: &str =
+    "Opt-out recorded. You can't message this contact or send opt-in requests.";
+/// Notice: an admin recorded an opt-in.
+pub const NOTICE_MANUAL_OPT_IN: &str = "Opt-in recorded. The contact can be messaged now.";
+
+// ----- WhatsApp templates (rule 14) -------------------------------------------
+
+/// A template body parameter must not be empty (the Cloud API refuses the
+/// send); these stand in for a missing contact or agent name.
+pub const TEMPLATE_FALLBACK_CONTACT: &str = "there";
+/// See [`TEMPLATE_FALLBACK_CONTACT`].
+pub const TEMPLATE_FALLBACK_AGENT: &str = "our team";
+/// See [`TEMPLATE_FALLBACK_CONTACT`].
+pub const TEMPLATE_FALLBACK_COMPANY: &str = "us";

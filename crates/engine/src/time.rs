@@ -52,6 +52,44 @@ pub fn quiet_until(
     Some(add_secs(now, delta))
 }
 
+/// When quiet hours end for a contact who may be at any of `offsets`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuietEnd {
+    /// It is not quiet in any of the zones now.
+    NotQuiet,
+    /// The first instant at which it is quiet in none of them.
+    At(DateTime<Utc>),
+    /// The zones' quiet hours together cover the whole day.
+    Never,
+}
+
+/// Quiet hours over several possible offsets (the most restrictive reading):
+/// keeps moving to the end of whichever zone is still quiet until none is.
+pub fn quiet_until_in_all(quiet: (u32, u32), now: DateTime<Utc>, offsets: &[i32]) -> QuietEnd {
+    let mut t = now;
+    // Each zone can push `t` forward at most once per lap before the union
+    // of windows is exhausted; more laps than zones means they cover the day.
+    for _ in 0..=offsets.len() {
+        let before = t;
+        for &o in offsets {
+            if let Some(until) = quiet_until(quiet, t, o) {
+                t = until;
+            }
+        }
+        if t == before {
+            return if t == now {
+                QuietEnd::NotQuiet
+            } else {
+                QuietEnd::At(t)
+            };
+        }
+        if secs_between(now, t) >= 86_400 {
+            return QuietEnd::Never;
+        }
+    }
+    QuietEnd::Never
+}
+
 /// "08:00" from minutes after midnight.
 pub fn hhmm(minutes: u32) -> String {
     format!("{:02}:{:02}", (minutes / 60) % 24, minutes % 60)

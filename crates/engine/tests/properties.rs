@@ -44,6 +44,31 @@ fn event() -> impl Strategy<Value = Event> {
         1 => (any::<bool>(), 9i64..10).prop_map(|(enabled, by)| Event::ChannelToggled { enabled, by: UserId(by) }),
         1 => (proptest::option::of(1i64..4), 9i64..10).prop_map(|(to, by)| Event::Reassigned { to: to.map(UserId), by: UserId(by) }),
         1 => Just(Event::ClockTick),
+        2 => (button_payload(), inbound_text(), proptest::option::of("[A-Za-z0-9.]{1,12}"))
+            .prop_map(|(payload, label, provider_message_id)| Event::ButtonReply { payload, label, provider_message_id }),
+        1 => (recorder(), "[a-z ]{0,12}").prop_map(|(by, note)| Event::ManualOptOut { by, note }),
+        1 => (recorder(), "[a-z ]{0,6}", "[a-z ]{0,6}")
+            .prop_map(|(by, reference, agreed_text)| Event::ManualOptIn { by, reference, agreed_text }),
+    ]
+}
+
+/// The flows' quick-reply payloads (see `flow_strategy`), near misses and
+/// anything.
+fn button_payload() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => prop::sample::select(vec!["OPTIN_YES", "OPTIN_NO", "optin_yes", "OPTIN_YES ", "YES", "STOP", ""])
+            .prop_map(String::from),
+        1 => any::<String>(),
+    ]
+}
+
+/// Who records by hand: agents, admins, and actors who may not.
+fn recorder() -> impl Strategy<Value = Actor> {
+    prop_oneof![
+        (1i64..4).prop_map(|id| Actor::Agent { id: UserId(id) }),
+        (9i64..10).prop_map(|id| Actor::Admin { id: UserId(id) }),
+        Just(Actor::Contact),
+        Just(Actor::System),
     ]
 }
 
@@ -64,17 +89,37 @@ fn trace() -> impl Strategy<Value = (Channel, Vec<(i64, bool, i32, Event)>)> {
 }
 
 fn flow_strategy() -> impl Strategy<Value = Flow> {
-    (60u32..3000, 0u32..4, any::<bool>()).prop_map(|(interval, max, quiet)| {
-        let d = Flow::default();
-        Flow {
-            resend_interval_minutes: interval,
-            reprompt: Reprompt {
-                max_auto_reprompts: max,
-            },
-            quiet_hours: if quiet { d.quiet_hours.clone() } else { None },
-            ..d
-        }
-    })
+    // Every property holds with WhatsApp buttons (rule 14) and in
+    // disclaimer mode (rule 15) too.
+    (
+        60u32..3000,
+        0u32..4,
+        any::<bool>(),
+        any::<bool>(),
+        prop::bool::weighted(0.3),
+    )
+        .prop_map(|(interval, max, quiet, buttons, disclaimer)| {
+            let d = Flow::default();
+            let mut whatsapp_template = WhatsAppTemplate::default();
+            if buttons {
+                whatsapp_template.accept_payload = "OPTIN_YES".into();
+                whatsapp_template.decline_payload = "OPTIN_NO".into();
+            }
+            Flow {
+                whatsapp_template,
+                resend_interval_minutes: interval,
+                reprompt: Reprompt {
+                    max_auto_reprompts: max,
+                },
+                quiet_hours: if quiet { d.quiet_hours.clone() } else { None },
+                mode: if disclaimer {
+                    FlowMode::Disclaimer
+                } else {
+                    FlowMode::Consent
+                },
+                ..d
+            }
+        })
 }
 
 struct Run {
@@ -114,6 +159,22 @@ fn replay(
                 (v, p) => panic!("agent_actions {p:?} disagrees with step {v:?}"),
             }
         }
+        // …and so must the "Record…" query on manual records.
+        let manual = match ev {
+            Event::ManualOptOut { by, .. } => {
+                Some((manual_actions(&thread, *by).record_opt_out, by))
+            }
+            Event::ManualOptIn { by, .. } => Some((manual_actions(&thread, *by).record_opt_in, by)),
+            _ => None,
+        };
+        if let Some((pre, _)) = manual {
+            match (&s.verdict, &pre) {
+                (Verdict::Allowed, Ok(())) => {}
+                (Verdict::Refused(r), Err(p)) => assert_eq!(r, p),
+                (Verdict::Refused(r), Ok(())) => assert!(r.code.field().is_some(), "{r:?}"),
+                (v, p) => panic!("manual_actions {p:?} disagrees with step {v:?}"),
+            }
+        }
         check(&thread, &ctx, ev, &s);
         holder = s.holder;
         thread = s.thread;
@@ -134,7 +195,9 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(512), ..ProptestConfig::default() })]
 
     /// Consent is never assumed: Accepted is reached only by an inbound
-    /// accept or START keyword on an enabled channel.
+    /// accept or START keyword on an enabled channel, the exact accept
+    /// payload of a WhatsApp button (never its label), or an admin's
+    /// recorded opt-in with its evidence (rule 13: agents never).
     #[test]
     fn accepted_only_by_inbound_accept_keyword(f in flow_strategy(), (ch, tr) in trace()) {
         let run = Run { flow: validate(&f, ch).unwrap(), channel: ch };
@@ -144,6 +207,15 @@ proptest! {
                     Event::Inbound { text, .. } => {
                         assert!(ctx.channel_enabled);
                         assert!(is_accept_keyword(&run.flow, text), "accepted on {text:?}");
+                    }
+                    Event::ButtonReply { payload, .. } => {
+                        assert!(ctx.channel_enabled);
+                        assert_eq!(ch, Channel::WhatsApp);
+                        assert_eq!(payload, "OPTIN_YES", "accepted on payload {payload:?}");
+                    }
+                    Event::ManualOptIn { by, reference, agreed_text } => {
+                        assert!(matches!(by, Actor::Admin { .. }), "opt-in recorded by {by:?}");
+                        assert!(!reference.trim().is_empty() && !agreed_text.trim().is_empty());
                     }
                     other => panic!("accepted on {other:?}"),
                 }
@@ -235,36 +307,47 @@ fn any_flow() -> impl Strategy<Value = Flow> {
             msg.clone(),
             msg.clone(),
             msg.clone(),
-            msg,
+            msg.clone(),
         ),
         any::<u32>(),
         any::<u32>(),
         proptest::option::of(("[0-9:]{0,6}", "[0-9:]{0,6}")),
         any::<String>(),
+        (prop_oneof![0u32..12, any::<u32>()], any::<bool>(), msg),
     )
         .prop_map(
-            |((a, r, s, st, h), (m1, m2, m3, m4, m5, m6), interval, max, q, tz)| Flow {
-                keywords: Keywords {
-                    accept: a,
-                    reject: r,
-                    stop: s,
-                    start: st,
-                    help: h,
-                },
-                messages: Messages {
-                    request: m1,
-                    accepted: m2,
-                    rejected: m3,
-                    opted_out: m4,
-                    help: m5,
-                    channel_off: m6,
-                },
-                resend_interval_minutes: interval,
-                reprompt: Reprompt {
-                    max_auto_reprompts: max,
-                },
-                quiet_hours: q.map(|(start, end)| QuietHours { start, end }),
-                default_time_zone: tz,
+            |((a, r, s, st, h), (m1, m2, m3, m4, m5, m6), interval, max, q, tz, (seg, d, n))| {
+                Flow {
+                    keywords: Keywords {
+                        accept: a,
+                        reject: r,
+                        stop: s,
+                        start: st,
+                        help: h,
+                    },
+                    messages: Messages {
+                        request: m1,
+                        accepted: m2,
+                        rejected: m3,
+                        opted_out: m4,
+                        help: m5,
+                        channel_off: m6,
+                    },
+                    resend_interval_minutes: interval,
+                    reprompt: Reprompt {
+                        max_auto_reprompts: max,
+                    },
+                    quiet_hours: q.map(|(start, end)| QuietHours { start, end }),
+                    default_time_zone: tz,
+                    max_sms_segments: seg,
+                    mode: if d {
+                        FlowMode::Disclaimer
+                    } else {
+                        FlowMode::Consent
+                    },
+                    disclaimer_notice: n,
+                    ..Flow::default()
+                }
             },
         )
 }
@@ -281,6 +364,7 @@ fn any_time() -> impl Strategy<Value = DateTime<Utc>> {
 fn any_consent() -> impl Strategy<Value = ConsentState> {
     prop_oneof![
         Just(ConsentState::NotRequested),
+        any_time().prop_map(|at| ConsentState::Notified { at }),
         (any_time(), any::<u32>()).prop_map(|(requested_at, attempts)| ConsentState::Pending {
             requested_at,
             attempts
@@ -325,6 +409,9 @@ proptest! {
             Event::ClockTick,
             Event::ChannelToggled { enabled, by: UserId(agent) },
             Event::Reassigned { to: holder.map(UserId), by: UserId(agent) },
+            Event::ButtonReply { payload: text.clone(), label: text.clone(), provider_message_id: None },
+            Event::ManualOptOut { by: Actor::Agent { id: UserId(agent) }, note: text.clone() },
+            Event::ManualOptIn { by: Actor::Admin { id: UserId(agent) }, reference: text.clone(), agreed_text: text.clone() },
         ];
         for vf in &flows {
             let _ = vf.classify(&text);

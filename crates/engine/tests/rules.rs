@@ -518,6 +518,71 @@ fn rule10_window() {
 // ---- Rule 11: quiet hours ------------------------------------------------------
 
 #[test]
+fn rule11_a_number_spanning_zones_uses_the_most_restrictive() {
+    let f = flow(Channel::Sms);
+    // 15:30 UTC: 08:30 in Boise (UTC-7) but 07:30 in Los Angeles (UTC-8).
+    let mut c = ctx(
+        Utc.with_ymd_and_hms(2026, 1, 6, 15, 30, 0).unwrap(),
+        Channel::Sms,
+    );
+    c.contact_utc_offset_seconds = -7 * 3600;
+    assert_eq!(
+        step(&f, &c, &Thread::default(), &req()).verdict,
+        Verdict::Allowed,
+        "Boise alone is awake"
+    );
+    c.contact_other_utc_offsets_seconds = vec![-8 * 3600];
+    let r = refusal(&step(&f, &c, &Thread::default(), &req())).clone();
+    assert_eq!(r.code, RefusalCode::QuietHours);
+    assert_eq!(
+        r.retry_at,
+        Some(Utc.with_ymd_and_hms(2026, 1, 6, 16, 0, 0).unwrap()),
+        "08:00 in Los Angeles"
+    );
+    assert_eq!(
+        r.text,
+        "It's quiet hours (21:00–08:00) in at least one of the time zones this contact's number could be in. You can send the opt-in request in 30 min."
+    );
+    // Evening: 04:30 UTC is 21:30 in Boise, 20:30 in Los Angeles → quiet
+    // until 08:00 Los Angeles, the later of the two mornings.
+    c.now = Utc.with_ymd_and_hms(2026, 1, 7, 4, 30, 0).unwrap();
+    assert_eq!(
+        refusal(&step(&f, &c, &Thread::default(), &req())).retry_at,
+        Some(Utc.with_ymd_and_hms(2026, 1, 7, 16, 0, 0).unwrap())
+    );
+}
+
+#[test]
+fn rule11_zones_whose_quiet_hours_cover_the_day_refuse_without_a_time() {
+    let f = flow(Channel::Sms);
+    let mut c = ctx(
+        Utc.with_ymd_and_hms(2026, 1, 6, 12, 0, 0).unwrap(),
+        Channel::Sms,
+    );
+    // Quiet 21–08 local is, in UTC: Guam (UTC+10) 11–22, Hawaii (UTC-10)
+    // 07–18, London 21–08. Together: every hour of the day.
+    c.contact_utc_offset_seconds = 10 * 3600;
+    c.contact_other_utc_offsets_seconds = vec![-10 * 3600, 0];
+    for h in 0..24 {
+        c.now = Utc.with_ymd_and_hms(2026, 1, 6, h, 0, 0).unwrap();
+        let r = refusal(&step(&f, &c, &Thread::default(), &req())).clone();
+        assert_eq!(r.code, RefusalCode::QuietHours, "{h}:00");
+        assert_eq!(r.retry_at, None, "{h}:00");
+        assert_eq!(
+            r.text,
+            "This contact's number could be in time zones whose quiet hours (21:00–08:00) together cover the whole day. Ask your administrator to set the contact's time zone."
+        );
+    }
+    // Without London the day has a gap (22:00–07:00 UTC) and a time is named.
+    c.contact_other_utc_offsets_seconds = vec![-10 * 3600];
+    c.now = Utc.with_ymd_and_hms(2026, 1, 6, 12, 0, 0).unwrap();
+    assert_eq!(
+        refusal(&step(&f, &c, &Thread::default(), &req())).retry_at,
+        Some(Utc.with_ymd_and_hms(2026, 1, 6, 22, 0, 0).unwrap())
+    );
+}
+
+#[test]
 fn rule11_quiet_hours_name_next_allowed_time() {
     let f = flow(Channel::Sms);
     let mut c = ctx(

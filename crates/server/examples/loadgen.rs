@@ -6,8 +6,13 @@
 //! cargo build --release -p optline-server --examples
 //! target/release/examples/loadgen [--seconds 10] [--workers 64] [--streams 200]
 //!                                 [--conversations 10000] [--bin target/release/optline-server]
-//!                                 [--mode sim|whatsapp]
+//!                                 [--mode sim|whatsapp] [--webhooks N]
 //! ```
+//!
+//! `--webhooks N` registers N outgoing webhook endpoints (every event type)
+//! pointing at a receiver inside this process before the run, and reports
+//! how many events were delivered during the run and how long the outbox
+//! took to drain after it.
 //!
 //! `--mode whatsapp` configures every load number as a WhatsApp Cloud API
 //! number (one app secret, like one Meta app) and sends signed webhook
@@ -37,6 +42,23 @@ struct Args {
     conversations: usize,
     bin: std::path::PathBuf,
     whatsapp: bool,
+    webhooks: usize,
+}
+
+/// The customer's endpoint: counts deliveries (answers 200).
+async fn webhook_receiver() -> (String, Arc<AtomicU64>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    let n = Arc::new(AtomicU64::new(0));
+    let count = n.clone();
+    let app = axum::Router::new().fallback(move || {
+        count.fetch_add(1, Ordering::Relaxed);
+        async { "ok" }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, n)
 }
 
 const APP_SECRET: &str = "load-app-secret";
@@ -86,6 +108,7 @@ fn args() -> Args {
             .and_then(|p| p.parent()?.parent().map(|d| d.join("optline-server")))
             .unwrap_or_else(|| "target/release/optline-server".into()),
         whatsapp: false,
+        webhooks: 0,
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -97,6 +120,7 @@ fn args() -> Args {
             "--streams" => a.streams = next.parse().expect("--streams N"),
             "--conversations" => a.conversations = next.parse().expect("--conversations N"),
             "--bin" => a.bin = next.into(),
+            "--webhooks" => a.webhooks = next.parse().expect("--webhooks N"),
             "--mode" => {
                 a.whatsapp = match next.as_str() {
                     "whatsapp" => true,
@@ -160,6 +184,11 @@ async fn main() {
         .arg(&wa_base)
         .arg("--db")
         .arg(&db)
+        .args(if a.webhooks > 0 {
+            &["--allow-private-webhooks"][..]
+        } else {
+            &[]
+        })
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", a.bin.display()));
@@ -258,6 +287,21 @@ async fn main() {
         a.streams,
         t.elapsed().as_secs_f64()
     );
+
+    // Outgoing webhooks: N endpoints, every event type.
+    let (hook_url, delivered) = webhook_receiver().await;
+    for _ in 0..a.webhooks {
+        let r = http
+            .post(format!("{base}/api/v1/admin/webhooks"))
+            .header("cookie", &admin)
+            .header("origin", &base)
+            .json(&json!({"url": hook_url, "event_types":
+                ["consent.changed", "message.received", "message.status", "ownership.changed"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    }
 
     // Streams.
     let events = Arc::new(AtomicU64::new(0));
@@ -359,7 +403,15 @@ async fn main() {
         rss_kb(pid).0
     );
 
-    // Measured run.
+    // Measured run (after the warm-up's webhooks went out).
+    if a.webhooks > 0 {
+        let mut last = u64::MAX;
+        while delivered.load(Ordering::Relaxed) != last {
+            last = delivered.load(Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+        }
+    }
+    let hooks0 = delivered.load(Ordering::Relaxed);
     let ev0 = events.load(Ordering::Relaxed);
     let deadline = Instant::now() + Duration::from_secs(a.seconds);
     let seq = Arc::new(AtomicU64::new(0));
@@ -462,6 +514,23 @@ async fn main() {
         rss / 1024,
         hwm / 1024
     );
+    if a.webhooks > 0 {
+        let during = delivered.load(Ordering::Relaxed) - hooks0;
+        let t = Instant::now();
+        let mut last = u64::MAX;
+        // Drained when nothing more arrives for 2 s.
+        while delivered.load(Ordering::Relaxed) != last {
+            last = delivered.load(Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        let total = last - hooks0;
+        let drain = (t.elapsed().as_secs_f64() - 2.0).max(0.0);
+        println!(
+            "webhooks ({} endpoints): {during} delivered during the run, {total} in all after {drain:.1}s more → {:.0} deliveries/s overall",
+            a.webhooks,
+            total as f64 / (secs + drain)
+        );
+    }
     stop.store(true, Ordering::Relaxed);
     for t in stream_tasks {
         let _ = t.await;

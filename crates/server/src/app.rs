@@ -35,6 +35,7 @@ pub fn router_with_shutdown(
     let state = AppState::new(db, config, shutdown);
     if tokio::runtime::Handle::try_current().is_ok() {
         crate::http::session::spawn_pruner(state.clone());
+        crate::integrations::worker::spawn(state.clone());
     }
     prune_pending_statuses(state.clone());
     let api = crate::http::api_routes(&state)

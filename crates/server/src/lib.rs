@@ -7,18 +7,23 @@
 //! migrations, the writer); after a commit `outbox` carries out the effects
 //! (live events, provider sends, simulator delivery) through `providers`
 //! (wire formats of WhatsApp and Twilio). `views` turns rows into API types.
+//! `integrations` writes outgoing webhook events in the consent layer's
+//! transaction and delivers them from their outbox in a background task.
 
 pub mod app;
 pub mod clock;
 pub mod consent;
 pub mod field_error;
 pub mod http;
+pub mod integrations;
 pub mod live;
 pub mod outbox;
 pub mod phone;
+pub mod phone_zones;
 pub mod providers;
 pub mod secrets;
 pub mod seed;
+pub mod seed_audit;
 pub mod state;
 pub mod storage;
 pub mod views;
@@ -36,6 +41,8 @@ pub struct AppConfig {
     pub providers: providers::retry::ProvidersConfig,
     /// A session unused this long ends (besides the 12-hour limit).
     pub session_idle_minutes: i64,
+    /// Outgoing webhooks: destinations allowed, retry policy.
+    pub webhooks: integrations::Config,
 }
 
 impl AppConfig {

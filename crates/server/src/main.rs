@@ -107,6 +107,27 @@ struct Cli {
         global = true
     )]
     session_idle_minutes: i64,
+    /// Allow outgoing webhooks to loopback, private and link-local
+    /// addresses, and plain http:// to loopback. For local tests only.
+    #[arg(long, env = "OPTLINE_ALLOW_PRIVATE_WEBHOOKS", global = true)]
+    allow_private_webhooks: bool,
+    /// First retry delay of a failed webhook delivery in ms (doubles per
+    /// attempt, with jitter, up to 10 hours; retried for 3 days).
+    #[arg(
+        long,
+        env = "OPTLINE_WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    webhook_retry_base_ms: u64,
+    /// Per-attempt timeout of a webhook delivery, in ms.
+    #[arg(
+        long,
+        env = "OPTLINE_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    webhook_timeout_ms: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -129,6 +150,23 @@ enum Command {
         /// Name of the first line of business.
         #[arg(long, default_value = "General")]
         line_of_business: String,
+    },
+    /// Write realistic consent volume (opt-in requests, answers, opt-outs,
+    /// failed sends) into an organization, for the insights and their
+    /// benchmark; then exit.
+    SeedAudit {
+        /// Audit records to write (whole threads; at least this many).
+        #[arg(long)]
+        rows: u64,
+        /// The organization (default: the first one).
+        #[arg(long)]
+        org: Option<i64>,
+        /// Spread over this many days before now.
+        #[arg(long, default_value_t = 120)]
+        days: i64,
+        /// Seed of the generator (same seed, same data shape).
+        #[arg(long, default_value_t = 16)]
+        seed: u64,
     },
 }
 
@@ -225,6 +263,37 @@ async fn run(cli: Cli) -> i32 {
                 }
             }
         }
+        Some(Command::SeedAudit {
+            rows,
+            org,
+            days,
+            seed,
+        }) => {
+            let started = std::time::Instant::now();
+            let progress = |r: &optline_server::seed_audit::SeedReport| {
+                eprintln!(
+                    "seed-audit: {} audit rows, {} threads…",
+                    r.audit_rows, r.threads
+                );
+            };
+            match optline_server::seed_audit::seed_audit(&db, org, rows, days, seed, progress).await
+            {
+                Ok(r) => {
+                    println!(
+                        "Seeded {} audit rows in {} threads ({} failed sends) in {:.1} s",
+                        r.audit_rows,
+                        r.threads,
+                        r.failed_sends,
+                        started.elapsed().as_secs_f64()
+                    );
+                    0
+                }
+                Err(e) => {
+                    eprintln!("optline-server: seed-audit: {e}");
+                    1
+                }
+            }
+        }
         Some(Command::Serve) | None => {
             match db.write(optline_server::storage::outbound_fail_orphaned).await {
                 Ok(0) => {}
@@ -242,6 +311,16 @@ async fn run(cli: Cli) -> i32 {
                     ),
                     Err(e) => {
                         eprintln!("optline-server: cannot seal provider settings: {e}");
+                        return 1;
+                    }
+                }
+                match db.write(optline_server::integrations::reseal_secrets).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        "sealed the webhook secrets of {n} endpoint(s) with the current key"
+                    ),
+                    Err(e) => {
+                        eprintln!("optline-server: cannot seal webhook secrets: {e}");
                         return 1;
                     }
                 }
@@ -273,6 +352,12 @@ async fn run(cli: Cli) -> i32 {
                     timeout_ms: cli.send_timeout_ms.max(1),
                 },
                 session_idle_minutes: cli.session_idle_minutes,
+                webhooks: optline_server::integrations::Config {
+                    allow_private: cli.allow_private_webhooks,
+                    retry_base_ms: cli.webhook_retry_base_ms,
+                    timeout_ms: cli.webhook_timeout_ms.max(1),
+                    ..Default::default()
+                },
             };
             let addr = SocketAddr::new(cli.bind, cli.port);
             let listener = match tokio::net::TcpListener::bind(addr).await {

@@ -155,6 +155,7 @@ pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
                         provider: ProviderKind::Simulator,
                         provider_message_id: format!("seed-{n}"),
                         unsupported: None,
+                        button: None,
                         carrier_opt_out: false,
                         sender_unverified: false,
                         signature_verified: false,

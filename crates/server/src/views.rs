@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use optline_api as api;
 use optline_engine as engine;
 
-use crate::phone;
+use crate::phone_zones;
 use crate::providers;
-use crate::storage::{AuditRow, ConvRow, MessageRow, NumberRow, UserRow};
+use crate::storage::{AuditRow, ContactRow, ConvRow, MessageRow, NumberRow, UserRow};
 
 pub fn message(m: &MessageRow) -> api::Message {
     api::Message {
@@ -26,9 +26,11 @@ pub fn message(m: &MessageRow) -> api::Message {
     }
 }
 
-/// Consent as the UI shows it: the engine's status and its thread.
+/// Consent as the UI shows it: the engine's status, its thread and the
+/// stored thread's version.
 pub fn consent(
     thread: &engine::Thread,
+    version: i64,
     flow: &engine::ValidFlow,
     now: DateTime<Utc>,
 ) -> api::Consent {
@@ -37,11 +39,30 @@ pub fn consent(
         since: thread.consent.since().map(crate::clock::fmt),
         attempts: thread.consent.attempts(),
         raw: thread.clone(),
+        version,
     }
 }
 
 /// One inbox row. `flow` is the flow in force for the row's line of
 /// business and channel.
+/// A contact as the API shows it: every zone it may be in, with the
+/// offsets now (the first is the engine's main offset).
+pub fn contact(row: &ContactRow, now: DateTime<Utc>) -> api::Contact {
+    let offsets = phone_zones::utc_offsets(&row.tz, now);
+    api::Contact {
+        id: row.id,
+        phone: row.e164.clone(),
+        name: row.name.clone(),
+        time_zone: phone_zones::zones(&row.tz)
+            .next()
+            .unwrap_or("UTC")
+            .to_string(),
+        utc_offset_seconds: offsets[0],
+        time_zones: phone_zones::zones(&row.tz).map(str::to_string).collect(),
+        other_utc_offsets_seconds: offsets[1..].to_vec(),
+    }
+}
+
 pub fn summary(
     row: &ConvRow,
     flow: &engine::ValidFlow,
@@ -53,15 +74,9 @@ pub fn summary(
     api::ConversationSummary {
         id: row.id,
         channel: row.channel,
-        contact: api::Contact {
-            id: row.contact.id,
-            phone: row.contact.e164.clone(),
-            name: row.contact.name.clone(),
-            time_zone: row.contact.tz.clone(),
-            utc_offset_seconds: phone::utc_offset(&row.contact.tz, now),
-        },
+        contact: contact(&row.contact, now),
         business_number: row.number_e164.clone(),
-        consent: consent(&thread, flow, now),
+        consent: consent(&thread, row.consent_version, flow, now),
         unread: row.unread.clamp(0, u32::MAX as i64) as u32,
         last_message: row.last_message.as_ref().map(message),
         last_inbound_at: row.last_inbound_at.clone(),

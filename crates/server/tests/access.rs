@@ -166,6 +166,15 @@ async fn tenants_are_isolated_with_404() {
     // The other org's audit holds none of Acme's records.
     let audit = boss.get("/api/v1/admin/audit").await;
     assert_eq!(audit.body["items"].as_array().unwrap().len(), 0);
+    // Nor can the other org's admin move Acme's contacts' quiet hours.
+    let r = boss
+        .req(
+            "PUT",
+            "/api/v1/admin/contacts/1/time-zone",
+            Some(json!({"time_zone": "Europe/Paris"})),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
     // Zed talks to the same phone independently.
     let zc = zed.start_conv("+12025550131", "sms").await;
     assert_eq!(zed.request_opt_in(zc).await.status, 200);

@@ -294,11 +294,16 @@ async fn accepted_conversation(s: &Setup, phone_digits: &str, n: u32) -> i64 {
             .status,
         200
     );
-    // The same conversation, with the contact's zone set to where it is
-    // noon (quiet hours never interfere whatever the hour of the run).
-    s.ana
+    // The same conversation; an admin moves the contact to where it is noon
+    // (quiet hours never interfere whatever the hour of the run).
+    let conv = s
+        .ana
         .start_conv(&format!("+{phone_digits}"), "whatsapp")
-        .await
+        .await;
+    s.admin
+        .move_contact_to_noon(s.ana.contact_id(conv).await)
+        .await;
+    conv
 }
 
 #[tokio::test]
@@ -886,8 +891,15 @@ async fn audit_records_name_the_evidence_source_and_the_template_sent() {
         .admin
         .get("/api/v1/admin/audit?contact=%2B12025550190")
         .await;
-    let items = a.body["items"].as_array().unwrap();
+    // Leave out the admin's time-zone change made by the setup.
+    let items: Vec<&Value> = a.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["action"] != "time_zone_changed")
+        .collect();
     assert_eq!(items.len(), 2, "{}", a.text);
+    assert_eq!(items[0]["source"], "whatsapp", "{}", a.text);
     // The request: the flow's words and the template the contact saw.
     assert_eq!(items[0]["to_state"], "pending");
     assert_eq!(items[0]["source"], "whatsapp");
@@ -905,7 +917,11 @@ async fn audit_records_name_the_evidence_source_and_the_template_sent() {
         .admin
         .get("/api/v1/admin/audit.csv?contact=%2B12025550190")
         .await;
-    let lines: Vec<&str> = csv.text.lines().collect();
+    let lines: Vec<&str> = csv
+        .text
+        .lines()
+        .filter(|l| !l.contains("time_zone_changed"))
+        .collect();
     assert!(
         lines[0].ends_with(",source,signature_verified,template_name,template_language"),
         "{}",
@@ -921,4 +937,162 @@ async fn audit_records_name_the_evidence_source_and_the_template_sent() {
         "{}",
         lines[2]
     );
+}
+
+/// Rule 14: a WhatsApp flow whose template has body parameters and
+/// quick-reply buttons (accept OPTIN_YES, decline OPTIN_NO).
+async fn buttons_flow(s: &Setup) {
+    let nums = s.admin.get("/api/v1/admin/numbers").await;
+    let lob = nums.body["numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["phone"] == ANA_NUMBER)
+        .unwrap()["line_of_business_id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/admin/flows/{lob}/whatsapp");
+    let mut flow = s.admin.get(&path).await.body["flow"].clone();
+    flow["whatsapp_template"] = json!({
+        "name": "optin_buttons", "language": "en_US",
+        "body_parameters": ["company", "agent"],
+        "accept_payload": "OPTIN_YES", "decline_payload": "OPTIN_NO"
+    });
+    let r = s
+        .admin
+        .req("PUT", &path, Some(json!({ "flow": flow })))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+/// Requests opt-in from `phone` and returns (conversation, the send's JSON).
+async fn requested(s: &Setup, phone: &str, nth_send: usize) -> (i64, Value) {
+    let conv = s.ana.start_conv(phone, "whatsapp").await;
+    let r = s.ana.request_opt_in(conv).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let reqs = s.standin.wait_requests(nth_send).await;
+    let body: Value = serde_json::from_str(&reqs[nth_send - 1].body).unwrap();
+    (conv, body)
+}
+
+#[tokio::test]
+async fn a_tapped_template_button_gives_consent_by_its_payload() {
+    let s = setup().await;
+    buttons_flow(&s).await;
+    let (conv, b) = requested(&s, "+12025550191", 1).await;
+
+    // The stand-in saw the flow's template, its body parameters in the
+    // flow's order, and a quick-reply payload per button.
+    assert_eq!(b["type"], "template", "{b}");
+    assert_eq!(b["template"]["name"], "optin_buttons", "{b}");
+    assert_eq!(b["template"]["language"]["code"], "en_US");
+    let me = s.ana.get("/api/v1/me").await.body;
+    let components = b["template"]["components"].as_array().unwrap();
+    assert_eq!(
+        components[0],
+        json!({"type": "body", "parameters": [
+            {"type": "text", "text": me["organization"]["name"]},
+            {"type": "text", "text": me["user"]["name"]},
+        ]})
+    );
+    assert_eq!(
+        components[1],
+        json!({"type": "button", "sub_type": "quick_reply", "index": "0",
+               "parameters": [{"type": "payload", "payload": "OPTIN_YES"}]})
+    );
+    assert_eq!(components[2]["index"], "1");
+    assert_eq!(components[2]["parameters"][0]["payload"], "OPTIN_NO");
+
+    // The recorded `button` webhook: accepted, by the payload.
+    let r = post_signed(&s.webhook, &fixture("button.json"), Some(APP_SECRET)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(s.ana.consent_state(conv).await, "accepted");
+    let d = s
+        .ana
+        .get(&format!("/api/v1/conversations/{conv}"))
+        .await
+        .body;
+    let inbound: Vec<_> = d["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["direction"] == "inbound")
+        .cloned()
+        .collect();
+    assert_eq!(inbound.len(), 1, "{d}");
+    assert_eq!(inbound[0]["body"], "Yes, message me");
+    assert!(
+        inbound[0]["error"].is_null(),
+        "not unsupported: {}",
+        inbound[0]
+    );
+
+    // The audit keeps the payload and the label, signed by WhatsApp.
+    let audit = s
+        .admin
+        .get("/api/v1/admin/audit?contact=%2B12025550191")
+        .await;
+    let last = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["action"], "accepted:button_reply", "{last}");
+    assert_eq!(
+        last["evidence"],
+        "tapped button \"Yes, message me\" [payload: OPTIN_YES]"
+    );
+    assert_eq!(last["source"], "whatsapp");
+    assert_eq!(last["signature_verified"], true);
+    assert_eq!(last["template_name"], Value::Null);
+    let audit_all = audit.body["items"].as_array().unwrap().clone();
+    assert_eq!(
+        audit_all[0]["template_name"], "optin_buttons",
+        "{audit_all:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_interactive_button_reply_declines_by_its_id() {
+    let s = setup().await;
+    buttons_flow(&s).await;
+    let (conv, _) = requested(&s, "+12025550192", 1).await;
+    let r = post_signed(
+        &s.webhook,
+        &fixture("interactive_button_reply.json"),
+        Some(APP_SECRET),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(s.ana.consent_state(conv).await, "rejected");
+    let audit = s
+        .admin
+        .get("/api/v1/admin/audit?contact=%2B12025550192")
+        .await;
+    let last = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["action"], "rejected:button_reply", "{last}");
+    assert!(last["evidence"].as_str().unwrap().contains("No thanks"));
+    assert!(last["evidence"].as_str().unwrap().contains("OPTIN_NO"));
+}
+
+#[tokio::test]
+async fn an_unknown_payload_is_an_ordinary_reply_never_consent() {
+    let s = setup().await;
+    buttons_flow(&s).await;
+    let (conv, _) = requested(&s, "+12025550191", 1).await;
+    // Same label-like payload in another case: not the flow's payload.
+    let body = fixture("button.json").replace("\"OPTIN_YES\"", "\"optin_yes\"");
+    let r = post_signed(&s.webhook, &body, Some(APP_SECRET)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(s.ana.consent_state(conv).await, "pending");
+    // …answered by a new request (rule 6), again as the template.
+    let reqs = s.standin.wait_requests(2).await;
+    let b: Value = serde_json::from_str(&reqs[1].body).unwrap();
+    assert_eq!(b["type"], "template", "{b}");
 }

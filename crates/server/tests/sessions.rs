@@ -235,3 +235,42 @@ async fn expired_and_idle_sessions_are_pruned_at_start() {
     };
     assert_eq!(cleo.get("/api/v1/me").await.status, 200);
 }
+
+/// The app's session probe (issue 17): always 200, so a visitor's page load
+/// logs no error, and it tells a visitor nothing a 401 would not have.
+#[tokio::test]
+async fn the_session_probe_answers_200_with_or_without_a_session() {
+    let s = Server::start(&["--demo"]);
+    let visitor = Client::new(&s).get("/api/v1/session").await;
+    assert_eq!(visitor.status, 200, "{}", visitor.text);
+    assert_eq!(visitor.body, json!({ "me": null }));
+
+    let mut forged = Client::new(&s);
+    forged.cookie = Some("optline_session=forged-token".into());
+    let r = forged.get("/api/v1/session").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.body,
+        json!({ "me": null }),
+        "a forged cookie looks like none"
+    );
+
+    let ana = Client::login(&s, ANA.0, ANA.1).await;
+    let r = ana.get("/api/v1/session").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["me"]["user"]["email"], ANA.0);
+    assert_eq!(
+        r.body["me"],
+        ana.get("/api/v1/me").await.body,
+        "the same as /me"
+    );
+
+    assert_eq!(
+        ana.req("POST", "/api/v1/auth/logout", None).await.status,
+        204
+    );
+    let r = ana.get("/api/v1/session").await;
+    assert_eq!(r.body, json!({ "me": null }), "gone after logout");
+    // /me keeps its 401 for API clients.
+    assert_eq!(ana.get("/api/v1/me").await.status, 401);
+}

@@ -26,6 +26,9 @@ pub enum Screen {
     Flows,
     Ownership,
     Audit,
+    Insights,
+    Proof,
+    Integrations,
 }
 
 /// The settings code could not be fetched (offline, server restarting).
@@ -49,6 +52,9 @@ fn screen_view(screen: Screen) -> Result<AnyView, ChunkUnavailable> {
         Screen::Flows => view! { <super::flow_editor::FlowEditorPage /> }.into_any(),
         Screen::Ownership => view! { <super::ownership::OwnershipPage /> }.into_any(),
         Screen::Audit => view! { <super::audit::AuditPage /> }.into_any(),
+        Screen::Insights => view! { <super::insights::InsightsPage /> }.into_any(),
+        Screen::Proof => view! { <super::proof::ProofPage /> }.into_any(),
+        Screen::Integrations => view! { <super::integrations::IntegrationsPage /> }.into_any(),
     })
 }
 

@@ -2,15 +2,18 @@
 //! layout with its sub-navigation, and one module per settings screen. The
 //! screens are fetched on demand ([`lazy`]); the guard and layout are not.
 //!
-//! The guard asks the server who is logged in (`api_client::me`) rather than
+//! The guard asks the server who is logged in (`api_client::me_quietly`) rather than
 //! trusting anything cached in the browser: the server enforces the same rule
 //! on every admin endpoint, this page only explains it.
 
 pub mod audit;
 pub mod flow_editor;
+pub mod insights;
+pub mod integrations;
 pub mod lazy;
 mod lob_select;
 pub mod ownership;
+pub mod proof;
 mod table;
 pub mod users;
 
@@ -43,7 +46,7 @@ pub fn lob_name(ctx: &AdminContext, id: Option<i64>) -> String {
 /// `/admin/*`: checks the role, then shows the sub-navigation and the screen.
 #[component]
 pub fn AdminLayout() -> impl IntoView {
-    let me = LocalResource::new(api_client::me);
+    let me = LocalResource::new(api_client::me_quietly);
     // Share the answer with the app's session, so the header (user menu,
     // Settings link) knows who is here without asking the server again.
     let session = crate::session::use_session();
@@ -123,6 +126,9 @@ fn SettingsFrame() -> impl IntoView {
                     <li><A href="/admin/flows">"Opt-in flows"</A></li>
                     <li><A href="/admin/ownership">"Contact ownership"</A></li>
                     <li><A href="/admin/audit">"Consent audit"</A></li>
+                    <li><A href="/admin/insights">"Insights"</A></li>
+                    <li><A href="/admin/proof">"Proof of consent"</A></li>
+                    <li><A href="/admin/integrations">"Integrations"</A></li>
                 </ul>
             </nav>
             <div class="settings-body">

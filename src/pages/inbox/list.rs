@@ -1,5 +1,6 @@
 //! The conversation list: a listbox moved through with j/k or the arrow
-//! keys and opened with Enter or a click. Only the rows in view are in the
+//! keys and opened with Enter or a click (focus then moves into the open
+//! conversation; Escape there brings it back). Only the rows in view are in the
 //! DOM (fixed row height, absolute positions), so 10,000 conversations
 //! scroll smoothly; nearing the end asks for the next page.
 
@@ -8,6 +9,7 @@ use leptos_router::hooks::use_navigate;
 use optline_api::ConversationSummary;
 
 use super::row::{ConversationRow, ROW_HEIGHT};
+use crate::pages::workspace;
 use crate::time;
 
 /// Rows drawn above and below the visible ones.
@@ -20,6 +22,9 @@ pub fn ConversationList(
     shown: Memo<Vec<ConversationSummary>>,
     /// The row the keyboard is on.
     active: RwSignal<usize>,
+    /// The conversation open beside the list (marked `aria-current`).
+    #[prop(into)]
+    open: Signal<Option<i64>>,
     #[prop(into)] on_near_end: Callback<()>,
 ) -> impl IntoView {
     let scroller = NodeRef::<leptos::html::Div>::new();
@@ -48,10 +53,13 @@ pub fn ConversationList(
         })
     };
     let go = use_navigate();
-    let open = StoredValue::new_local(move |id: i64| {
-        go(&format!("/conversations/{id}"), Default::default());
+    let go_to = StoredValue::new_local(move |id: i64| {
+        // The filters stay in the query beside the open conversation.
+        let search = window().location().search().unwrap_or_default();
+        go(&format!("/conversations/{id}{search}"), Default::default());
+        workspace::focus_conversation();
     });
-    let open = Callback::new(move |id: i64| open.with_value(|o| o(id)));
+    let go_to = Callback::new(move |id: i64| go_to.with_value(|o| o(id)));
     let keep_visible = move |i: usize| {
         if let Some(el) = scroller.get() {
             let top = i as f64 * ROW_HEIGHT;
@@ -78,7 +86,7 @@ pub fn ConversationList(
             "Enter" => {
                 ev.prevent_default();
                 if let Some(id) = shown.with(|s| s.get(cur).map(|c| c.id)) {
-                    open.run(id);
+                    go_to.run(id);
                 }
                 return;
             }
@@ -95,9 +103,10 @@ pub fn ConversationList(
     let now = time::browser_now();
 
     view! {
-        <p id="inbox-keys" class="hint">"Use j/k or the arrow keys to move, Enter to open."</p>
+        <p id="inbox-keys" class="hint">"Use j/k or the arrow keys to move, Enter to open, Escape in a conversation to come back."</p>
         <div class="inbox-scroll" node_ref=scroller on:scroll=on_scroll>
             <ul
+                id=workspace::LIST_ID
                 role="listbox"
                 aria-label="Conversations"
                 aria-describedby="inbox-keys"
@@ -120,9 +129,10 @@ pub fn ConversationList(
                                     setsize
                                     now
                                     selected=Signal::derive(move || active.get() == i)
+                                    current=Signal::derive(move || open.get() == Some(id))
                                     on_open=move |_| {
                                         active.set(i);
-                                        open.run(id);
+                                        go_to.run(id);
                                     }
                                 />
                             }

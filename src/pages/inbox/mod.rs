@@ -4,7 +4,8 @@
 //! list and [`row`] one conversation.
 //!
 //! While the server answers a new search, the rows already loaded are
-//! filtered locally so a keystroke repaints at once.
+//! filtered locally so a keystroke repaints at once. The filters live in
+//! the URL's query, beside whichever conversation is open.
 
 mod filters;
 mod list;
@@ -46,17 +47,17 @@ fn fits(f: &ConversationFilter, c: &ConversationSummary) -> bool {
         && matches_locally(c, &f.q)
 }
 
-/// The inbox's own address for these filters (deep links, back button).
-fn inbox_url(f: &ConversationFilter) -> String {
+/// The query naming these filters (deep links, back button), `?…` or empty.
+fn filter_query(f: &ConversationFilter) -> String {
     let pairs = [
         ("q", Some(f.q.as_str()).filter(|q| !q.is_empty())),
         ("state", f.state.map(StateName::as_str)),
         ("channel", f.channel.map(Channel::as_str)),
     ];
-    let mut url = String::from("/inbox");
+    let mut url = String::new();
     for (k, v) in pairs {
         if let Some(v) = v {
-            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push(if url.is_empty() { '?' } else { '&' });
             url.push_str(&format!("{k}={}", api_client::encode(v)));
         }
     }
@@ -64,7 +65,11 @@ fn inbox_url(f: &ConversationFilter) -> String {
 }
 
 #[component]
-pub fn Inbox() -> impl IntoView {
+pub fn Inbox(
+    /// The conversation open beside the list, if any.
+    #[prop(into)]
+    open: Signal<Option<i64>>,
+) -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
     let live = use_live();
@@ -121,16 +126,22 @@ pub fn Inbox() -> impl IntoView {
         });
     };
 
-    // Refetch when the filters change; keep them in the URL.
+    // Refetch when the filters change; keep them in the URL (of the inbox
+    // or of the conversation open beside it).
     Effect::new(move |_| {
         let f = filter.get();
         active.set(0);
-        let options = NavigateOptions {
-            replace: true,
-            scroll: false,
-            ..Default::default()
-        };
-        navigate(&inbox_url(&f), options);
+        let loc = window().location();
+        let path = loc.pathname().unwrap_or_default();
+        let target = format!("{path}{}", filter_query(&f));
+        if target != format!("{path}{}", loc.search().unwrap_or_default()) {
+            let options = NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            };
+            navigate(&target, options);
+        }
         load(false);
     });
     Effect::new(move |prev: Option<u64>| {
@@ -160,7 +171,11 @@ pub fn Inbox() -> impl IntoView {
             conversation_id,
             consent,
         }) => items.update(|v| {
-            if let Some(c) = v.iter_mut().find(|c| c.id == conversation_id) {
+            // A page fetched before this event may already hold a newer state.
+            if let Some(c) = v
+                .iter_mut()
+                .find(|c| c.id == conversation_id && c.consent.version <= consent.version)
+            {
                 c.consent = consent;
             }
         }),
@@ -176,6 +191,14 @@ pub fn Inbox() -> impl IntoView {
                 .cloned()
                 .collect::<Vec<_>>()
         })
+    });
+
+    // The keyboard goes on from the conversation that is open.
+    Effect::new(move |_| {
+        let Some(id) = open.get() else { return };
+        if let Some(i) = shown.with(|s| s.iter().position(|c| c.id == id)) {
+            active.set(i);
+        }
     });
 
     let count = move || {
@@ -220,6 +243,7 @@ pub fn Inbox() -> impl IntoView {
             <ConversationList
                 shown
                 active
+                open
                 on_near_end=move |_| {
                     if !loading.get_untracked() {
                         load(true);

@@ -20,6 +20,9 @@ pub fn ConversationRow(
     setsize: usize,
     now: DateTime<Utc>,
     #[prop(into)] selected: Signal<bool>,
+    /// This conversation is the one open beside the list.
+    #[prop(into)]
+    current: Signal<bool>,
     #[prop(into)] on_open: Callback<()>,
 ) -> impl IntoView {
     let title = c
@@ -51,6 +54,7 @@ pub fn ConversationRow(
             aria-posinset=index + 1
             class="conv-row"
             class:unread={unread > 0}
+            class:current=move || current.get()
             // CSSOM properties, not a style attribute (the CSP forbids inline styles).
             style:top=format!("{}px", index as f64 * ROW_HEIGHT)
             style:height=format!("{}px", ROW_HEIGHT)
@@ -62,6 +66,7 @@ pub fn ConversationRow(
             </span>
             <span class="conv-meta">
                 <span class="badge channel">{c.channel.display_name()}</span>
+                {move || current.get().then(|| view! { <span class="visually-hidden">"(open)"</span> })}
                 <ConsentBadge state />
                 {(unread > 0).then(|| view! { <span class="badge unread-count">{format!("{unread} unread")}</span> })}
                 {when.map(|w| view! { <time datetime=c.updated_at.clone()>{w}</time> })}

@@ -3,9 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use optline_api::{Channel, ConsentStatus};
+use optline_api::{Channel, ConsentStatus, Role};
 
 use crate::components::consent_badge::ConsentBadge;
+use crate::components::contact_time_zone::ContactTimeZone;
+use crate::session::use_session;
 use crate::thread_model::ThreadModel;
 use crate::time;
 
@@ -17,6 +19,8 @@ struct Facts {
     channel: Channel,
     enabled: bool,
     zone: String,
+    /// How many further zones the contact may be in.
+    other_zones: usize,
 }
 
 #[component]
@@ -34,6 +38,7 @@ pub fn ThreadHeader(
                     channel: d.conversation.channel,
                     enabled: d.channel_enabled,
                     zone: c.time_zone.clone(),
+                    other_zones: c.time_zones.len().saturating_sub(1),
                 }
             })
         })
@@ -45,12 +50,22 @@ pub fn ThreadHeader(
             })
         })
     });
+    let session = use_session();
+    let is_admin = Memo::new(move |_| {
+        session
+            .me
+            .with(|m| m.as_ref().is_some_and(|m| m.user.role == Role::Admin))
+    });
+    let contact =
+        Signal::derive(move || model.with(|m| m.detail().map(|d| d.conversation.contact.clone())));
+    let on_changed = move |c| model.update(|m| m.contact_changed(c));
     move || {
         facts.get().map(|f| {
             let zone = f.zone.clone();
             view! {
                 <header class="thread-head">
-                    <a href="/inbox" class="back">"← Inbox"</a>
+                    // One page at a time (under 1024 px): the way back, filters kept.
+                    <a href=format!("/inbox{}", window().location().search().unwrap_or_default()) class="back">"← Inbox"</a>
                     <h1 id="thread-title">{f.title}</h1>
                     <p class="thread-facts">
                         <span>{f.phone}</span>
@@ -61,11 +76,21 @@ pub fn ThreadHeader(
                         <ConsentBadge state />
                         <span>
                             "Their time: " {move || time::clock_in_zone(now.get(), &zone)} " ("
-                            {f.zone} ")"
+                            {f.zone} {other_zones_note(f.other_zones)} ")"
                         </span>
+                        {move || is_admin.get().then(|| view! { <ContactTimeZone contact on_changed /> })}
                     </p>
                 </header>
             }
         })
+    }
+}
+
+/// The contact's number spans several zones; quiet hours follow the strictest.
+fn other_zones_note(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => " or 1 other zone".to_string(),
+        n => format!(" or {n} other zones"),
     }
 }

@@ -14,6 +14,8 @@ use optline_api::ActionResult;
 use crate::api_client::{self, ApiFailure};
 use crate::components::composer::Composer;
 use crate::components::consent_banner::ConsentBanner;
+use crate::components::manual_record::ManualRecords;
+use crate::components::sms_counter::SmsCounter;
 use crate::live::use_live;
 use crate::session::use_session;
 use crate::thread_model::{Action, Call, Follow, Retry, ThreadModel};
@@ -149,6 +151,12 @@ pub fn Thread() -> impl IntoView {
     let has_more = Memo::new(move |_| model.with(|m| m.detail().is_some_and(|d| d.has_more)));
     let busy = Memo::new(move |_| model.with(|m| m.busy()));
     let draft = Memo::new(move |_| model.with(|m| m.draft.clone()));
+    let sms = Memo::new(move |_| {
+        model.with(|m| {
+            m.detail()
+                .is_some_and(|d| d.conversation.channel == optline_api::Channel::Sms)
+        })
+    });
 
     view! {
         <section class="page thread" aria-labelledby="thread-title">
@@ -173,6 +181,7 @@ pub fn Thread() -> impl IntoView {
                     requesting=Signal::derive(move || busy.get() == Some(Action::RequestOptIn))
                     on_request=move |_| act(Action::RequestOptIn)
                 />
+                <ManualRecords model />
                 <NoticeBar model on_retry=retry />
                 <Composer
                     draft
@@ -180,7 +189,9 @@ pub fn Thread() -> impl IntoView {
                     refusal=send_refusal
                     sending=Signal::derive(move || busy.get() == Some(Action::Send))
                     on_send=move |_| act(Action::Send)
-                />
+                >
+                    {move || sms.get().then(|| view! { <SmsCounter text=draft /> })}
+                </Composer>
             </Show>
         </section>
     }

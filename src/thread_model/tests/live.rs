@@ -13,7 +13,7 @@ fn a_live_event_with_newer_server_state_wins_over_an_older_prediction() {
     // Meanwhile the contact opted in by themselves (the server says so).
     m.live(LiveEvent::Consent {
         conversation_id: ID,
-        consent: consent(accepted()),
+        consent: at(accepted(), 2),
     });
     assert_eq!(
         m.busy(),

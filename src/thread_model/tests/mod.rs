@@ -1,10 +1,14 @@
 //! The thread model's tests, natively: `cargo test -p optline-app --lib`.
 //! This module holds the fixtures (an agent, a conversation in a given
-//! consent state, messages); [`actions`] tests the agent's actions and
-//! [`live`] the live events.
+//! consent state, messages); [`actions`] tests the agent's actions,
+//! [`live`] the live events and [`versions`] the orders in which server
+//! states can arrive.
 
 mod actions;
+mod disclaimer;
 mod live;
+mod manual;
+mod versions;
 
 use chrono::{DateTime, TimeZone, Utc};
 use optline_api::{
@@ -49,6 +53,7 @@ pub fn me() -> Me {
 pub fn consent(state: ConsentState) -> Consent {
     let status = match state.name() {
         StateName::NotRequested => ConsentStatus::NotRequested,
+        StateName::Notified => ConsentStatus::Notified,
         StateName::Pending => ConsentStatus::Pending,
         StateName::Accepted => ConsentStatus::Accepted,
         StateName::Rejected => ConsentStatus::Rejected,
@@ -62,6 +67,30 @@ pub fn consent(state: ConsentState) -> Consent {
             consent: state,
             ..Thread::default()
         },
+        version: 1,
+    }
+}
+
+/// A server state at consent version `version`.
+pub fn at(state: ConsentState, version: i64) -> Consent {
+    Consent {
+        version,
+        ..consent(state)
+    }
+}
+
+/// A conversation summary at consent version `version`.
+pub fn summary_at(state: ConsentState, version: i64) -> ConversationSummary {
+    ConversationSummary {
+        consent: at(state, version),
+        ..summary(state)
+    }
+}
+
+pub fn pending() -> ConsentState {
+    ConsentState::Pending {
+        requested_at: now(),
+        attempts: 1,
     }
 }
 
@@ -75,6 +104,8 @@ pub fn summary(state: ConsentState) -> ConversationSummary {
             name: Some("Sam".into()),
             time_zone: "Europe/London".into(),
             utc_offset_seconds: 0,
+            time_zones: vec!["Europe/London".into()],
+            other_utc_offsets_seconds: vec![],
         },
         business_number: "+14155550101".into(),
         consent: consent(state),

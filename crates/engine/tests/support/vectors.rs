@@ -140,11 +140,17 @@ fn event_summary(ev: &Event) -> String {
         Event::Inbound { text, .. } => format!("inbound {:?}", text),
         Event::ChannelToggled { enabled, .. } => format!("channel toggled enabled={enabled}"),
         Event::Reassigned { to, .. } => format!("reassigned to {:?}", to.map(|u| u.0)),
+        Event::TimeZoneChanged { new_zones, .. } => format!("time zone changed to {new_zones}"),
         Event::CarrierOptOut { text, .. } => format!("carrier opt-out {:?}", text),
         Event::ProviderReportsOptOut { reason, .. } => {
             format!("provider reports opt-out {:?}", reason)
         }
         Event::ClockTick => "clock tick".to_string(),
+        Event::ManualOptOut { note, .. } => format!("manual opt-out {:?}", note),
+        Event::ManualOptIn { reference, .. } => format!("manual opt-in {:?}", reference),
+        Event::ButtonReply { payload, label, .. } => {
+            format!("button {:?} payload {:?}", label, payload)
+        }
     }
 }
 
@@ -219,6 +225,12 @@ pub fn run(name: &str, text: &str) -> Report {
             return rep;
         }
     }
+    if let Some(cases) = v.get("sms_segments").and_then(Value::as_array) {
+        if let Some(d) = check_sms_segments(cases, &mut rep) {
+            fail(&mut rep, d);
+            return rep;
+        }
+    }
     let Some(steps) = v.get("steps").and_then(Value::as_array) else {
         return rep;
     };
@@ -242,6 +254,16 @@ pub fn run(name: &str, text: &str) -> Report {
         merge(&mut ctx_obj, c);
     }
     let actions_agent = UserId(v.get("actions_agent").and_then(Value::as_i64).unwrap_or(1));
+    let manual_actor: Actor = match v.get("manual_actor") {
+        Some(a) => match serde_json::from_value(a.clone()) {
+            Ok(a) => a,
+            Err(e) => {
+                fail(&mut rep, format!("bad manual_actor: {e}"));
+                return rep;
+            }
+        },
+        None => Actor::Agent { id: actions_agent },
+    };
     let mut thread: Thread =
         match serde_json::from_value(v.get("thread").cloned().unwrap_or(json!({}))) {
             Ok(t) => t,
@@ -285,7 +307,12 @@ pub fn run(name: &str, text: &str) -> Report {
             after_ctx.channel_enabled = enabled;
         }
         let actions = agent_actions(&flow, &after_ctx, &s.thread, actions_agent);
-        let actual = outcome(&s, &actions);
+        let mut actual = outcome(&s, &actions);
+        let manual = manual_actions(&s.thread, manual_actor);
+        actual["manual_actions"] = json!({
+            "record_opt_out": refusal_code(&manual.record_opt_out),
+            "record_opt_in": refusal_code(&manual.record_opt_in),
+        });
         rep.lines.push(format!(
             "{label} @ {}: {} -> {}",
             ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -309,6 +336,50 @@ pub fn run(name: &str, text: &str) -> Report {
         thread = s.thread;
     }
     rep
+}
+
+/// The text of an `sms_segments` case: `text`, or `parts` — a list of
+/// `[piece, times]` pairs — so long texts stay readable.
+fn case_text(case: &Value) -> String {
+    if let Some(t) = case.get("text").and_then(Value::as_str) {
+        return t.to_string();
+    }
+    let mut out = String::new();
+    for p in case
+        .get("parts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let piece = p.get(0).and_then(Value::as_str).unwrap_or("");
+        let times = p.get(1).and_then(Value::as_u64).unwrap_or(1) as usize;
+        out.push_str(&piece.repeat(times));
+    }
+    out
+}
+
+/// Runs the `sms_segments` cases: `sms_count` of each text, matched
+/// partially against `expect` (`encoding`, `segments`, `units`,
+/// `units_left`, and `label`, the composer's words).
+fn check_sms_segments(cases: &[Value], rep: &mut Report) -> Option<String> {
+    for (i, case) in cases.iter().enumerate() {
+        let text = case_text(case);
+        let c = sms_count(&text);
+        let mut actual = serde_json::to_value(c).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut actual {
+            m.insert("label".into(), json!(texts::sms_segments(&c)));
+        }
+        rep.lines.push(format!(
+            "sms_segments[{i}]: {} unit(s) -> {}",
+            c.units,
+            texts::sms_segments(&c)
+        ));
+        let expected = case.get("expect").unwrap_or(&Value::Null);
+        if let Some(d) = diff(&format!("sms_segments[{i}]"), expected, &actual) {
+            return Some(d);
+        }
+    }
+    None
 }
 
 /// Parses an RFC 3339 instant (helper for tests).

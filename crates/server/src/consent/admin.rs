@@ -1,6 +1,7 @@
 //! An admin's changes that touch consent threads: switching a channel of a
-//! number, and reassigning or releasing a WhatsApp contact. Both run the
-//! engine on every affected thread, so their audit rows are the engine's.
+//! number, reassigning or releasing a WhatsApp contact, and changing a
+//! contact's time zone. Each runs the engine on every affected thread, so
+//! their audit rows are the engine's.
 
 use chrono::{DateTime, Utc};
 use optline_api as api;
@@ -12,6 +13,7 @@ use super::facts::facts;
 use super::{ConsentError, ConsentResult, FlowCache};
 use crate::clock::fmt;
 use crate::storage::{self, NumberRow, UserRow};
+use crate::views;
 
 /// Runs `event` on the threads `conversations` and stores each step.
 fn step_each(
@@ -69,6 +71,18 @@ pub fn reassign(
         by: UserId(admin.id),
     };
     step_each(c, flows, now, convs.iter().map(|(id, _)| *id), &event)?;
+    // Each thread's step already stored (and reported) the new holder; a
+    // contact without a WhatsApp thread here changes hands only below.
+    if storage::holder_get(c, lob, contact)? != to {
+        crate::integrations::events::ownership_changed(
+            c,
+            admin.org_id,
+            lob,
+            contact_e164,
+            to,
+            &now_s,
+        )?;
+    }
     storage::holder_set(c, lob, contact, to, &now_s)?;
     let ownership = api::Ownership {
         line_of_business_id: lob,
@@ -117,4 +131,42 @@ pub fn toggle_channels(
         step_each(c, flows, now, threads, &event)?;
     }
     Ok(())
+}
+
+/// Admin sets contact `contact_id`'s time zone to `tz` (already validated).
+/// Quiet hours of every thread with the contact move with it, so each thread
+/// gets an audit row saying from what to what and why.
+pub fn set_time_zone(
+    c: &Connection,
+    flows: &FlowCache,
+    now: DateTime<Utc>,
+    admin: &UserRow,
+    contact_id: i64,
+    tz: &str,
+    note: Option<&str>,
+) -> ConsentResult<api::Contact> {
+    let contact = storage::contact_by_id(c, admin.org_id, contact_id)?
+        .ok_or(ConsentError::NotFound("contact"))?;
+    if contact.tz == tz {
+        return Ok(views::contact(&contact, now));
+    }
+    storage::contact_set_time_zone(c, contact.id, tz)?;
+    let event = engine::Event::TimeZoneChanged {
+        old_zones: contact.tz.clone(),
+        new_zones: tz.to_string(),
+        note: note.map(str::to_string),
+        by: UserId(admin.id),
+    };
+    step_each(
+        c,
+        flows,
+        now,
+        storage::conversations_of_contact(c, contact.id)?,
+        &event,
+    )?;
+    let updated = storage::ContactRow {
+        tz: tz.to_string(),
+        ..contact
+    };
+    Ok(views::contact(&updated, now))
 }

@@ -10,7 +10,7 @@ use super::effects::{store_and_announce, Effects, Source};
 use super::facts::facts;
 use super::{visible_conversation, ConsentError, ConsentResult, FlowCache};
 use crate::clock::fmt;
-use crate::phone;
+use crate::phone_zones;
 use crate::storage::{self, UserRow};
 use crate::views;
 
@@ -90,17 +90,24 @@ pub fn start_conversation(
         });
     }
     let flow = flows.get(c, number.lob_id, new.channel)?;
-    let default_tz = phone::guess_time_zone(new.phone_e164)
-        .map(str::to_string)
-        .unwrap_or_else(|| flow.flow().default_time_zone.clone());
-    let contact = storage::contact_upsert(
-        c,
-        number.org_id,
-        new.phone_e164,
-        new.name,
-        new.time_zone.unwrap_or(&default_tz),
-        new.time_zone.is_some(),
-    )?;
+    let existing = storage::contact_by_e164(c, number.org_id, new.phone_e164)?;
+    if let (Some(contact), Some(tz)) = (&existing, new.time_zone) {
+        if contact.tz != tz {
+            return Err(ConsentError::Conflict {
+                code: "time_zone_already_set",
+                field: "time_zone",
+                message: format!(
+                    "This contact's time zone is already set ({}). Leave `time_zone` out; only an administrator can change it.",
+                    contact.tz.replace(' ', ", ")
+                ),
+            });
+        }
+    }
+    let zones = match new.time_zone {
+        Some(tz) => tz.to_string(),
+        None => phone_zones::zones_for_new_contact(new.phone_e164, flow.flow()),
+    };
+    let contact = storage::contact_upsert(c, number.org_id, new.phone_e164, new.name, &zones)?;
     let (id, _) = storage::conversation_get_or_create(
         c,
         number.org_id,

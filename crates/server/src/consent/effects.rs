@@ -99,18 +99,39 @@ fn actor_name(a: Actor) -> String {
 }
 
 /// The template (name, language) a WhatsApp number sends in place of a
-/// template message's text: the evidence of what the contact saw.
-fn template_sent(c: &Connection, row: &ConvRow) -> StorageResult<Option<(String, String)>> {
+/// template message's text: the evidence of what the contact saw. The
+/// flow's template (rule 14), when it names one, else the number's.
+fn template_sent(
+    c: &Connection,
+    row: &ConvRow,
+    flow: &engine::ValidFlow,
+) -> StorageResult<Option<(String, String)>> {
     if row.carrier() != ProviderKind::Whatsapp {
         return Ok(None);
     }
     let Some(n) = storage::number_by_id(c, row.number_id)? else {
         return Ok(None);
     };
+    let t = &flow.flow().whatsapp_template;
     Ok(match ProviderConfig::of(&n) {
+        ProviderConfig::Whatsapp(_) if !t.name.is_empty() => {
+            Some((t.name.clone(), t.language.clone()))
+        }
         ProviderConfig::Whatsapp(w) => Some((w.template_name, w.template_language)),
         _ => None,
     })
+}
+
+/// The audit's evidence text: what was received or sent, and what the
+/// engine matched in it (a keyword, or a tapped button's payload).
+fn evidence(a: &engine::AuditRecord) -> String {
+    match (&a.keyword, a.how) {
+        (Some(p), engine::How::ButtonReply) => {
+            format!("tapped button {:?} [payload: {p}]", a.evidence)
+        }
+        (Some(k), _) => format!("{} [matched: {k}]", a.evidence),
+        (None, _) => a.evidence.clone(),
+    }
 }
 
 fn audit_row(
@@ -121,8 +142,12 @@ fn audit_row(
     template: Option<&(String, String)>,
 ) -> StorageResult<AuditRow> {
     let how = a.how.as_str();
+    // What the contact was shown before consenting or being messaged: the
+    // request, or in disclaimer mode the notice (rule 15).
     let request_text = match a.how {
-        engine::How::AgentRequest | engine::How::AutoReprompt => Some(a.evidence.clone()),
+        engine::How::AgentRequest | engine::How::AutoReprompt | engine::How::Disclaimer => {
+            Some(a.evidence.clone())
+        }
         _ => storage::audit_last_request(
             c,
             row.org_id,
@@ -146,10 +171,7 @@ fn audit_row(
         },
         from_state: a.from.as_str().into(),
         to_state: a.to.as_str().into(),
-        evidence: match &a.keyword {
-            Some(k) => format!("{} [matched: {k}]", a.evidence),
-            None => a.evidence.clone(),
-        },
+        evidence: evidence(a),
         request_text,
         provider_message_id: a.provider_message_id.clone(),
         source: Some(source.provider.to_string()),
@@ -174,11 +196,19 @@ pub(crate) fn store_step(
 ) -> StorageResult<Stored> {
     let now_s = fmt(facts.ctx.now);
     let mut row = row;
-    storage::thread_put(c, row.id, &step.thread)?;
+    row.consent_version = storage::thread_put(c, row.id, &step.thread)?;
     if row.channel == Channel::WhatsApp && step.holder != facts.ctx.holder {
         let holder = step.holder.map(|u| u.0);
         storage::holder_set(c, row.lob_id, row.contact.id, holder, &now_s)?;
         row.holder = holder;
+        crate::integrations::events::ownership_changed(
+            c,
+            row.org_id,
+            row.lob_id,
+            &row.contact.e164,
+            holder,
+            &now_s,
+        )?;
         fx.live.push((
             recipients(c, row.org_id, row.number_user_id)?,
             api::LiveEvent::Ownership {
@@ -224,7 +254,7 @@ pub(crate) fn store_step(
     // A request the engine marked as a template goes out as the number's
     // configured WhatsApp template: its audit rows name it beside the text.
     let template = if step.outbound.iter().any(|o| o.template) {
-        template_sent(c, &row)?
+        template_sent(c, &row, &facts.flow)?
     } else {
         None
     };
@@ -233,7 +263,10 @@ pub(crate) fn store_step(
             engine::How::AgentRequest | engine::How::AutoReprompt => template.as_ref(),
             _ => None,
         };
-        storage::audit_insert(c, &audit_row(c, &row, a, source, t)?)?;
+        let audit = audit_row(c, &row, a, source, t)?;
+        storage::audit_insert(c, &audit)?;
+        // The customer's systems hear of it in this same transaction.
+        crate::integrations::events::consent_changed(c, &row, a, &audit, c.last_insert_rowid())?;
     }
     let consent_changed = step.thread.consent != facts.thread.consent;
     row.thread = Ok(step.thread.clone());

@@ -20,6 +20,13 @@ pub enum ConsentError {
         field: &'static str,
         message: &'static str,
     },
+    /// The request contradicts what is stored and only someone else may
+    /// change it: a stable code, the field and what to do (409).
+    Conflict {
+        code: &'static str,
+        field: &'static str,
+        message: String,
+    },
     /// A stored consent state the engine cannot read: refuse rather than
     /// guess a state.
     UnreadableThread {

@@ -9,13 +9,30 @@ use optline_engine::{self as engine, Channel, UserId};
 use rusqlite::Connection;
 
 use super::{ConsentError, ConsentResult, FlowCache};
-use crate::phone;
+use crate::phone_zones;
 use crate::storage::ConvRow;
 
 pub(crate) struct Facts {
     pub ctx: engine::Context,
     pub flow: Arc<engine::ValidFlow>,
     pub thread: engine::Thread,
+}
+
+/// The engine's context for `row` at `now`.
+pub(crate) fn context(row: &ConvRow, now: DateTime<Utc>) -> engine::Context {
+    let mut ctx = engine::Context::new(now, row.channel);
+    ctx.channel_enabled = row.channel_enabled();
+    let offsets = phone_zones::utc_offsets(&row.contact.tz, now);
+    ctx.contact_utc_offset_seconds = offsets[0];
+    ctx.contact_other_utc_offsets_seconds = offsets[1..].to_vec();
+    ctx.holder = match row.channel {
+        Channel::WhatsApp => row.holder.map(UserId),
+        Channel::Sms => None,
+    };
+    ctx.company = row.org_name.clone();
+    ctx.agent_name = row.agent_name.clone().unwrap_or_default();
+    ctx.contact_name = row.contact.name.clone().unwrap_or_default();
+    ctx
 }
 
 pub(crate) fn facts(
@@ -25,16 +42,7 @@ pub(crate) fn facts(
     now: DateTime<Utc>,
 ) -> ConsentResult<Facts> {
     let flow = flows.get(c, row.lob_id, row.channel)?;
-    let mut ctx = engine::Context::new(now, row.channel);
-    ctx.channel_enabled = row.channel_enabled();
-    ctx.contact_utc_offset_seconds = phone::utc_offset(&row.contact.tz, now);
-    ctx.holder = match row.channel {
-        Channel::WhatsApp => row.holder.map(UserId),
-        Channel::Sms => None,
-    };
-    ctx.company = row.org_name.clone();
-    ctx.agent_name = row.agent_name.clone().unwrap_or_default();
-    ctx.contact_name = row.contact.name.clone().unwrap_or_default();
+    let ctx = context(row, now);
     // Never guess a consent state: a stored thread the engine cannot read
     // (e.g. after an incompatible engine change) refuses every action
     // instead of silently restarting at NotRequested.

@@ -73,6 +73,7 @@ pub fn receive(
         storage::message_flag_sender_unverified(c, inbound.id)?;
         inbound.sender_unverified = true;
     }
+    crate::integrations::events::message_received(c, &row, &inbound, msg.provider.as_str())?;
     // The row as the insert left it, without reading it back.
     row.last_message = Some(inbound.clone());
     row.unread += 1;
@@ -102,6 +103,13 @@ pub fn receive(
             text: msg.body.clone(),
             provider_message_id: pmid,
         }
+    } else if let Some(b) = &msg.button {
+        // Rule 14: the engine matches the payload; the label is evidence.
+        engine::Event::ButtonReply {
+            payload: b.payload.clone(),
+            label: b.label.clone(),
+            provider_message_id: pmid,
+        }
     } else {
         engine::Event::Inbound {
             text: msg.body.clone(),
@@ -129,8 +137,9 @@ pub fn receive(
     Ok((received, fx))
 }
 
-/// A first message from a contact: the contact (with a zone guessed from
-/// the number, else the flow's default) and the conversation are created.
+/// A first message from a contact: the contact (with the zones of the
+/// number's prefix, else the flow's default zone) and the conversation are
+/// created.
 fn new_conversation(
     c: &Connection,
     flow: &engine::ValidFlow,
@@ -138,10 +147,8 @@ fn new_conversation(
     msg: &InboundMessage,
 ) -> ConsentResult<storage::ConvRow> {
     let number = &msg.number;
-    let default_tz = crate::phone::guess_time_zone(&msg.from)
-        .map(str::to_string)
-        .unwrap_or_else(|| flow.flow().default_time_zone.clone());
-    let contact = storage::contact_upsert(c, number.org_id, &msg.from, None, &default_tz, false)?;
+    let zones = crate::phone_zones::zones_for_new_contact(&msg.from, flow.flow());
+    let contact = storage::contact_upsert(c, number.org_id, &msg.from, None, &zones)?;
     let (id, _) = storage::conversation_get_or_create(
         c,
         number.org_id,
@@ -195,6 +202,14 @@ fn apply_status(
     if let Some(a) = applied {
         let row = storage::conversation_row(c, a.conversation_id)?
             .ok_or(ConsentError::NotFound("conversation"))?;
+        crate::integrations::events::message_status(
+            c,
+            &row,
+            a.message_id,
+            a.status,
+            a.error.as_deref(),
+            &fmt(now),
+        )?;
         fx.live.push((
             recipients(c, row.org_id, row.number_user_id)?,
             views::status_event(a.message_id, a.conversation_id, a.status, a.error),

@@ -11,7 +11,7 @@
 //! One entry per origin of change: [`agent`] (an agent's send or request),
 //! [`inbound`] (a contact's message, a carrier's opt-out, a provider's
 //! report that the contact opted out), [`admin`] (channel switches,
-//! reassignment).
+//! reassignment), [`manual`] (opt-outs and opt-ins recorded by hand).
 
 pub mod admin;
 pub mod agent;
@@ -20,6 +20,8 @@ mod error;
 mod facts;
 pub mod flows;
 pub mod inbound;
+pub mod manual;
+pub mod template;
 
 pub use effects::{Effects, ProviderSend, SimulatedDelivery};
 pub use error::{ConsentError, ConsentResult};

@@ -12,10 +12,11 @@ use super::error::{ApiError, ApiResult, Json, Path, Query};
 use super::{check_text, phone_field, MAX_BODY_CHARS};
 use crate::clock::fmt;
 use crate::consent::agent::{self, AgentAction, NewConversation};
+use crate::consent::manual::{self, ManualRecord};
 use crate::consent::{self, ConsentResult};
 use crate::state::AppState;
 use crate::storage::{self, StorageError};
-use crate::{outbox, phone, views};
+use crate::{outbox, phone_zones, views};
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -214,6 +215,54 @@ pub async fn request_opt_in(
     act(state, user, id, AgentAction::RequestOptIn).await
 }
 
+/// Runs a manual record (rule 13) and carries out its effects.
+async fn record_manually(
+    state: AppState,
+    user: AuthUser,
+    id: i64,
+    record: ManualRecord,
+) -> ApiResult<Json<api::ActionResult>> {
+    let now = state.now();
+    let st = state.clone();
+    let u = user.0;
+    let (res, fx) = state
+        .db
+        .write(move |c| manual::record(c, &st.flows, now, &u, id, record))
+        .await?;
+    outbox::run(&state, fx);
+    Ok(Json(res))
+}
+
+/// An agent or admin records an opt-out the contact gave another way. The
+/// engine checks the note (422 naming `note`).
+pub async fn record_opt_out(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<api::RecordOptOutRequest>,
+) -> ApiResult<Json<api::ActionResult>> {
+    check_text(&req.note, "note", MAX_BODY_CHARS, true)?;
+    record_manually(state, user, id, ManualRecord::OptOut { note: req.note }).await
+}
+
+/// An admin records an opt-in collected elsewhere; the engine refuses
+/// anyone else (403) and checks the evidence (422 naming `reference` or
+/// `agreed_text`).
+pub async fn record_opt_in(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<i64>,
+    Json(req): Json<api::RecordOptInRequest>,
+) -> ApiResult<Json<api::ActionResult>> {
+    check_text(&req.reference, "reference", MAX_BODY_CHARS, true)?;
+    check_text(&req.agreed_text, "agreed_text", MAX_BODY_CHARS, true)?;
+    let record = ManualRecord::OptIn {
+        reference: req.reference,
+        agreed_text: req.agreed_text,
+    };
+    record_manually(state, user, id, record).await
+}
+
 pub async fn mark_read(
     State(state): State<AppState>,
     user: AuthUser,
@@ -240,7 +289,7 @@ pub async fn start(
         check_text(n, "name", 200, true)?;
     }
     let tz = match &req.time_zone {
-        Some(t) => Some(phone::check_time_zone(t, "time_zone")?),
+        Some(t) => Some(phone_zones::check_time_zone(t, "time_zone")?),
         None => None,
     };
     let now = state.now();

@@ -173,6 +173,16 @@ impl From<ConsentError> for ApiError {
                     e.status = StatusCode::UNPROCESSABLE_ENTITY;
                     e.field = Some("body".into());
                 }
+                // The input was at fault, and the engine names the field.
+                if let Some(field) = r.code.field() {
+                    e.status = StatusCode::UNPROCESSABLE_ENTITY;
+                    e.field = Some(field.into());
+                }
+                // The caller's role may not do this (an agent recording an
+                // opt-in): forbidden, in the engine's words.
+                if r.code == optline_engine::RefusalCode::NotAllowedForRole {
+                    e.status = StatusCode::FORBIDDEN;
+                }
                 e.refusal = Some(Box::new(r));
                 e
             }
@@ -193,6 +203,11 @@ impl From<ConsentError> for ApiError {
                 field,
                 message,
             } => ApiError::unprocessable(code, field, message),
+            ConsentError::Conflict {
+                code,
+                field,
+                message,
+            } => ApiError::conflict(code, message).field(field),
             ConsentError::UnreadableThread {
                 conversation,
                 reason,

@@ -59,6 +59,7 @@ pub fn endpoints(test_clock: bool, simulator: bool) -> Vec<Endpoint> {
         ep(M::POST, "/api/v1/auth/login", session::login),
         ep(M::POST, "/api/v1/auth/logout", session::logout),
         ep(M::GET, "/api/v1/me", session::me),
+        ep(M::GET, "/api/v1/session", session::session),
         ep(M::GET, "/api/v1/events", live::events),
         ep(M::GET, "/api/v1/conversations", conversations::list),
         ep(M::POST, "/api/v1/conversations", conversations::start),
@@ -82,6 +83,16 @@ pub fn endpoints(test_clock: bool, simulator: bool) -> Vec<Endpoint> {
             M::POST,
             "/api/v1/conversations/{id}/read",
             conversations::mark_read,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/conversations/{id}/manual-opt-out",
+            conversations::record_opt_out,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/conversations/{id}/manual-opt-in",
+            conversations::record_opt_in,
         ),
         ep(
             M::GET,
@@ -125,8 +136,66 @@ pub fn endpoints(test_clock: bool, simulator: bool) -> Vec<Endpoint> {
             "/api/v1/admin/ownership/release",
             admin::ownership::release,
         ),
+        ep(
+            M::PUT,
+            "/api/v1/admin/contacts/{id}/time-zone",
+            admin::contacts::set_time_zone,
+        ),
         ep(M::GET, "/api/v1/admin/audit", admin::audit::list),
         ep(M::GET, "/api/v1/admin/audit.csv", admin::audit::csv),
+        ep(M::GET, "/api/v1/admin/insights", admin::insights::get),
+        // Outgoing webhooks and proof of consent (#15).
+        ep(M::GET, "/api/v1/admin/webhooks", admin::integrations::list),
+        ep(
+            M::POST,
+            "/api/v1/admin/webhooks",
+            admin::integrations::create,
+        ),
+        ep(
+            M::GET,
+            "/api/v1/admin/webhooks/{id}",
+            admin::integrations::get_one,
+        ),
+        ep(
+            M::PATCH,
+            "/api/v1/admin/webhooks/{id}",
+            admin::integrations::update,
+        ),
+        ep(
+            M::DELETE,
+            "/api/v1/admin/webhooks/{id}",
+            admin::integrations::delete,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/admin/webhooks/{id}/rotate-secret",
+            admin::integrations::rotate_secret,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/admin/webhooks/{id}/test",
+            admin::integrations::send_test,
+        ),
+        ep(
+            M::GET,
+            "/api/v1/admin/webhooks/{id}/deliveries",
+            admin::integrations::deliveries,
+        ),
+        ep(
+            M::POST,
+            "/api/v1/admin/webhooks/{id}/deliveries/{delivery}/resend",
+            admin::integrations::resend,
+        ),
+        ep(
+            M::GET,
+            "/api/v1/admin/contacts/{id}/consent-proof",
+            admin::proof::consent_proof,
+        ),
+        ep(
+            M::GET,
+            "/api/v1/admin/consent-proof",
+            admin::proof::consent_proof_by_phone,
+        ),
     ];
     if simulator {
         v.push(ep(M::POST, "/api/v1/sim/inbound", simulator::inbound));

@@ -1,4 +1,5 @@
-//! `/auth/login`, `/auth/logout` and `/me`: sessions and who is logged in;
+//! `/auth/login`, `/auth/logout`, `/me` and `/session`: sessions and who is
+//! logged in;
 //! the pruning of expired and idle sessions.
 
 use axum::extract::State;
@@ -108,6 +109,25 @@ pub async fn logout(
 pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<api::Me>> {
     let u = user.0;
     Ok(Json(state.db.read(move |c| build_me(c, &u)).await?))
+}
+
+/// Who is logged in, if anyone (200 either way): the app's probe on every
+/// page load. A request without a valid session learns nothing but "no
+/// session", exactly what a 401 would have told it.
+pub async fn session(
+    State(state): State<AppState>,
+    mut parts: axum::http::request::Parts,
+) -> ApiResult<Json<api::SessionInfo>> {
+    use axum::extract::FromRequestParts;
+    let user = match AuthUser::from_request_parts(&mut parts, &state).await {
+        Ok(u) => u.0,
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            return Ok(Json(api::SessionInfo { me: None }))
+        }
+        Err(e) => return Err(e),
+    };
+    let me = state.db.read(move |c| build_me(c, &user)).await?;
+    Ok(Json(api::SessionInfo { me: Some(me) }))
 }
 
 /// How often expired and idle sessions are deleted (also once at start).

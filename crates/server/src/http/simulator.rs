@@ -67,6 +67,7 @@ pub async fn inbound(
                 provider: ProviderKind::Simulator,
                 provider_message_id: pmid2,
                 unsupported: None,
+                button: None,
                 carrier_opt_out: false,
                 sender_unverified: false,
                 signature_verified: false,

@@ -43,6 +43,8 @@ pub fn dispatch(state: &AppState, send: ProviderSend) {
     let state = state.clone();
     tokio::spawn(async move {
         let id = send.message_id;
+        let now = state.now();
+        let st = state.clone();
         let loaded = state
             .db
             .read(move |c| {
@@ -51,17 +53,28 @@ pub fn dispatch(state: &AppState, send: ProviderSend) {
                     Some(m) => storage::conversation_row(c, m.conversation_id)?,
                     None => None,
                 };
-                Ok::<_, storage::StorageError>(m.zip(row))
+                // A template's contents come from the engine (rule 14).
+                let template = match (&m, &row) {
+                    (Some(m), Some(r)) if m.template => {
+                        Some(consent::template::template_send(c, &st.flows, r, now)?)
+                    }
+                    _ => None,
+                };
+                Ok::<_, storage::StorageError>(m.zip(row).map(|mr| (mr, template)))
             })
             .await;
-        let Ok(Some((message, row))) = loaded else {
+        let Ok(Some(((message, row), template))) = loaded else {
             return;
         };
         let Ok(Some(number)) = state.provider_numbers.by_id(&state.db, row.number_id).await else {
             return;
         };
         let provider = ProviderConfig::of(&number);
-        let (ending, attempts) = send_with_retries(&state, &provider, &number, &message, row).await;
+        let out = Outgoing {
+            message: &message,
+            template: template.as_ref(),
+        };
+        let (ending, attempts) = send_with_retries(&state, &provider, &number, out, row).await;
         let logged = match &ending {
             Ending::Failed(r) | Ending::OptedOut(r) => Some(("failed", r)),
             Ending::Unknown(r) => Some(("outcome unknown", r)),
@@ -88,15 +101,23 @@ pub fn dispatch(state: &AppState, send: ProviderSend) {
     });
 }
 
+/// A stored message on its way out, with what its template carries.
+#[derive(Clone, Copy)]
+struct Outgoing<'a> {
+    message: &'a MessageRow,
+    template: Option<&'a engine::TemplateSend>,
+}
+
 /// Attempts the send until accepted, refused for good, possibly taken
 /// (unknown), out of attempts, or no longer allowed by the engine.
 async fn send_with_retries(
     state: &AppState,
     provider: &ProviderConfig,
     number: &NumberRow,
-    message: &MessageRow,
+    out: Outgoing<'_>,
     mut row: ConvRow,
 ) -> (Ending, u32) {
+    let message = out.message;
     let cfg = &state.config.providers;
     let mut attempt = 0;
     loop {
@@ -104,7 +125,7 @@ async fn send_with_retries(
             return (Ending::Failed(reason), attempt);
         }
         attempt += 1;
-        match send_once(state, provider, number, &row, message).await {
+        match send_once(state, provider, number, &row, out).await {
             Outcome::Accepted(id) => return (Ending::Accepted(id), attempt),
             Outcome::Permanent(r) => return (Ending::Failed(r), attempt),
             Outcome::RecipientOptedOut(r) => return (Ending::OptedOut(r), attempt),
@@ -153,8 +174,9 @@ async fn send_once(
     provider: &ProviderConfig,
     number: &NumberRow,
     row: &ConvRow,
-    message: &MessageRow,
+    out: Outgoing<'_>,
 ) -> Outcome {
+    let message = out.message;
     let cfg = &state.config.providers;
     let timeout = Duration::from_millis(cfg.timeout_ms);
     match provider {
@@ -166,7 +188,7 @@ async fn send_once(
                 message.id,
                 &row.contact.e164,
                 &message.body,
-                message.template,
+                out.template,
             );
             whatsapp::send_outcome(post(req, timeout).await)
         }
@@ -204,6 +226,7 @@ async fn record(
     let id = message.id;
     let conv = message.conversation_id;
     let now = state.now();
+    let now_s = crate::clock::fmt(now);
     let st = state.clone();
     let done = state
         .db
@@ -218,6 +241,14 @@ async fn record(
             // What the row now says (a status report that named the message
             // may have settled it before this answer).
             if let Some(m) = storage::message_by_id(c, id)? {
+                crate::integrations::events::message_status_of(
+                    c,
+                    conv,
+                    id,
+                    m.status,
+                    m.error.as_deref(),
+                    &now_s,
+                )?;
                 fx.live.push((
                     recipients.clone(),
                     views::status_event(id, conv, m.status, m.error),
@@ -232,6 +263,14 @@ async fn record(
                 };
                 for (s, e) in waiting {
                     if let Some(a) = storage::status_apply(c, key, s, e.as_deref(), "")? {
+                        crate::integrations::events::message_status_of(
+                            c,
+                            a.conversation_id,
+                            a.message_id,
+                            a.status,
+                            a.error.as_deref(),
+                            &now_s,
+                        )?;
                         fx.live.push((
                             recipients.clone(),
                             views::status_event(a.message_id, a.conversation_id, a.status, a.error),

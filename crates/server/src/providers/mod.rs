@@ -40,12 +40,23 @@ pub struct InboundMessage {
     /// A message type Optline does not read (image, audio, …): recorded and
     /// shown, never read as a keyword.
     pub unsupported: Option<String>,
+    /// A tapped quick-reply button (WhatsApp): the engine reads its payload,
+    /// never `body` (which holds the label, for people).
+    pub button: Option<ButtonTap>,
     /// The carrier itself treated this message as an opt-out (Twilio) and
     /// has confirmed it to the contact.
     pub carrier_opt_out: bool,
     /// The provider's webhook signature was checked (false for the
     /// simulator): recorded as the evidence's source on audit rows.
     pub signature_verified: bool,
+}
+
+/// A quick-reply button the contact tapped: the payload the send set and
+/// the label they saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ButtonTap {
+    pub payload: String,
+    pub label: String,
 }
 
 /// A provider's delivery report for an outbound message.

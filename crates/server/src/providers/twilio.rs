@@ -120,6 +120,7 @@ pub fn reports(
             provider: ProviderKind::Twilio,
             provider_message_id: sid.to_string(),
             unsupported,
+            button: None,
             carrier_opt_out,
             sender_unverified,
             signature_verified: true,

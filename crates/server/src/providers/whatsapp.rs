@@ -14,13 +14,13 @@
 
 use hmac::{Hmac, Mac};
 use optline_api::DeliveryStatus;
-use optline_engine::Channel;
+use optline_engine::{Channel, TemplateSend};
 use serde::Deserialize;
 use sha2_010::Sha256;
 
 use super::client::{Answer, Post};
 use super::retry::{status_outcome, Outcome};
-use super::{raw_address, InboundMessage, Report, StatusReport, WhatsAppConfig};
+use super::{raw_address, ButtonTap, InboundMessage, Report, StatusReport, WhatsAppConfig};
 use crate::storage::{NumberRow, ProviderKind};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -92,6 +92,65 @@ pub struct WaMessage {
     #[serde(rename = "type", default)]
     pub kind: String,
     pub text: Option<WaText>,
+    /// `type: "button"`: a template's quick-reply button was tapped.
+    pub button: Option<WaButton>,
+    /// `type: "interactive"`: a reply to an interactive message.
+    pub interactive: Option<WaInteractive>,
+}
+
+/// A tapped template quick-reply button: the payload the send set, and the
+/// button's label.
+#[derive(Debug, Deserialize)]
+pub struct WaButton {
+    #[serde(default)]
+    pub payload: String,
+    #[serde(default)]
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WaInteractive {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    pub button_reply: Option<WaButtonReply>,
+}
+
+/// An interactive reply button: its id (the payload) and title (label).
+#[derive(Debug, Deserialize)]
+pub struct WaButtonReply {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub title: String,
+}
+
+/// What a message says: its text, or the button tapped (label as the text
+/// people see), or the type Optline does not read.
+fn content(m: &WaMessage) -> (String, Option<ButtonTap>, Option<String>) {
+    let tap = |payload: &str, label: &str| {
+        let tap = ButtonTap {
+            payload: payload.to_string(),
+            label: label.to_string(),
+        };
+        (label.to_string(), Some(tap), None)
+    };
+    match (m.kind.as_str(), &m.text, &m.button, &m.interactive) {
+        ("text", Some(t), _, _) => (t.body.clone(), None, None),
+        ("button", _, Some(b), _) => tap(&b.payload, &b.text),
+        (
+            "interactive",
+            _,
+            _,
+            Some(WaInteractive {
+                kind,
+                button_reply: Some(r),
+            }),
+        ) if kind == "button_reply" => tap(&r.id, &r.title),
+        (k, ..) => {
+            let k = if k.is_empty() { "unknown" } else { k };
+            (format!("[{k} message]"), None, Some(k.to_string()))
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -200,13 +259,7 @@ pub fn reports(note: &Notification, numbers: &[(String, NumberRow)]) -> Vec<Repo
                     Ok(e164) => (e164, false),
                     Err(_) => (raw_address(&m.from), true),
                 };
-            let (body, unsupported) = match (m.kind.as_str(), &m.text) {
-                ("text", Some(t)) => (t.body.clone(), None),
-                (k, _) => {
-                    let k = if k.is_empty() { "unknown" } else { k };
-                    (format!("[{k} message]"), Some(k.to_string()))
-                }
-            };
+            let (body, button, unsupported) = content(m);
             out.push(Report::Message(InboundMessage {
                 number: number.clone(),
                 channel: Channel::WhatsApp,
@@ -215,6 +268,7 @@ pub fn reports(note: &Notification, numbers: &[(String, NumberRow)]) -> Vec<Repo
                 provider: ProviderKind::Whatsapp,
                 provider_message_id: m.id.clone(),
                 unsupported,
+                button,
                 carrier_opt_out: false,
                 sender_unverified,
                 signature_verified: true,
@@ -240,23 +294,55 @@ pub fn reports(note: &Notification, numbers: &[(String, NumberRow)]) -> Vec<Repo
     out
 }
 
+/// The template object of a send: the flow's template (else the number's),
+/// its body parameters in the flow's order and the quick-reply payloads by
+/// button index (Meta echoes a tapped button's payload on the webhook).
+fn template_json(cfg: &WhatsAppConfig, t: &TemplateSend) -> serde_json::Value {
+    let mut components = Vec::new();
+    if !t.body_parameters.is_empty() {
+        let parameters: Vec<_> = t
+            .body_parameters
+            .iter()
+            .map(|text| serde_json::json!({"type": "text", "text": text}))
+            .collect();
+        components.push(serde_json::json!({"type": "body", "parameters": parameters}));
+    }
+    for (index, payload) in t.quick_reply_payloads.iter().enumerate() {
+        components.push(serde_json::json!({
+            "type": "button",
+            "sub_type": "quick_reply",
+            "index": index.to_string(),
+            "parameters": [{"type": "payload", "payload": payload}]
+        }));
+    }
+    let mut v = serde_json::json!({
+        "name": t.name.as_deref().unwrap_or(&cfg.template_name),
+        "language": {"code": t.language.as_deref().unwrap_or(&cfg.template_language)},
+    });
+    if !components.is_empty() {
+        v["components"] = serde_json::Value::Array(components);
+    }
+    v
+}
+
 /// The JSON body of a send of Optline message `id`: the approved template
 /// exactly when the engine said the message must be one (the opt-in
-/// request), free text otherwise.
+/// request; `template` carries what the engine says goes in it), free text
+/// otherwise.
 pub fn send_body(
     cfg: &WhatsAppConfig,
     id: i64,
     to: &str,
     text: &str,
-    template: bool,
+    template: Option<&TemplateSend>,
 ) -> serde_json::Value {
     let to = to.trim_start_matches('+');
-    if template {
+    if let Some(t) = template {
         serde_json::json!({
             "messaging_product": "whatsapp",
             "to": to,
             "type": "template",
-            "template": {"name": cfg.template_name, "language": {"code": cfg.template_language}},
+            "template": template_json(cfg, t),
             "biz_opaque_callback_data": callback_data(id)
         })
     } else {
@@ -280,7 +366,7 @@ pub fn send_request(
     id: i64,
     to: &str,
     text: &str,
-    template: bool,
+    template: Option<&TemplateSend>,
 ) -> Post {
     Post {
         url: format!(
@@ -334,6 +420,35 @@ pub fn send_outcome(answer: Answer) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn message(json: &str) -> WaMessage {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn button_taps_carry_payload_and_label_other_interactive_types_are_unsupported() {
+        let (body, tap, unsupported) = content(&message(
+            r#"{"id":"w1","from":"1","type":"button","button":{"payload":"OPTIN_YES","text":"Yes"}}"#,
+        ));
+        assert_eq!(body, "Yes");
+        assert_eq!(tap.unwrap().payload, "OPTIN_YES");
+        assert_eq!(unsupported, None);
+        let (body, tap, _) = content(&message(
+            r#"{"id":"w2","from":"1","type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"OPTIN_NO","title":"No"}}}"#,
+        ));
+        assert_eq!(
+            (body.as_str(), tap.unwrap().payload.as_str()),
+            ("No", "OPTIN_NO")
+        );
+        // A list reply is not a consent button: shown, never read.
+        let (_, tap, unsupported) = content(&message(
+            r#"{"id":"w3","from":"1","type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"a","title":"A"}}}"#,
+        ));
+        assert_eq!((tap, unsupported.as_deref()), (None, Some("interactive")));
+        // A button message without its button object is unsupported too.
+        let (_, tap, unsupported) = content(&message(r#"{"id":"w4","from":"1","type":"button"}"#));
+        assert_eq!((tap, unsupported.as_deref()), (None, Some("button")));
+    }
 
     #[test]
     fn signature_is_hmac_sha256_of_the_raw_body() {

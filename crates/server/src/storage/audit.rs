@@ -72,19 +72,35 @@ pub struct AuditFilter {
     pub to: Option<String>,
     pub after_id: Option<i64>,
     pub limit: i64,
+    /// The insights' funnel stage ([`super::insights::stage_sql`]), so a
+    /// chart's bar opens exactly the records it counts.
+    pub stage: Option<optline_api::FunnelStage>,
+    /// The `how` the insights report ([`super::insights::opt_out_how_sql`]).
+    pub how: Option<String>,
+    /// Only business numbers of this line of business / of this user.
+    pub lob: Option<i64>,
+    pub agent: Option<i64>,
 }
 
 /// Audit records of `org` in id order (oldest first), after `after_id`.
 pub fn audit_query(c: &Connection, org: i64, f: &AuditFilter) -> StorageResult<Vec<AuditRow>> {
-    let mut st = c.prepare_cached(
+    let (stage, how) = (
+        super::insights::stage_sql("a"),
+        super::insights::opt_out_how_sql("a"),
+    );
+    let mut st = c.prepare_cached(&format!(
         "SELECT id, org_id, at, number, contact, channel, actor, action, from_state, to_state,
                 evidence, request_text, provider_message_id, source, signature_verified,
-                template_name, template_language FROM audit
+                template_name, template_language FROM audit a
          WHERE org_id = ?1 AND (?2 IS NULL OR contact = ?2) AND (?3 IS NULL OR number = ?3)
            AND (?4 IS NULL OR channel = ?4) AND (?5 IS NULL OR action = ?5)
            AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL OR at < ?7) AND (?8 IS NULL OR id > ?8)
-         ORDER BY id LIMIT ?9",
-    )?;
+           AND (?10 IS NULL OR {stage} = ?10) AND (?11 IS NULL OR {how} = ?11)
+           AND ((?12 IS NULL AND ?13 IS NULL) OR number IN (
+                SELECT e164 FROM numbers WHERE org_id = ?1
+                  AND (?12 IS NULL OR lob_id = ?12) AND (?13 IS NULL OR user_id = ?13)))
+         ORDER BY id LIMIT ?9"
+    ))?;
     let rows = st.query_map(
         params![
             org,
@@ -95,7 +111,11 @@ pub fn audit_query(c: &Connection, org: i64, f: &AuditFilter) -> StorageResult<V
             f.from,
             f.to,
             f.after_id,
-            f.limit
+            f.limit,
+            f.stage.map(optline_api::FunnelStage::as_str),
+            f.how,
+            f.lob,
+            f.agent
         ],
         |r| {
             Ok(AuditRow {

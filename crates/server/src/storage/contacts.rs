@@ -12,40 +12,25 @@ pub struct ContactRow {
     pub tz: String,
 }
 
-/// Finds or creates the contact `e164` in `org`. A given name / zone
-/// overwrites the stored one.
+/// Finds or creates the contact `e164` in `org`. A given name overwrites the
+/// stored one; `tz` (zones separated by spaces) is used only when the
+/// contact is created — an existing contact's zone changes only through
+/// [`contact_set_time_zone`].
 pub fn contact_upsert(
     c: &Connection,
     org: i64,
     e164: &str,
     name: Option<&str>,
     tz: &str,
-    tz_explicit: bool,
 ) -> StorageResult<ContactRow> {
-    let existing = c
-        .prepare_cached("SELECT id, e164, name, tz FROM contacts WHERE org_id = ?1 AND e164 = ?2")?
-        .query_row(params![org, e164], |r| {
-            Ok(ContactRow {
-                id: r.get(0)?,
-                e164: r.get(1)?,
-                name: r.get(2)?,
-                tz: r.get(3)?,
-            })
-        })
-        .optional()?;
-    match existing {
+    match contact_by_e164(c, org, e164)? {
         Some(mut row) => {
-            if name.is_some() || tz_explicit {
+            if let Some(n) = name {
                 c.execute(
-                    "UPDATE contacts SET name = COALESCE(?2, name), tz = ?3 WHERE id = ?1",
-                    params![row.id, name, if tz_explicit { tz } else { &row.tz }],
+                    "UPDATE contacts SET name = ?2 WHERE id = ?1",
+                    params![row.id, n],
                 )?;
-                if let Some(n) = name {
-                    row.name = Some(n.to_string());
-                }
-                if tz_explicit {
-                    row.tz = tz.to_string();
-                }
+                row.name = Some(n.to_string());
             }
             Ok(row)
         }
@@ -62,6 +47,42 @@ pub fn contact_upsert(
             })
         }
     }
+}
+
+/// The contact `e164` of `org`, if stored.
+pub fn contact_by_e164(c: &Connection, org: i64, e164: &str) -> StorageResult<Option<ContactRow>> {
+    Ok(
+        c.prepare_cached(
+            "SELECT id, e164, name, tz FROM contacts WHERE org_id = ?1 AND e164 = ?2",
+        )?
+        .query_row(params![org, e164], contact_row)
+        .optional()?,
+    )
+}
+
+/// The contact `id` of `org`, if stored (another organization's is `None`).
+pub fn contact_by_id(c: &Connection, org: i64, id: i64) -> StorageResult<Option<ContactRow>> {
+    Ok(
+        c.prepare_cached("SELECT id, e164, name, tz FROM contacts WHERE org_id = ?1 AND id = ?2")?
+            .query_row(params![org, id], contact_row)
+            .optional()?,
+    )
+}
+
+fn contact_row(r: &rusqlite::Row) -> rusqlite::Result<ContactRow> {
+    Ok(ContactRow {
+        id: r.get(0)?,
+        e164: r.get(1)?,
+        name: r.get(2)?,
+        tz: r.get(3)?,
+    })
+}
+
+/// Replaces a contact's zones (an admin's decision; the caller audits it).
+pub fn contact_set_time_zone(c: &Connection, id: i64, tz: &str) -> StorageResult<()> {
+    c.prepare_cached("UPDATE contacts SET tz = ?2 WHERE id = ?1")?
+        .execute(params![id, tz])?;
+    Ok(())
 }
 
 pub fn contact_id_by_e164(c: &Connection, org: i64, e164: &str) -> StorageResult<Option<i64>> {

@@ -41,13 +41,22 @@ pub fn conversation_mark_read(c: &Connection, id: i64) -> StorageResult<()> {
     Ok(())
 }
 
-/// Stores the engine's thread of a conversation and its state's name.
-pub fn thread_put(c: &Connection, conversation: i64, thread: &Thread) -> StorageResult<()> {
+/// Stores the engine's thread of a conversation and its state's name, and
+/// raises its consent version; returns the new version. Writes are
+/// serialized, so versions of one conversation only grow and each names one
+/// stored thread (the browser keeps the newest view by it).
+pub fn thread_put(c: &Connection, conversation: i64, thread: &Thread) -> StorageResult<i64> {
     let json = serde_json::to_string(thread)
         .map_err(|e| super::StorageError::Unreadable(e.to_string()))?;
-    c.prepare_cached("UPDATE conversations SET thread = ?2, consent_state = ?3 WHERE id = ?1")?
-        .execute(params![conversation, json, thread.consent.name().as_str()])?;
-    Ok(())
+    Ok(c.prepare_cached(
+        "UPDATE conversations SET thread = ?2, consent_state = ?3,
+                 consent_version = consent_version + 1
+             WHERE id = ?1 RETURNING consent_version",
+    )?
+    .query_row(
+        params![conversation, json, thread.consent.name().as_str()],
+        |r| r.get(0),
+    )?)
 }
 
 /// A stored thread: the engine's value, or why it could not be read (then
@@ -78,6 +87,8 @@ pub struct ConvRow {
     pub last_inbound_at: Option<String>,
     pub updated_at: String,
     pub thread: StoredThread,
+    /// Raised by every [`thread_put`]: orders views of the consent state.
+    pub consent_version: i64,
     pub holder: Option<i64>,
     pub last_message: Option<MessageRow>,
     pub org_name: String,
@@ -106,7 +117,7 @@ const CONV_SELECT: &str = "SELECT c.id, c.org_id, c.number_id, n.e164, n.user_id
     n.sms_enabled, n.whatsapp_enabled, ct.id, ct.e164, ct.name, ct.tz, c.unread, c.last_inbound_at,
     c.updated_at, c.thread, o.user_id, org.name, au.name, n.provider,
     m.id, m.conversation_id, m.direction, m.kind, m.body, m.status, m.error, m.provider_message_id,
-    m.user_id, m.created_at, m.template, m.sender_unverified
+    m.user_id, m.created_at, m.template, m.sender_unverified, c.consent_version
     FROM conversations c
     JOIN organizations org ON org.id = c.org_id
     JOIN numbers n ON n.id = c.number_id
@@ -140,6 +151,7 @@ fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
         last_inbound_at: r.get(14)?,
         updated_at: r.get(15)?,
         thread: stored_thread(r.get(16)?),
+        consent_version: r.get(33)?,
         holder: r.get(17)?,
         org_name: r.get(18)?,
         agent_name: r.get(19)?,
@@ -309,6 +321,14 @@ pub fn whatsapp_conversations_in_lob(
          WHERE n.lob_id = ?1 AND c.contact_id = ?2 AND c.channel = 'whatsapp'",
     )?;
     let rows = st.query_map(params![lob, contact], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Ids of every conversation with a contact (any number, any channel).
+pub fn conversations_of_contact(c: &Connection, contact: i64) -> StorageResult<Vec<i64>> {
+    let mut st =
+        c.prepare_cached("SELECT id FROM conversations WHERE contact_id = ?1 ORDER BY id")?;
+    let rows = st.query_map(params![contact], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

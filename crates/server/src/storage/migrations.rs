@@ -202,6 +202,64 @@ ALTER TABLE audit ADD COLUMN signature_verified INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE audit ADD COLUMN template_name TEXT;
 ALTER TABLE audit ADD COLUMN template_language TEXT;
 "#,
+    // 10: a version per conversation's consent state, raised on every write
+    // of its thread, so the browser can tell the newer of two views.
+    r#"
+ALTER TABLE conversations ADD COLUMN consent_version INTEGER NOT NULL DEFAULT 0;
+"#,
+    // 11 (outgoing webhooks, #15): endpoints of an organization (secrets
+    // sealed like provider settings; the previous secret stays valid for a
+    // while after a rotation), the events written in the transaction of the
+    // change they report, and one delivery per (event, endpoint): the
+    // outbox the delivery worker works through, oldest first per contact.
+    r#"
+CREATE TABLE webhook_endpoints (
+    id                     INTEGER PRIMARY KEY,
+    org_id                 INTEGER NOT NULL REFERENCES organizations(id),
+    url                    TEXT NOT NULL,
+    description            TEXT NOT NULL DEFAULT '',
+    event_types            TEXT NOT NULL,
+    enabled                INTEGER NOT NULL DEFAULT 1,
+    disabled_reason        TEXT,
+    secret                 TEXT NOT NULL,
+    previous_secret        TEXT,
+    previous_secret_until  TEXT,
+    created_at             TEXT NOT NULL,
+    updated_at             TEXT NOT NULL
+);
+CREATE INDEX webhook_endpoints_org ON webhook_endpoints(org_id);
+CREATE TABLE webhook_events (
+    id           INTEGER PRIMARY KEY,
+    org_id       INTEGER NOT NULL,
+    event_id     TEXT NOT NULL UNIQUE,
+    type         TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    contact_key  TEXT,
+    created_at   TEXT NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+    id                 INTEGER PRIMARY KEY,
+    event_id           INTEGER NOT NULL REFERENCES webhook_events(id),
+    endpoint_id        INTEGER NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+    contact_key        TEXT,
+    state              TEXT NOT NULL,
+    attempts           INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at    TEXT NOT NULL,
+    window_started_at  TEXT NOT NULL,
+    last_attempt_at    TEXT,
+    last_status        INTEGER,
+    last_response      TEXT,
+    delivered_at       TEXT
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_attempt_at);
+CREATE INDEX webhook_deliveries_order ON webhook_deliveries(endpoint_id, contact_key, state, id);
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, id);
+CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id);
+"#,
+    // 12 (consent insights): rollup tables kept by triggers, their
+    // indexes and their backfill — all in `storage::insights::install`, next
+    // to the queries that read them.
+    "",
 ];
 
 /// Migration 7's data step: the name of every stored thread's state, read
@@ -241,6 +299,9 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
         tx.execute_batch(sql)?;
         if version == 7 {
             backfill_consent_state(&tx)?;
+        }
+        if version == 12 {
+            super::insights::install(&tx)?;
         }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;

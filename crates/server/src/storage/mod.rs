@@ -18,12 +18,14 @@ pub mod contacts;
 pub mod conversations;
 mod error;
 pub mod flows;
+pub mod insights;
 pub mod messages;
 pub mod migrations;
 pub mod numbers;
 pub mod orgs;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -39,11 +41,13 @@ pub use conversations::*;
 pub(crate) use error::{taken_or, text_enum};
 pub use error::{StorageError, StorageResult, Taken};
 pub use flows::*;
+pub use insights::*;
 pub use messages::*;
 pub use numbers::*;
 pub use orgs::*;
 pub use sessions::*;
 pub use users::*;
+pub use webhooks::*;
 
 type Completion = Box<dyn FnOnce(bool) + Send>;
 type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Completion) + Send>;

@@ -2,6 +2,7 @@
 //! a temporary database and static folder, and talks to it over HTTP.
 #![allow(dead_code)]
 
+pub mod receiver;
 pub mod standin;
 
 use std::io::{BufRead, BufReader};
@@ -356,15 +357,53 @@ impl Client {
     }
 
     /// Starts a conversation (contact at local noon); returns its id.
+    /// Starts a conversation; a new contact is placed where it is noon, so
+    /// quiet hours never get in a test's way (an existing contact keeps its
+    /// zone: only an admin changes it).
     pub async fn start_conv(&self, phone: &str, channel: &str) -> i64 {
-        let r = self
+        let mut r = self
             .post(
                 "/api/v1/conversations",
                 serde_json::json!({"phone": phone, "channel": channel, "time_zone": noon_zone()}),
             )
             .await;
+        if r.status == 409 && r.body["error"]["code"] == "time_zone_already_set" {
+            r = self.start_conv_in_own_zone(phone, channel).await;
+        }
         assert_eq!(r.status, 201, "start conversation: {}", r.text);
         r.body["id"].as_i64().unwrap()
+    }
+
+    /// The contact id of conversation `conv`.
+    pub async fn contact_id(&self, conv: i64) -> i64 {
+        let r = self.get(&format!("/api/v1/conversations/{conv}")).await;
+        r.body["conversation"]["contact"]["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("conversation {conv}: {}", r.text))
+    }
+
+    /// Admin only: moves a contact to where it is noon now (an audited
+    /// admin change), for contacts that wrote first and so got their
+    /// number's zone.
+    pub async fn move_contact_to_noon(&self, contact_id: i64) {
+        let r = self
+            .req(
+                "PUT",
+                &format!("/api/v1/admin/contacts/{contact_id}/time-zone"),
+                Some(serde_json::json!({"time_zone": noon_zone(), "note": "test: daytime"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "move contact to noon: {}", r.text);
+    }
+
+    /// Starts a conversation with no zone given: the contact's zone comes
+    /// from its number.
+    pub async fn start_conv_in_own_zone(&self, phone: &str, channel: &str) -> Resp {
+        self.post(
+            "/api/v1/conversations",
+            serde_json::json!({"phone": phone, "channel": channel}),
+        )
+        .await
     }
 
     pub async fn request_opt_in(&self, conv: i64) -> Resp {

@@ -3,7 +3,6 @@
 //! about a filter show beside its box.
 
 use leptos::prelude::*;
-use optline_api::Channel;
 
 use crate::api_client::{self, ApiFailure, AuditFilter};
 use crate::components::select::ChannelSelect;
@@ -18,7 +17,7 @@ pub fn AuditFilters(
 ) -> impl IntoView {
     let contact = RwSignal::new(String::new());
     let number = RwSignal::new(String::new());
-    let channel = RwSignal::new(None::<Channel>);
+    let channel = RwSignal::new(applied.with_untracked(|a| a.channel));
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
 
@@ -26,12 +25,16 @@ pub fn AuditFilters(
     // server's `to` is exclusive).
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // A chart's stage, how, line of business and agent stay until
+        // cleared (they have no box here).
+        let kept = applied.get_untracked();
         applied.set(AuditFilter {
             contact: contact.get_untracked(),
             number: number.get_untracked(),
             channel: channel.get_untracked(),
             from: time::local_midnight_utc(&from.get_untracked(), 0),
             to: time::local_midnight_utc(&to.get_untracked(), 1),
+            ..kept
         });
     };
     let csv_href = move || applied.with(api_client::audit_csv_url);

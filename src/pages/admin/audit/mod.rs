@@ -1,12 +1,15 @@
 //! The consent audit: this module loads the filtered records page by page;
 //! [`filters`] is the filter form and its CSV export link, [`table`] the
 //! records. The export is a plain link to the server's streamed CSV, so a
-//! huge audit never passes through this page's memory.
+//! huge audit never passes through this page's memory. The page's address
+//! may carry filters (`/admin/audit?stage=accepted&from=…`): an insights
+//! chart's bar opens exactly the records it counts that way.
 
 mod filters;
 mod table;
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 use optline_api::AuditRecord;
 
 use crate::api_client::{self, ApiFailure, AuditFilter};
@@ -16,7 +19,9 @@ use table::AuditTable;
 #[component]
 pub fn AuditPage() -> impl IntoView {
     // Applied filters: the list reloads on "Apply", not on every keystroke.
-    let applied = RwSignal::new(AuditFilter::default());
+    // The address's filters apply from the start.
+    let query = use_query_map();
+    let applied = RwSignal::new(query.with_untracked(|q| AuditFilter::from_query(|k| q.get(k))));
     let rows = RwSignal::new(Vec::<AuditRecord>::new());
     let next = RwSignal::new(None::<String>);
     let failure = RwSignal::new(None::<ApiFailure>);
@@ -61,6 +66,7 @@ pub fn AuditPage() -> impl IntoView {
         <section class="page" aria-labelledby="audit-title">
             <h1 id="audit-title">"Consent audit"</h1>
             <p class="lead">"Every consent change, with who made it and the evidence. Records are never changed or deleted."</p>
+            <ChartFilters applied />
             <AuditFilters applied failure />
             {move || {
                 failure
@@ -76,5 +82,51 @@ pub fn AuditPage() -> impl IntoView {
                 </button>
             </Show>
         </section>
+    }
+}
+
+/// The filters a chart's bar added (funnel stage, how, period, line of
+/// business, agent), in words, with a way back to every record.
+#[component]
+fn ChartFilters(applied: RwSignal<AuditFilter>) -> impl IntoView {
+    let words = move || {
+        let f = applied.get();
+        let mut parts = Vec::new();
+        if let Some(s) = f.stage {
+            parts.push(format!("stage: {}", s.as_str().replace('_', " ")));
+        }
+        if let Some(h) = &f.how {
+            parts.push(format!("how: {}", h.replace('_', " ")));
+        }
+        if let (Some(a), Some(b)) = (&f.from, &f.to) {
+            parts.push(format!(
+                "from {} to {}",
+                crate::time::local(a),
+                crate::time::local(b)
+            ));
+        }
+        if let Some(l) = f.lob {
+            parts.push(format!(
+                "line of business: {}",
+                super::lob_name(&super::admin(), Some(l))
+            ));
+        }
+        if let Some(a) = f.agent {
+            parts.push(format!("agent #{a}"));
+        }
+        let from_chart = f.stage.is_some() || f.lob.is_some() || f.agent.is_some();
+        (from_chart && !parts.is_empty()).then(|| parts.join(", "))
+    };
+    move || {
+        words().map(|w| {
+            view! {
+                <p class="chart-filters" role="status">
+                    {format!("Showing the records of an insights chart ({w}). ")}
+                    <a href="/admin/audit" on:click=move |_| applied.set(AuditFilter::default())>
+                        "Show every record"
+                    </a>
+                </p>
+            }
+        })
     }
 }

@@ -5,7 +5,12 @@
 //! something that is not a number), which the engine cannot see.
 
 use leptos::prelude::*;
-use optline_engine::{validate, Channel, Flow, FlowProblem, QuietHours, ValidFlow};
+use optline_engine::{
+    flow::DEFAULT_MAX_SMS_SEGMENTS, validate, Channel, Flow, FlowMode, FlowProblem, QuietHours,
+    ValidFlow,
+};
+
+use super::template_fields::ExtraDraft;
 
 /// A box of the form: the engine's field path, its label and a hint.
 pub type FieldSpec = (&'static str, &'static str, &'static str);
@@ -70,6 +75,13 @@ pub struct Draft {
     pub quiet_start: RwSignal<String>,
     pub quiet_end: RwSignal<String>,
     pub time_zone: RwSignal<String>,
+    /// Rules 13 and 14: recorded opt-outs, the WhatsApp template.
+    pub extra: ExtraDraft,
+    /// `max_sms_segments` as typed.
+    pub max_segments: RwSignal<String>,
+    /// Disclaimer mode on (rule 15), and its notice.
+    pub disclaimer: RwSignal<bool>,
+    pub notice: RwSignal<String>,
 }
 
 fn split_words(s: &str) -> Vec<String> {
@@ -99,6 +111,10 @@ impl Draft {
             quiet_start: RwSignal::new(String::new()),
             quiet_end: RwSignal::new(String::new()),
             time_zone: RwSignal::new(String::new()),
+            extra: ExtraDraft::new(),
+            max_segments: RwSignal::new(String::new()),
+            disclaimer: RwSignal::new(false),
+            notice: RwSignal::new(String::new()),
         }
     }
 
@@ -132,6 +148,17 @@ impl Draft {
         self.quiet_start.set(q.start);
         self.quiet_end.set(q.end);
         self.time_zone.set(f.default_time_zone.clone());
+        self.extra.load(f);
+        self.max_segments.set(f.max_sms_segments.to_string());
+        self.disclaimer.set(f.mode == FlowMode::Disclaimer);
+        self.notice.set(f.disclaimer_notice.clone());
+    }
+
+    /// The segment limit as typed, or the default while it is not a number
+    /// (the count hints need some limit to compare with).
+    pub fn max_segments_or_default(&self) -> u32 {
+        self.max_segments
+            .with(|s| s.trim().parse().unwrap_or(DEFAULT_MAX_SMS_SEGMENTS))
     }
 
     /// The flow as typed, and the fields that could not even be parsed.
@@ -174,6 +201,17 @@ impl Draft {
             end: self.quiet_end.get(),
         });
         f.default_time_zone = self.time_zone.get();
+        self.extra.apply(&mut f, &mut bad);
+        match self.max_segments.get().trim().parse() {
+            Ok(n) => f.max_sms_segments = n,
+            Err(_) => bad.push(not_a_number("max_sms_segments")),
+        }
+        f.mode = if self.disclaimer.get() {
+            FlowMode::Disclaimer
+        } else {
+            FlowMode::Consent
+        };
+        f.disclaimer_notice = self.notice.get();
         (f, bad)
     }
 }

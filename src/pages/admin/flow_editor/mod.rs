@@ -6,24 +6,31 @@
 //! re-implements a rule. [`preview`] plays the flow offline;
 //! [`leave_guard`] protects unsaved edits.
 
+mod disclaimer;
 mod draft;
 mod fields;
 mod leave_guard;
+mod length;
 mod preview;
 mod sections;
+mod sms_limit;
+mod template_fields;
 
 use leptos::prelude::*;
 use optline_api::{FlowDocument, SaveFlowRequest};
-use optline_engine::{flow::max_message_chars, Channel, Flow};
+use optline_engine::{Channel, Flow};
 
 use super::{admin, LobSelect};
 use crate::api_client::{self, ApiFailure};
 use crate::components::select::ChannelSelect;
+use disclaimer::DisclaimerFields;
 use draft::{check, Draft};
 use fields::{OtherProblems, Problems};
 use leave_guard::{warn_before_leaving, LEAVE_WARNING};
 use preview::Preview;
 use sections::{KeywordFields, MessageFields, TimingFields};
+use sms_limit::SmsLimitField;
+use template_fields::{ManualRecordFields, WhatsAppTemplateFields};
 
 #[component]
 pub fn FlowEditorPage() -> impl IntoView {
@@ -96,7 +103,7 @@ pub fn FlowEditorPage() -> impl IntoView {
     let allow_switch = Callback::new(move |_| {
         !dirty.get_untracked() || window().confirm_with_message(LEAVE_WARNING).unwrap_or(true)
     });
-    let limit = Signal::derive(move || max_message_chars(channel.get()));
+    let max_segments = Signal::derive(move || draft.max_segments_or_default());
     let form_status = move || {
         let n = problems.engine.with(Vec::len);
         if n > 0 {
@@ -147,9 +154,15 @@ pub fn FlowEditorPage() -> impl IntoView {
             {move || load_error.get().map(|e| view! { <p role="alert" class="error-box">{e}</p> })}
             <div class="flow-layout">
                 <form class="flow-form" on:submit=on_submit novalidate=true>
+                    <DisclaimerFields draft problems channel max_segments />
                     <KeywordFields draft problems />
-                    <MessageFields draft problems limit />
+                    <SmsLimitField draft problems channel />
+                    <MessageFields draft problems channel max_segments />
                     <TimingFields draft problems />
+                    <Show when=move || channel.get() == Channel::WhatsApp>
+                        <WhatsAppTemplateFields draft=draft.extra problems />
+                    </Show>
+                    <ManualRecordFields draft=draft.extra />
                     <div class="form-actions">
                         <button
                             type="submit"

@@ -2,9 +2,11 @@
 //! bound to the [`Draft`] and showing its [`Problems`].
 
 use leptos::prelude::*;
+use optline_engine::Channel;
 
 use super::draft::{Draft, KEYWORD_FIELDS, MESSAGE_FIELDS};
 use super::fields::{MessageField, Problems, TextField};
+use super::length::limit_sentence;
 use crate::pages::admin::FieldError;
 
 #[component]
@@ -31,9 +33,10 @@ pub fn KeywordFields(draft: Draft, problems: Problems) -> impl IntoView {
 pub fn MessageFields(
     draft: Draft,
     problems: Problems,
-    /// The channel's longest message, in characters.
+    #[prop(into)] channel: Signal<Channel>,
+    /// The flow's SMS segment limit as typed.
     #[prop(into)]
-    limit: Signal<usize>,
+    max_segments: Signal<u32>,
 ) -> impl IntoView {
     view! {
         <fieldset>
@@ -42,13 +45,13 @@ pub fn MessageFields(
                 "Placeholders: " <code>"{company}"</code> " your organization's name, "
                 <code>"{agent}"</code> " the agent's name, " <code>"{contact}"</code>
                 " the contact's name, " <code>"{channel}"</code> " SMS or WhatsApp. "
-                {move || format!("Each message may have up to {} characters on this channel.", limit.get())}
+                {move || limit_sentence(channel.get(), max_segments.get())}
             </p>
             {MESSAGE_FIELDS
                 .iter()
                 .zip(draft.messages)
                 .map(|(&(field, label, hint), value)| {
-                    view! { <MessageField field label hint value errors=problems.of(field) limit /> }
+                    view! { <MessageField field label hint value errors=problems.of(field) channel max_segments /> }
                 })
                 .collect_view()}
         </fieldset>

@@ -28,6 +28,11 @@ pub struct AuditQuery {
     to: Option<String>,
     cursor: Option<i64>,
     limit: Option<i64>,
+    /// The insights' funnel stage and how (a chart's bar opens these).
+    stage: Option<api::FunnelStage>,
+    how: Option<String>,
+    line_of_business_id: Option<i64>,
+    agent_id: Option<i64>,
 }
 
 fn audit_filter(q: &AuditQuery) -> ApiResult<storage::AuditFilter> {
@@ -57,6 +62,10 @@ fn audit_filter(q: &AuditQuery) -> ApiResult<storage::AuditFilter> {
         from: time(&q.from, "from")?,
         to: time(&q.to, "to")?,
         after_id: q.cursor,
+        stage: q.stage,
+        how: q.how.clone(),
+        lob: q.line_of_business_id,
+        agent: q.agent_id,
         limit: match q.limit {
             None => 100,
             Some(l) if (1..=1000).contains(&l) => l,

@@ -3,17 +3,19 @@
 //! on a local thread with a simulated clock — no request leaves the page, so
 //! it keeps working with the network cut.
 
+mod agent_message;
 mod transcript;
 
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
 use optline_engine::{
-    agent_actions, step, Channel, ConsentState, Context, Event, Step, Thread, UserId, ValidFlow,
-    Verdict,
+    agent_actions, step, Channel, ConsentState, Context, Event, Outbound, OutboundKind, Step,
+    Thread, UserId, ValidFlow, Verdict,
 };
 
 use crate::time;
-use transcript::{kind_label, Line, Transcript, Who};
+use agent_message::AgentMessage;
+use transcript::{kind_label, Line, QuickReply, Transcript, Who};
 
 /// The simulated agent (any id works: the preview has one agent).
 const AGENT: UserId = UserId(1);
@@ -22,6 +24,7 @@ const CONTACT_NAME: &str = "Sam";
 fn state_words(t: &Thread) -> String {
     match t.consent {
         ConsentState::NotRequested => "Not requested".into(),
+        ConsentState::Notified { .. } => "Notified (disclosure notice sent)".into(),
         ConsentState::Pending { attempts, .. } => format!(
             "Pending ({attempts} request{} sent)",
             if attempts == 1 { "" } else { "s" }
@@ -30,6 +33,33 @@ fn state_words(t: &Thread) -> String {
         ConsentState::Rejected { .. } => "Rejected".into(),
         ConsentState::OptedOut { .. } => "Opted out".into(),
     }
+}
+
+/// The buttons a template request shows on the contact's phone: the flow's
+/// payloads, labelled with the words the request tells the contact to
+/// reply (the approved template's own labels live at Meta).
+fn quick_replies(flow: &ValidFlow, o: &Outbound) -> Vec<QuickReply> {
+    let t = &flow.flow().whatsapp_template;
+    if o.kind != OutboundKind::OptInRequest || !o.template || !t.has_buttons() {
+        return Vec::new();
+    }
+    let decline = flow
+        .flow()
+        .keywords
+        .reject
+        .first()
+        .cloned()
+        .unwrap_or_default();
+    vec![
+        QuickReply {
+            label: flow.accept_word().to_string(),
+            payload: t.accept_payload.clone(),
+        },
+        QuickReply {
+            label: decline,
+            payload: t.decline_payload.clone(),
+        },
+    ]
 }
 
 /// Today at noon in the browser's zone: requests then fall outside the
@@ -68,7 +98,7 @@ pub fn Preview(
     };
     let context = StoredValue::new(context);
 
-    let push = move |who: Who, text: String| {
+    let push_with = move |who: Who, text: String, buttons: Vec<QuickReply>| {
         lines.update(|ls| {
             let n = ls.len();
             ls.push(Line {
@@ -76,9 +106,11 @@ pub fn Preview(
                 who,
                 at: clock.get_untracked(),
                 text,
+                buttons,
             })
         });
     };
+    let push = move |who: Who, text: String| push_with(who, text, Vec::new());
 
     // One engine step: keep its thread and holder, show what it sent and said.
     let play = move |event: Event| {
@@ -96,9 +128,10 @@ pub fn Preview(
             } else {
                 ""
             };
-            push(
+            push_with(
                 Who::Automatic,
                 format!("{}{tag}: {}", kind_label(o.kind), o.text),
+                quick_replies(&f, o),
             );
         }
         if let Some(n) = &s.notice {
@@ -112,6 +145,10 @@ pub fn Preview(
         push(Who::Agent, "Pressed “Request opt-in”.".into());
         play(Event::AgentRequestsOptIn { agent: AGENT });
     };
+    let agent_sends = move |text: String| {
+        push(Who::Agent, format!("Writes: {text}"));
+        play(Event::AgentSends { agent: AGENT, text });
+    };
     let send_reply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = reply.get_untracked();
@@ -122,6 +159,18 @@ pub fn Preview(
         reply.set(String::new());
         play(Event::Inbound {
             text,
+            provider_message_id: None,
+        });
+    };
+    // The contact taps a button under a request: its payload decides.
+    let tap = move |b: QuickReply| {
+        push(
+            Who::Contact,
+            format!("Tapped “{}” (payload {})", b.label, b.payload),
+        );
+        play(Event::ButtonReply {
+            payload: b.payload,
+            label: b.label,
             provider_message_id: None,
         });
     };
@@ -182,6 +231,7 @@ pub fn Preview(
                     "Reset preview"
                 </button>
             </div>
+            <AgentMessage on_send=agent_sends disabled=Signal::derive(invalid) />
             <form class="preview-reply" on:submit=send_reply>
                 <label for="preview-reply">"Contact replies"</label>
                 <input
@@ -195,7 +245,7 @@ pub fn Preview(
                     "Send reply"
                 </button>
             </form>
-            <Transcript lines />
+            <Transcript lines on_tap=tap />
         </aside>
     }
 }
