@@ -489,6 +489,23 @@ fn check_quiet_hours(flow: &ValidFlow, q: (u32, u32), ctx: &Context) -> Result<(
     }
 }
 
+/// An admin's action that touches the thread but not its consent state:
+/// audited with the state unchanged.
+fn audit_admin_action(s: &mut Step, ctx: &Context, by: UserId, how: How, evidence: String) {
+    let state = s.thread.consent.name();
+    s.audit.push(AuditRecord {
+        at: ctx.now,
+        actor: Actor::Admin { id: by },
+        channel: ctx.channel,
+        from: state,
+        to: state,
+        how,
+        keyword: None,
+        evidence,
+        provider_message_id: None,
+    });
+}
+
 /// May `agent` send a free-form message now? (Rules 1, 7, 8, 9, 10.) Does
 /// not look at the text; [`step`] also refuses an empty one.
 pub fn check_send(
@@ -659,38 +676,20 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
             agreed_text,
         } => crate::manual::record_opt_in(&mut s, ctx, *by, reference, agreed_text),
         Event::ChannelToggled { enabled, by } => {
-            s.audit.push(AuditRecord {
-                at: now,
-                actor: Actor::Admin { id: *by },
-                channel: ctx.channel,
-                from,
-                to: from,
-                how: How::ChannelToggled,
-                keyword: None,
-                evidence: format!(
-                    "{} turned {} for this number",
-                    ctx.channel.display_name(),
-                    if *enabled { "on" } else { "off" }
-                ),
-                provider_message_id: None,
-            });
+            let evidence = format!(
+                "{} turned {} for this number",
+                ctx.channel.display_name(),
+                if *enabled { "on" } else { "off" }
+            );
+            audit_admin_action(&mut s, ctx, *by, How::ChannelToggled, evidence);
         }
         Event::Reassigned { to, by } => {
             s.holder = *to;
-            s.audit.push(AuditRecord {
-                at: now,
-                actor: Actor::Admin { id: *by },
-                channel: ctx.channel,
-                from,
-                to: from,
-                how: How::Reassigned,
-                keyword: None,
-                evidence: match to {
-                    Some(u) => format!("contact assigned to user {}", u.0),
-                    None => "contact released".to_string(),
-                },
-                provider_message_id: None,
-            });
+            let evidence = match to {
+                Some(u) => format!("contact assigned to user {}", u.0),
+                None => "contact released".to_string(),
+            };
+            audit_admin_action(&mut s, ctx, *by, How::Reassigned, evidence);
         }
         Event::TimeZoneChanged {
             old_zones,
@@ -698,17 +697,8 @@ pub fn step(flow: &ValidFlow, ctx: &Context, thread: &Thread, event: &Event) -> 
             note,
             by,
         } => {
-            s.audit.push(AuditRecord {
-                at: now,
-                actor: Actor::Admin { id: *by },
-                channel: ctx.channel,
-                from,
-                to: from,
-                how: How::TimeZoneChanged,
-                keyword: None,
-                evidence: texts::time_zone_changed(old_zones, new_zones, note.as_deref()),
-                provider_message_id: None,
-            });
+            let evidence = texts::time_zone_changed(old_zones, new_zones, note.as_deref());
+            audit_admin_action(&mut s, ctx, *by, How::TimeZoneChanged, evidence);
         }
         Event::CarrierOptOut {
             text,

@@ -180,21 +180,41 @@ pub async fn messages(
     Ok(Json(p))
 }
 
+/// Runs one consent-layer step for `user` in the writer, then carries out
+/// its effects (sends, live events) once it is committed.
+async fn step_and_dispatch<F>(
+    state: AppState,
+    user: AuthUser,
+    step: F,
+) -> ApiResult<Json<api::ActionResult>>
+where
+    F: FnOnce(
+            &rusqlite::Connection,
+            &consent::FlowCache,
+            chrono::DateTime<chrono::Utc>,
+            &storage::UserRow,
+        ) -> ConsentResult<(api::ActionResult, consent::Effects)>
+        + Send
+        + 'static,
+{
+    let now = state.now();
+    let st = state.clone();
+    let u = user.0;
+    let (res, fx) = state.db.write(move |c| step(c, &st.flows, now, &u)).await?;
+    outbox::run(&state, fx);
+    Ok(Json(res))
+}
+
 async fn act(
     state: AppState,
     user: AuthUser,
     id: i64,
     action: AgentAction,
 ) -> ApiResult<Json<api::ActionResult>> {
-    let now = state.now();
-    let st = state.clone();
-    let u = user.0;
-    let (res, fx) = state
-        .db
-        .write(move |c| agent::act(c, &st.flows, now, &u, id, action))
-        .await?;
-    outbox::run(&state, fx);
-    Ok(Json(res))
+    step_and_dispatch(state, user, move |c, flows, now, u| {
+        agent::act(c, flows, now, u, id, action)
+    })
+    .await
 }
 
 pub async fn send(
@@ -222,15 +242,10 @@ async fn record_manually(
     id: i64,
     record: ManualRecord,
 ) -> ApiResult<Json<api::ActionResult>> {
-    let now = state.now();
-    let st = state.clone();
-    let u = user.0;
-    let (res, fx) = state
-        .db
-        .write(move |c| manual::record(c, &st.flows, now, &u, id, record))
-        .await?;
-    outbox::run(&state, fx);
-    Ok(Json(res))
+    step_and_dispatch(state, user, move |c, flows, now, u| {
+        manual::record(c, flows, now, u, id, record)
+    })
+    .await
 }
 
 /// An agent or admin records an opt-out the contact gave another way. The
