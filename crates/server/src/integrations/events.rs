@@ -18,19 +18,21 @@ use crate::storage::{self, AuditRow, ConvRow, EventType, MessageRow, NewEvent, S
 
 /// Stores one event of `org` for every enabled endpoint subscribed to `t`
 /// (nothing when there is none). `contact` orders deliveries per contact.
+/// The payload is built only when someone subscribed: this runs for every
+/// message, and most organizations have no endpoint.
 fn emit(
     c: &Connection,
     org: i64,
     t: EventType,
     contact: Option<&str>,
     at: &str,
-    data: Value,
+    data: impl FnOnce() -> Value,
 ) -> StorageResult<()> {
     let endpoints = storage::webhook_subscribers(c, org, t)?;
     if endpoints.is_empty() {
         return Ok(());
     }
-    enqueue(c, org, t, contact, at, data, &endpoints).map(|_| ())
+    enqueue(c, org, t, contact, at, data(), &endpoints).map(|_| ())
 }
 
 fn enqueue(
@@ -70,11 +72,12 @@ pub fn consent_changed(
     if record.from == record.to {
         return Ok(());
     }
-    let template = match (&audit.template_name, &audit.template_language) {
-        (Some(name), Some(language)) => json!({"name": name, "language": language}),
-        _ => Value::Null,
-    };
-    let data = json!({
+    let data = || {
+        let template = match (&audit.template_name, &audit.template_language) {
+            (Some(name), Some(language)) => json!({"name": name, "language": language}),
+            _ => Value::Null,
+        };
+        json!({
         "audit_id": audit_id,
         "contact_id": row.contact.id,
         "contact": row.contact.e164,
@@ -92,7 +95,8 @@ pub fn consent_changed(
         "provider_message_id": record.provider_message_id,
         "actor": audit.actor,
         "at": audit.at,
-    });
+        })
+    };
     emit(
         c,
         row.org_id,
@@ -110,19 +114,21 @@ pub fn message_received(
     m: &MessageRow,
     provider: &str,
 ) -> StorageResult<()> {
-    let data = json!({
-        "message_id": m.id,
-        "conversation_id": row.id,
-        "contact_id": row.contact.id,
-        "contact": row.contact.e164,
-        "business_number": row.number_e164,
-        "channel": row.channel.as_str(),
-        "body": m.body,
-        "provider": provider,
-        "provider_message_id": m.provider_message_id,
-        "sender_unverified": m.sender_unverified,
-        "received_at": m.created_at,
-    });
+    let data = || {
+        json!({
+            "message_id": m.id,
+            "conversation_id": row.id,
+            "contact_id": row.contact.id,
+            "contact": row.contact.e164,
+            "business_number": row.number_e164,
+            "channel": row.channel.as_str(),
+            "body": m.body,
+            "provider": provider,
+            "provider_message_id": m.provider_message_id,
+            "sender_unverified": m.sender_unverified,
+            "received_at": m.created_at,
+        })
+    };
     emit(
         c,
         row.org_id,
@@ -142,17 +148,19 @@ pub fn message_status(
     error: Option<&str>,
     at: &str,
 ) -> StorageResult<()> {
-    let data = json!({
-        "message_id": message_id,
-        "conversation_id": row.id,
-        "contact_id": row.contact.id,
-        "contact": row.contact.e164,
-        "business_number": row.number_e164,
-        "channel": row.channel.as_str(),
-        "status": status,
-        "error": error,
-        "at": at,
-    });
+    let data = || {
+        json!({
+            "message_id": message_id,
+            "conversation_id": row.id,
+            "contact_id": row.contact.id,
+            "contact": row.contact.e164,
+            "business_number": row.number_e164,
+            "channel": row.channel.as_str(),
+            "status": status,
+            "error": error,
+            "at": at,
+        })
+    };
     emit(
         c,
         row.org_id,
@@ -192,12 +200,14 @@ pub fn ownership_changed(
     user_id: Option<i64>,
     at: &str,
 ) -> StorageResult<()> {
-    let data = json!({
-        "line_of_business_id": line_of_business_id,
-        "contact": contact,
-        "user_id": user_id,
-        "at": at,
-    });
+    let data = || {
+        json!({
+            "line_of_business_id": line_of_business_id,
+            "contact": contact,
+            "user_id": user_id,
+            "at": at,
+        })
+    };
     emit(c, org, EventType::OwnershipChanged, Some(contact), at, data)
 }
 
