@@ -54,6 +54,13 @@ test('insights charts count what the audit lists, and a bar opens those records'
     await page.getByRole('heading', { name: 'Consent insights' }).waitFor();
     const funnel = page.getByRole('list', { name: 'Opt-in funnel' });
     await funnel.waitFor();
+    // The charts are drawn as designed (the style sheet reached them): a
+    // list without bullets, the bar track light grey, not SVG's default black.
+    const look = await funnel.evaluate((list) => ({
+      bullets: getComputedStyle(list).listStyleType,
+      track: getComputedStyle(list.querySelector('.bar-track')).fill,
+    }));
+    assert.deepEqual(look, { bullets: 'none', track: 'rgb(238, 241, 244)' });
 
     // Every linked bar: its number equals the audit list's count for its filters.
     const links = funnel.getByRole('link');
