@@ -76,7 +76,9 @@ pub fn install(tx: &Transaction) -> rusqlite::Result<()> {
     tx.execute_batch(&format!(
         "CREATE INDEX audit_insights ON audit(org_id, at, number, channel, action, from_state,
              to_state, source);
-         CREATE INDEX messages_created ON messages(created_at);
+         -- Partial: only failed sends are ever counted by time, and an index
+         -- over every message cost each inbound message its own upkeep.
+         CREATE INDEX messages_failed_created ON messages(created_at) WHERE status = 'failed';
          CREATE TABLE insight_daily (
              org_id INTEGER NOT NULL, day TEXT NOT NULL, number TEXT NOT NULL,
              channel TEXT NOT NULL, stage TEXT NOT NULL, how TEXT NOT NULL, n INTEGER NOT NULL,
@@ -428,7 +430,7 @@ pub fn insights_failures(
     }
     let mut st = c.prepare_cached(
         "SELECT m.provider, COALESCE(m.error, ''), COUNT(*)
-         FROM messages m INDEXED BY messages_created
+         FROM messages m INDEXED BY messages_failed_created
          JOIN conversations cv ON cv.id = m.conversation_id
          JOIN numbers n ON n.id = cv.number_id
          WHERE m.created_at >= ?2 AND m.created_at < ?3 AND m.status = 'failed'
