@@ -242,6 +242,21 @@ pub struct InsightsFilter {
     pub channel: Option<Channel>,
 }
 
+impl InsightsFilter {
+    /// The numbered parameters every insights query takes: `?1` org, `?2`
+    /// `from`, `?3` `to`, `?4` line of business, `?5` agent, `?6` channel.
+    fn params<'a>(&self, from: &'a str, to: &'a str) -> impl rusqlite::Params + 'a {
+        (
+            self.org,
+            from,
+            to,
+            self.lob,
+            self.agent,
+            self.channel.map(Channel::as_str),
+        )
+    }
+}
+
 /// The business numbers the filter keeps (`?1` org, `?4` lob, `?5` agent),
 /// as a CTE named `nums`.
 const NUMS_CTE: &str = "nums(e164, lob_id) AS (SELECT e164, lob_id FROM numbers
@@ -278,17 +293,7 @@ pub fn insights_stage_counts(c: &Connection, f: &InsightsFilter) -> StorageResul
                AND number IN (SELECT e164 FROM nums) AND (?6 IS NULL OR channel = ?6)
              GROUP BY day, stage, how"
         ))?;
-        let rows = st.query_map(
-            params![
-                f.org,
-                d1,
-                d2,
-                f.lob,
-                f.agent,
-                f.channel.map(Channel::as_str)
-            ],
-            row,
-        )?;
+        let rows = st.query_map(f.params(&d1, &d2), row)?;
         for r in rows {
             out.push(r?);
         }
@@ -307,17 +312,7 @@ pub fn insights_stage_counts(c: &Connection, f: &InsightsFilter) -> StorageResul
          GROUP BY day, stage, how"
     ))?;
     for (from, to) in edges {
-        let rows = st.query_map(
-            params![
-                f.org,
-                from,
-                to,
-                f.lob,
-                f.agent,
-                f.channel.map(Channel::as_str)
-            ],
-            row,
-        )?;
+        let rows = st.query_map(f.params(&from, &to), row)?;
         for r in rows {
             out.push(r?);
         }
@@ -378,17 +373,7 @@ pub fn insights_accept_seconds(c: &Connection, f: &InsightsFilter) -> StorageRes
          WHERE org_id = ?1 AND number IN (SELECT e164 FROM nums)
            AND (?6 IS NULL OR channel = ?6) AND at >= ?2 AND at < ?3"
     ))?;
-    let rows = st.query_map(
-        params![
-            f.org,
-            f.from,
-            f.to,
-            f.lob,
-            f.agent,
-            f.channel.map(Channel::as_str)
-        ],
-        |r| r.get::<_, f64>(0),
-    )?;
+    let rows = st.query_map(f.params(&f.from, &f.to), |r| r.get::<_, f64>(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -415,17 +400,9 @@ pub fn insights_failures(
                AND (?6 IS NULL OR x.channel = ?6)
              GROUP BY 1, 2",
         )?;
-        let rows = st.query_map(
-            params![
-                f.org,
-                d1,
-                d2,
-                f.lob,
-                f.agent,
-                f.channel.map(Channel::as_str)
-            ],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+        let rows = st.query_map(f.params(&d1, &d2), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
         add(rows.collect::<Result<_, _>>()?);
     }
     let mut st = c.prepare_cached(
@@ -440,17 +417,9 @@ pub fn insights_failures(
          GROUP BY 1, 2",
     )?;
     for (from, to) in edges {
-        let rows = st.query_map(
-            params![
-                f.org,
-                from,
-                to,
-                f.lob,
-                f.agent,
-                f.channel.map(Channel::as_str)
-            ],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+        let rows = st.query_map(f.params(&from, &to), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
         add(rows.collect::<Result<_, _>>()?);
     }
     let mut out: Vec<(String, String, i64)> =
