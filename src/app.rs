@@ -9,7 +9,7 @@ use crate::components::user_menu::UserMenu;
 use crate::pages::admin;
 use crate::pages::admin::lazy::{LazyScreen, Screen};
 use crate::pages::workspace::{NoConversation, Workspace};
-use crate::pages::{contact_phone::ContactPhone, login::Login, thread::Thread};
+use crate::pages::{contact_phone::ContactPhonePage, login::Login, thread::Thread};
 use crate::pages::{home::Home, not_found::NotFound};
 use crate::session::RequireLogin;
 
@@ -82,7 +82,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("inbox") view=NoConversation />
                         <Route path=path!("conversations/:id") view=Thread />
                     </ParentRoute>
-                    <Route path=path!("/phone") view=ContactPhone />
+                    <Route path=path!("/phone") view=ContactPhonePage />
                 </Routes>
             </main>
             <footer class="app-footer">

@@ -3,6 +3,9 @@
 //! created it. The number is checked as typed, but an error is only shown
 //! once there is something to judge (text typed and left, or a submit);
 //! every error names the field it is about.
+//!
+//! The button is part of the inbox; the form is fetched on its first use
+//! (the `dialogs` chunk, see [`crate::on_demand`]).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -11,6 +14,7 @@ use wasm_bindgen::JsCast;
 
 use crate::api_client;
 use crate::components::select::ChannelSelect;
+use crate::on_demand::{on_demand, OnDemand, Wording};
 use crate::pages::workspace;
 
 /// Strips the separators people type, keeps `+` and digits.
@@ -57,13 +61,12 @@ fn focus(id: &str) {
 #[component]
 pub fn NewConversation() -> impl IntoView {
     let open = RwSignal::new(false);
-    let toggle = move |_| {
-        let now_open = !open.get_untracked();
-        open.set(now_open);
-        if now_open {
-            focus("new-phone");
-        }
-    };
+    // The form takes focus itself once it is drawn (it may first be fetched).
+    let toggle = move |_| open.update(|o| *o = !*o);
+    let on_close = Callback::new(move |()| {
+        open.set(false);
+        focus("new-conversation-button");
+    });
     view! {
         <div class="new-conversation">
             <button
@@ -76,17 +79,28 @@ pub fn NewConversation() -> impl IntoView {
                 "New conversation"
             </button>
             <Show when=move || open.get()>
-                <NewConversationForm on_close=move |_| {
-                    open.set(false);
-                    focus("new-conversation-button");
-                } />
+                <OnDemand load=move || form_view(on_close) wording=FORM />
             </Show>
         </div>
     }
 }
 
+on_demand! {
+    /// Builds the form (in the `dialogs` chunk).
+    fn form_view(on_close: Callback<()>) in dialogs {
+        view! { <NewConversationForm on_close /> }.into_any()
+    }
+}
+
+const FORM: Wording = Wording {
+    loading: "Loading the form…",
+    title: None,
+    failed: "The form could not be loaded. Check your connection, then try again.",
+};
+
 #[component]
-fn NewConversationForm(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
+fn NewConversationForm(on_close: Callback<()>) -> impl IntoView {
+    focus("new-phone");
     let navigate = use_navigate();
     let phone = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());

@@ -2,6 +2,9 @@
 //! phone number and a business number, read what the business sent, reply.
 //! No login: this is how a new user tries the whole flow in a second tab.
 //! The phone has no live stream (events are per logged-in user), so it polls.
+//!
+//! Agents never need it, so it is fetched on demand (the `phone` chunk, see
+//! [`crate::on_demand`]).
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -11,12 +14,32 @@ use optline_api::{Channel, Direction, SimInboundRequest, SimPhoneInbox};
 use crate::api_client::{self, ApiFailure};
 use crate::components::new_conversation::phone_problem;
 use crate::components::select::ChannelSelect;
+use crate::on_demand::{on_demand, OnDemand, Wording};
 use crate::time;
 
 const SIMULATOR_OFF: &str = "The contact simulator is off on this server. It runs only when the server is started with --simulator (the README's run command does).";
 
+on_demand! {
+    /// Builds the phone (the entry of the `phone` chunk).
+    fn phone_view() in phone {
+        view! { <ContactPhone /> }.into_any()
+    }
+}
+
+const PHONE: Wording = Wording {
+    loading: "Loading the contact phone…",
+    title: Some("Contact phone unavailable"),
+    failed: "The contact phone could not be loaded. Check your connection, then try again.",
+};
+
+/// The contact phone, fetched on demand, with "Retry" if loading fails.
 #[component]
-pub fn ContactPhone() -> impl IntoView {
+pub fn ContactPhonePage() -> impl IntoView {
+    view! { <OnDemand load=phone_view wording=PHONE /> }
+}
+
+#[component]
+fn ContactPhone() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
     let q = |k: &str| query.with_untracked(|q| q.get(k));

@@ -1,8 +1,7 @@
-//! "Change time zone…" (admins only): the one way a contact's time zone — and
-//! with it their quiet hours — changes after the contact was first stored.
-//! The server validates the zone and audits the change on every thread with
-//! the contact; this form only collects it and shows the answer.
+//! The "Change time zone…" form, fetched on its first use. It collects the
+//! zone and a reason, sends them, and shows the server's answer.
 
+use leptos::html;
 use leptos::prelude::*;
 use optline_api::{Contact, ContactTimeZoneRequest};
 
@@ -11,16 +10,21 @@ use crate::api_client::{self, ApiFailure};
 /// What the form sends: the contact and the request.
 type Change = (i64, ContactTimeZoneRequest);
 
+/// The form, drawn while `open`; starts from the contact's current zone.
 #[component]
-pub fn ContactTimeZone(
-    /// The contact as shown now.
-    #[prop(into)]
+pub fn TimeZoneForm(
     contact: Signal<Option<Contact>>,
-    /// Called with the contact as the server stored it.
-    on_changed: impl Fn(Contact) + Send + Sync + Copy + 'static,
+    on_changed: Callback<Contact>,
+    open: RwSignal<bool>,
+    /// The button that opened the form: focus goes back there on Cancel.
+    opener: NodeRef<html::Button>,
 ) -> impl IntoView {
-    let open = RwSignal::new(false);
-    let zone = RwSignal::new(String::new());
+    let zone = RwSignal::new(
+        contact
+            .get_untracked()
+            .map(|c| c.time_zone)
+            .unwrap_or_default(),
+    );
     let note = RwSignal::new(String::new());
     let save =
         Action::new_local(|(id, req): &Change| api_client::set_contact_time_zone(*id, req.clone()));
@@ -28,37 +32,29 @@ pub fn ContactTimeZone(
     // Keyboard users land in the field they came for, and back in it when
     // the server refused it (the Save button they pressed was disabled
     // meanwhile, which drops focus).
-    let zone_input = NodeRef::<leptos::html::Input>::new();
+    let zone_input = NodeRef::<html::Input>::new();
+    // The form may be built before it is on the page (fetched on demand):
+    // focus next frame, when it is there.
     Effect::new(move |_| {
         failure.track();
         if let Some(input) = zone_input.get() {
-            let _ = input.focus();
+            request_animation_frame(move || {
+                let _ = input.focus();
+            });
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(c)) = save.value().get() {
-            on_changed(c);
+            on_changed.run(c);
             open.set(false);
         }
     });
     // Closing without saving gives focus back to the button that opened it.
-    let opener = NodeRef::<leptos::html::Button>::new();
     let close = move || {
         open.set(false);
         if let Some(b) = opener.get_untracked() {
             let _ = b.focus();
         }
-    };
-    let start = move |_| {
-        zone.set(
-            contact
-                .get_untracked()
-                .map(|c| c.time_zone)
-                .unwrap_or_default(),
-        );
-        note.set(String::new());
-        save.value().set(None);
-        open.set(true);
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -76,10 +72,6 @@ pub fn ContactTimeZone(
     };
     let zone_error = move || field_error(failure.get(), "time_zone");
     view! {
-        <button type="button" class="secondary small" node_ref=opener on:click=start aria-expanded=move || open.get().to_string()>
-            "Change time zone…"
-        </button>
-        <Show when=move || open.get()>
             <form class="time-zone-form" role="group" aria-labelledby="tz-form-title" on:submit=submit novalidate
                 on:keydown=move |ev| if ev.key() == "Escape" {
                     // Handled here: the workspace must not also move focus.
@@ -119,7 +111,6 @@ pub fn ContactTimeZone(
                     <button type="button" class="secondary" on:click=move |_| close()>"Cancel"</button>
                 </div>
             </form>
-        </Show>
     }
 }
 

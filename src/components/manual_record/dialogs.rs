@@ -1,11 +1,10 @@
-//! "Record opt-out…" and "Record opt-in…" (rule 13): consent given or
-//! revoked outside Optline, recorded by a person. Each is a button that
-//! opens a small modal `<dialog>` (labelled by its title; focus moves into
-//! it and back to the button; Escape closes it) with the required fields,
+//! The two "Record…" dialogs (rule 13), fetched on first use: a small modal
+//! `<dialog>` each (labelled by its title; focus moves into it and back to
+//! the button that opened it; Escape closes it) with the required fields,
 //! the engine's inline check of what was typed, a confirmation step, and
-//! the server's answer. Which buttons show, and what counts as a valid
-//! note or evidence, is the wasm engine's call through the thread model;
-//! [`RecordDialog`] is the shell both dialogs share.
+//! the server's answer. What counts as a valid note or evidence is the wasm
+//! engine's call through the thread model; [`RecordDialog`] is the shell
+//! both dialogs share.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -20,26 +19,17 @@ use crate::time;
 
 type Model = RwSignal<ThreadModel>;
 
-/// The two "Record…" actions, each shown only when the engine allows it for
-/// the signed-in user's role on this thread.
-#[component]
-pub fn ManualRecords(model: Model) -> impl IntoView {
-    let session = use_session();
-    let offered = Memo::new(move |_| {
-        let me = session.me.get()?;
-        model.with(|m| m.manual_actions(&me))
-    });
-    let opt_out = Signal::derive(move || {
-        offered.with(|a| a.as_ref().is_some_and(|a| a.record_opt_out.is_ok()))
-    });
-    let opt_in = Signal::derive(move || {
-        offered.with(|a| a.as_ref().is_some_and(|a| a.record_opt_in.is_ok()))
-    });
-    view! {
-        <div class="manual-records">
-            <RecordOptOut model offered=opt_out />
-            <RecordOptIn model offered=opt_in />
-        </div>
+/// The dialog for `kind`, opened and closed with `open`; `opener` is the
+/// button that opened it (focus goes back there).
+pub fn dialog(
+    model: Model,
+    kind: super::Record,
+    open: RwSignal<bool>,
+    opener: NodeRef<html::Button>,
+) -> AnyView {
+    match kind {
+        super::Record::OptOut => view! { <RecordOptOut model open opener /> }.into_any(),
+        super::Record::OptIn => view! { <RecordOptIn model open opener /> }.into_any(),
     }
 }
 
@@ -56,9 +46,9 @@ struct DialogState {
 }
 
 impl DialogState {
-    fn new() -> Self {
+    fn new(open: RwSignal<bool>) -> Self {
         DialogState {
-            open: RwSignal::new(false),
+            open,
             tried: RwSignal::new(false),
             confirming: RwSignal::new(false),
             busy: RwSignal::new(false),
@@ -117,8 +107,14 @@ fn bind_dialog(
             return is_open;
         };
         if is_open && !d.open() {
-            let _ = d.show_modal();
-            focus_id(first_field);
+            // A dialog fetched on demand is built before it is put on the
+            // page, and only a dialog on the page can open: next frame.
+            request_animation_frame(move || {
+                if open.get_untracked() && d.is_connected() && !d.open() {
+                    let _ = d.show_modal();
+                    focus_id(first_field);
+                }
+            });
         } else if !is_open && was_open == Some(true) {
             if d.open() {
                 d.close();
@@ -139,7 +135,7 @@ fn bind_dialog(
     });
 }
 
-/// The shell of a "Record …" dialog: the opener, the modal with its title
+/// The shell of a "Record …" dialog: the modal with its title
 /// and intro, the fields, "Continue" (the engine's check: the confirmation
 /// step, or focus on the field at fault), the confirmation, the server's
 /// refusal, and Cancel. `fields` maps the engine's field names to the
@@ -148,7 +144,7 @@ fn bind_dialog(
 fn RecordDialog(
     /// `opt-out` or `opt-in`: the title, the button and the ids say it.
     what: &'static str,
-    offered: Signal<bool>,
+    opener: NodeRef<html::Button>,
     state: DialogState,
     intro: &'static str,
     fields: &'static [(&'static str, &'static str)],
@@ -161,7 +157,6 @@ fn RecordDialog(
     children: Children,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
-    let opener = NodeRef::<html::Button>::new();
     let title_id = format!("record-{what}-title");
     let labelled_by = title_id.clone();
     let confirm_id = format!("record-{what}-confirm");
@@ -200,11 +195,6 @@ fn RecordDialog(
     };
 
     view! {
-        <Show when=move || offered.get()>
-            <button type="button" class="secondary" node_ref=opener on:click=move |_| state.open.set(true)>
-                {format!("Record {what}…")}
-            </button>
-        </Show>
         <dialog class="record-dialog" node_ref=dialog aria-labelledby=labelled_by on:close=closed>
             <form on:submit=cont novalidate=true>
                 <h2 id=title_id>{format!("Record {what}")}</h2>
@@ -291,9 +281,13 @@ fn DialogField(
 }
 
 #[component]
-fn RecordOptOut(model: Model, offered: Signal<bool>) -> impl IntoView {
+fn RecordOptOut(
+    model: Model,
+    open: RwSignal<bool>,
+    opener: NodeRef<html::Button>,
+) -> impl IntoView {
     let session = use_session();
-    let state = DialogState::new();
+    let state = DialogState::new(open);
     let note = RwSignal::new(String::new());
     let check = Memo::new(move |_| {
         let me = session.me.get()?;
@@ -334,7 +328,7 @@ fn RecordOptOut(model: Model, offered: Signal<bool>) -> impl IntoView {
     view! {
         <RecordDialog
             what="opt-out"
-            offered
+            opener
             state
             intro="For an opt-out the contact gave another way: a phone call, an e-mail, in person. Afterwards nobody can message them or send opt-in requests."
             fields=&[("note", "record-opt-out-note")]
@@ -356,9 +350,9 @@ fn RecordOptOut(model: Model, offered: Signal<bool>) -> impl IntoView {
 }
 
 #[component]
-fn RecordOptIn(model: Model, offered: Signal<bool>) -> impl IntoView {
+fn RecordOptIn(model: Model, open: RwSignal<bool>, opener: NodeRef<html::Button>) -> impl IntoView {
     let session = use_session();
-    let state = DialogState::new();
+    let state = DialogState::new(open);
     let reference = RwSignal::new(String::new());
     let agreed = RwSignal::new(String::new());
     let check = Memo::new(move |_| {
@@ -393,7 +387,7 @@ fn RecordOptIn(model: Model, offered: Signal<bool>) -> impl IntoView {
     view! {
         <RecordDialog
             what="opt-in"
-            offered
+            opener
             state
             intro="For consent collected elsewhere, such as a signed form or a web form. Keep the evidence: its reference and the exact words the contact agreed to."
             fields=&[("reference", "record-opt-in-reference"), ("agreed_text", "record-opt-in-text")]

@@ -1,0 +1,119 @@
+//! Code fetched on demand: the parts of the app that are not needed before
+//! an agent's inbox is interactive live in separate wasm chunks, and this
+//! module owns how a screen waits for one and what it shows when the fetch
+//! fails.
+//!
+//! In the release build (cargo feature `split`, see `scripts/build-wasm.sh`)
+//! every function declared with [`on_demand!`] is a split point: the wasm
+//! splitter moves it, and everything only it reaches, into the chunk it
+//! names, which the browser fetches on the first call. Without the feature
+//! (the development build) the same function is an ordinary call, so the
+//! app behaves the same either way.
+//!
+//! A chunk that cannot be fetched must not take the app down (the wasm
+//! bundle aborts on panic), so every split point is `fallible`: the failure
+//! comes back as [`ChunkUnavailable`], [`OnDemand`] says so, and "Retry" asks
+//! again (the loader does not remember failures).
+
+use std::future::Future;
+
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+
+/// A chunk of the app's code could not be fetched (offline, server restarting).
+#[derive(Clone, Copy, Debug)]
+pub struct ChunkUnavailable;
+
+#[cfg(feature = "split")]
+impl From<wasm_split_helpers::SplitLoaderError> for ChunkUnavailable {
+    fn from(_: wasm_split_helpers::SplitLoaderError) -> Self {
+        // The loader has already logged the cause to the console.
+        ChunkUnavailable
+    }
+}
+
+/// Declares `async fn $name(args) -> Result<AnyView, ChunkUnavailable>`
+/// whose body is built in the chunk `$chunk` (fetched on the first call).
+/// Arguments must be plain values (ids, signals, callbacks): they cross into
+/// the chunk through a C-like call.
+macro_rules! on_demand {
+    ($(#[$doc:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) in $chunk:ident $body:block) => {
+        $(#[$doc])*
+        $vis async fn $name($($arg: $ty),*) -> Result<AnyView, $crate::on_demand::ChunkUnavailable> {
+            // The split point proper, named like its wrapper (the splitter
+            // tells split points apart by name).
+            #[cfg_attr(feature = "split", wasm_split_helpers::wasm_split($chunk, fallible))]
+            fn $name($($arg: $ty),*) -> Result<AnyView, $crate::on_demand::ChunkUnavailable> {
+                Ok($body)
+            }
+            #[cfg(feature = "split")]
+            return $name($($arg),*).await;
+            #[cfg(not(feature = "split"))]
+            return $name($($arg),*);
+        }
+    };
+}
+pub(crate) use on_demand;
+
+/// What [`OnDemand`] says while it waits and when the fetch failed.
+#[derive(Clone, Copy)]
+pub struct Wording {
+    /// Shown while the chunk is fetched.
+    pub loading: &'static str,
+    /// The heading of the failure, for a whole screen; `None` for a part of
+    /// one (a form, a dialog), which shows the message alone.
+    pub title: Option<&'static str>,
+    /// What failed and what to do.
+    pub failed: &'static str,
+}
+
+/// The view `load` builds once its chunk is here, with "Retry" when
+/// fetching it fails.
+#[component]
+pub fn OnDemand<F, Fut>(load: F, wording: Wording) -> impl IntoView
+where
+    F: Fn() -> Fut + 'static,
+    Fut: Future<Output = Result<AnyView, ChunkUnavailable>> + 'static,
+{
+    // Bumped by "Retry": re-runs the load below.
+    let attempt = RwSignal::new(0u32);
+    // The app runs on one thread; the view wants `Send` closures.
+    let load = SendWrapper::new(load);
+    view! {
+        <Suspense fallback=move || view! { <p class="on-demand-loading" role="status">{wording.loading}</p> }>
+            {move || {
+                attempt.track();
+                let pending = load();
+                Suspend::new(SendWrapper::new(async move {
+                    match pending.await {
+                        Ok(view) => view,
+                        Err(ChunkUnavailable) => view! { <LoadFailed wording attempt /> }.into_any(),
+                    }
+                }))
+            }}
+        </Suspense>
+    }
+}
+
+/// Shown when a chunk could not be fetched.
+#[component]
+fn LoadFailed(wording: Wording, attempt: RwSignal<u32>) -> impl IntoView {
+    let retry = move |_| attempt.update(|n| *n += 1);
+    match wording.title {
+        Some(title) => view! {
+            <section class="page" aria-labelledby="on-demand-failed">
+                <h1 id="on-demand-failed">{title}</h1>
+                <p role="alert">{wording.failed}</p>
+                <button type="button" on:click=retry>"Retry"</button>
+            </section>
+        }
+        .into_any(),
+        None => view! {
+            <div class="notice error" role="alert">
+                {wording.failed} " "
+                <button type="button" class="secondary" on:click=retry>"Retry"</button>
+            </div>
+        }
+        .into_any(),
+    }
+}
