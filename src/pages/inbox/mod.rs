@@ -11,6 +11,8 @@ mod filters;
 mod list;
 mod row;
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
@@ -24,27 +26,32 @@ use list::ConversationList;
 
 const PAGE: usize = 100;
 
-/// Does the conversation match the typed search (name, number, last text)?
-fn matches_locally(c: &ConversationSummary, q: &str) -> bool {
-    if q.is_empty() {
-        return true;
+/// What the local search looks in — name, number, last message text —
+/// lowercased once when the conversations arrive, not on every keystroke.
+#[derive(Clone, PartialEq)]
+struct SearchKey([String; 3]);
+
+impl SearchKey {
+    fn of(c: &ConversationSummary) -> Self {
+        let lower = |s: Option<&str>| s.map(str::to_lowercase).unwrap_or_default();
+        SearchKey([
+            lower(c.contact.name.as_deref()),
+            c.contact.phone.clone(),
+            lower(c.last_message.as_ref().map(|m| m.body.as_str())),
+        ])
     }
-    let q = q.to_lowercase();
-    c.contact
-        .name
-        .as_deref()
-        .is_some_and(|n| n.to_lowercase().contains(&q))
-        || c.contact.phone.contains(&q)
-        || c.last_message
-            .as_ref()
-            .is_some_and(|m| m.body.to_lowercase().contains(&q))
+
+    /// Does it match the typed search, already lowercased?
+    fn matches(&self, q_lower: &str) -> bool {
+        q_lower.is_empty() || self.0.iter().any(|k| k.contains(q_lower))
+    }
 }
 
 /// Does a conversation the server just sent belong in the filtered list?
 fn fits(f: &ConversationFilter, c: &ConversationSummary) -> bool {
     f.channel.is_none_or(|ch| ch == c.channel)
         && f.state.is_none_or(|s| s == c.consent.state.state())
-        && matches_locally(c, &f.q)
+        && SearchKey::of(c).matches(&f.q.to_lowercase())
 }
 
 /// The query naming these filters (deep links, back button), `?…` or empty.
@@ -140,7 +147,20 @@ pub fn Inbox(
                 scroll: false,
                 ..Default::default()
             };
-            navigate(&target, options);
+            // After the list is painted: writing the URL (history and the
+            // router's own reaction) is no part of what the keystroke shows.
+            // Unless the user has gone to another page meanwhile.
+            let navigate = navigate.clone();
+            request_animation_frame(move || {
+                set_timeout(
+                    move || {
+                        if window().location().pathname().ok() == Some(path) {
+                            navigate(&target, options);
+                        }
+                    },
+                    Duration::ZERO,
+                )
+            });
         }
         load(false);
     });
@@ -182,14 +202,19 @@ pub fn Inbox(
         _ => {}
     });
 
+    let keys = Memo::new(move |_| items.with(|v| v.iter().map(SearchKey::of).collect::<Vec<_>>()));
     let shown = Memo::new(move |_| {
         let f = filter.get();
         let exact = loaded_for.with(|l| l.as_ref() == Some(&f));
+        let q = f.q.to_lowercase();
         items.with(|v| {
-            v.iter()
-                .filter(|c| exact || matches_locally(c, &f.q))
-                .cloned()
-                .collect::<Vec<_>>()
+            keys.with(|k| {
+                v.iter()
+                    .zip(k)
+                    .filter(|(_, key)| exact || key.matches(&q))
+                    .map(|(c, _)| c.clone())
+                    .collect::<Vec<_>>()
+            })
         })
     });
 
