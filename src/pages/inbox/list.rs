@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use optline_api::ConversationSummary;
 
-use super::row::{ConversationRow, ROW_HEIGHT};
+use super::row::{ConversationRow, ROW_HEIGHT, ROW_PX};
 use crate::pages::workspace;
 use crate::time;
 
@@ -114,7 +114,7 @@ pub fn ConversationList(
                 aria-activedescendant=active_id
                 on:keydown=on_key
                 // CSSOM, not a style attribute: the CSP has no 'unsafe-inline' styles.
-                style:height=move || format!("{}px", shown.with(Vec::len) as f64 * ROW_HEIGHT)
+                style:height=move || format!("{}px", shown.with(Vec::len) * ROW_PX)
             >
                 {move || {
                     let setsize = shown.with(Vec::len);

@@ -8,8 +8,12 @@ use optline_api::{ConversationSummary, Direction, MessageKind};
 use crate::components::consent_badge::ConsentBadge;
 use crate::time;
 
-/// Every row is this tall (the list positions rows by index).
-pub const ROW_HEIGHT: f64 = 76.0;
+/// Every row is this tall, in CSS pixels (the list positions rows by index).
+/// Whole pixels: the styles are written as integers, which keeps float
+/// formatting (about 10 KB of wasm) out of the first load.
+pub const ROW_PX: usize = 76;
+/// [`ROW_PX`] for scroll arithmetic.
+pub const ROW_HEIGHT: f64 = ROW_PX as f64;
 
 #[component]
 pub fn ConversationRow(
@@ -56,8 +60,8 @@ pub fn ConversationRow(
             class:unread={unread > 0}
             class:current=move || current.get()
             // CSSOM properties, not a style attribute (the CSP forbids inline styles).
-            style:top=format!("{}px", index as f64 * ROW_HEIGHT)
-            style:height=format!("{}px", ROW_HEIGHT)
+            style:top=format!("{}px", index * ROW_PX)
+            style:height=format!("{ROW_PX}px")
             on:click=move |_| on_open.run(())
         >
             <span class="conv-who">
