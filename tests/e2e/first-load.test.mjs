@@ -1,6 +1,8 @@
-// The app's first load (issue 13): an agent's inbox never fetches the
-// settings chunk; an admin opening Settings fetches it; a chunk that fails to
-// load shows an error with a Retry that works, and the app stays alive.
+// The app's first load (issue 13): an agent's inbox and thread fetch no
+// on-demand chunk (settings, dialogs, contact phone); an admin opening
+// Settings fetches the settings chunk; the forms and dialogs come with their
+// first use, the contact phone with its page; a chunk that fails to load
+// shows an error with a Retry that works, and the app stays alive.
 //
 // Needs the release build (`trunk build --release`): only it is split.
 import { test } from 'node:test';
@@ -8,8 +10,13 @@ import assert from 'node:assert/strict';
 import { withApp, loginAs, DEMO } from './harness.mjs';
 
 const DEMO_SERVER = { args: ['--demo'] };
-/** The settings chunk, as scripts/build-wasm.sh names it. */
-const isAdminChunk = (url) => /\/split_admin-[0-9a-f]{16}\.wasm$/.test(new URL(url).pathname);
+/** A chunk as scripts/build-wasm.sh names it: split_<name>-<hash>.wasm. */
+const isChunk = (name) => (url) => new RegExp(`/split_${name}-[0-9a-f]{16}\\.wasm$`).test(new URL(url).pathname);
+/** The settings chunk. */
+const isAdminChunk = isChunk('admin');
+/** The forms and dialogs: new conversation, record opt-in/opt-out, time zone. */
+const isDialogsChunk = isChunk('dialogs');
+const isPhoneChunk = isChunk('phone');
 const isWasm = (url) => new URL(url).pathname.endsWith('.wasm');
 
 /** Every URL the page requests, from now on. */
@@ -19,7 +26,7 @@ function recordRequests(page) {
   return urls;
 }
 
-test('an agent\'s inbox loads without the settings chunk', withApp(async (app) => {
+test('an agent\'s inbox and thread load without any on-demand chunk', withApp(async (app) => {
   await loginAs(app, DEMO.ana);
   const page = await app.context.newPage();
   const urls = recordRequests(page);
@@ -29,8 +36,10 @@ test('an agent\'s inbox loads without the settings chunk', withApp(async (app) =
   // Open a conversation too: the thread is part of the agent's first load.
   await list.getByRole('option', { name: /Maria Garcia/ }).click();
   await page.getByRole('textbox', { name: 'Message' }).waitFor();
+  // The thread's "Record opt-out…" button is there; its dialog is not fetched yet.
+  await page.getByRole('button', { name: 'Record opt-out…' }).waitFor();
   assert.equal(urls.filter(isAdminChunk).length, 0, `requested:\n${urls.join('\n')}`);
-  assert.equal(urls.filter(isWasm).length, 1, 'one wasm file: the main module');
+  assert.equal(urls.filter(isWasm).length, 1, `one wasm file, the main module; requested:\n${urls.join('\n')}`);
 }, DEMO_SERVER));
 
 test('opening Settings fetches the settings chunk once, and the screens work', withApp(async (app) => {
@@ -84,3 +93,58 @@ test('a settings chunk that fails to load shows an error, and Retry loads it', w
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox' }).click();
   await page.getByRole('listbox', { name: 'Conversations' }).getByRole('option', { name: /Maria Garcia/ }).waitFor();
 }, { ...DEMO_SERVER, allowConsole: [/ERR_INTERNET_DISCONNECTED|Failed to fetch|split_admin/] }));
+
+test('"New conversation" fetches its form on first use; a failed fetch shows an error, and Retry loads it', withApp(async (app) => {
+  await loginAs(app, DEMO.ana);
+  const page = await app.open('/inbox');
+  const urls = recordRequests(page);
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  let aborted = 0;
+  await page.route(isDialogsChunk, async (route) => {
+    if (aborted === 0) {
+      aborted += 1;
+      await route.abort('internetdisconnected');
+    } else {
+      await route.continue();
+    }
+  });
+
+  await page.getByRole('button', { name: 'New conversation' }).click();
+  await page.getByRole('alert').getByText('The form could not be loaded.').waitFor();
+  assert.equal(aborted, 1);
+  await page.getByRole('button', { name: 'Retry' }).click();
+  const form = page.getByRole('form', { name: 'New conversation' });
+  const phone = form.getByLabel("Contact's phone number");
+  await phone.waitFor();
+  assert.equal(await page.getByRole('alert').filter({ hasText: 'could not be loaded' }).count(), 0);
+  // Focus lands in the form once it is there, and the form works.
+  await page.waitForFunction(() => document.activeElement?.id === 'new-phone');
+  await phone.fill('+442079460199');
+  await form.getByRole('button', { name: 'Start conversation' }).click();
+  await page.getByRole('heading', { name: '+442079460199' }).waitFor();
+  assert.equal(urls.filter(isDialogsChunk).length, 2, 'one failed fetch, one that worked');
+
+  // The record dialogs come from the same chunk, already here.
+  await page.getByRole('button', { name: 'Record opt-out…' }).click();
+  await page.getByRole('dialog', { name: 'Record opt-out' }).waitFor();
+  assert.equal(urls.filter(isDialogsChunk).length, 2, 'fetched once it worked');
+}, { ...DEMO_SERVER, allowConsole: [/ERR_INTERNET_DISCONNECTED|Failed to fetch|split_dialogs/] }));
+
+test('the contact phone is fetched with its page; a failed fetch shows an error, and Retry loads it', withApp(async (app) => {
+  let aborted = 0;
+  await app.context.route(isPhoneChunk, async (route) => {
+    if (aborted === 0) {
+      aborted += 1;
+      await route.abort('internetdisconnected');
+    } else {
+      await route.continue();
+    }
+  });
+  const page = await app.open('/phone');
+  await page.getByRole('alert').getByText('The contact phone could not be loaded.').waitFor();
+  await page.getByRole('heading', { name: 'Contact phone unavailable' }).waitFor();
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await page.getByRole('heading', { name: 'Contact phone', exact: true }).waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'Contact phone unavailable' }).count(), 0);
+  assert.equal(aborted, 1);
+}, { ...DEMO_SERVER, allowConsole: [/ERR_INTERNET_DISCONNECTED|Failed to fetch|split_phone/] }));
