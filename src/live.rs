@@ -81,7 +81,7 @@ fn connect(live: Live, generation: StoredValue<u64>) {
             else {
                 return;
             };
-            if let Ok(ev) = serde_json::from_str::<LiveEvent>(&data) {
+            if let Some(ev) = crate::api_client::live_event::decode(name, &data) {
                 live.event.set(Some(ev));
             }
         });

@@ -27,8 +27,9 @@ use crate::api_client::ApiFailure;
 mod actions;
 mod live;
 mod manual;
+// Its fixtures serve other modules' tests too (api_client::live_event).
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// What an agent can do in a thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
