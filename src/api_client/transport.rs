@@ -3,9 +3,9 @@
 
 use std::cell::RefCell;
 
-use gloo_net::http::{Method, Request, RequestBuilder, Response};
+use gloo_net::http::{Method, Request, RequestBuilder};
 use optline_api::ErrorBody;
-use serde::{de::DeserializeOwned, de::IgnoredAny, Serialize};
+use serde::{de::DeserializeOwned, Serialize};
 
 use super::ApiFailure;
 
@@ -31,41 +31,53 @@ fn report(failure: ApiFailure) -> ApiFailure {
     failure
 }
 
-async fn finish<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
-    finish_inner(response).await.map_err(report)
-}
-
-async fn finish_inner<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
+/// Sends `request`: the body of a 2xx answer as text, else the failure the
+/// answer names. Not generic: every endpoint shares this one copy of the
+/// request's state machine; only [`decode`] is compiled per answer type.
+async fn exchange(request: Result<Request, gloo_net::Error>) -> Result<(u16, String), ApiFailure> {
+    let request = request
+        .map_err(|e| ApiFailure::unreachable(format!("could not encode the request: {e}")))?;
+    let response = request.send().await.map_err(ApiFailure::unreachable)?;
     let status = response.status();
+    let text = response.text().await;
     if response.ok() {
-        return response.json::<T>().await.map_err(|e| {
-            ApiFailure::other(
-                status,
-                "bad_response",
-                format!("The server's answer could not be read ({e}). Reload the page."),
-            )
-        });
+        return text
+            .map(|t| (status, t))
+            .map_err(|e| unreadable(status, &e));
     }
-    match response.json::<ErrorBody>().await {
-        Ok(body) => Err(ApiFailure::from_error(status, body.error)),
-        Err(_) => Err(ApiFailure::other(
+    let failure = match text
+        .ok()
+        .and_then(|t| serde_json::from_str::<ErrorBody>(&t).ok())
+    {
+        Some(body) => ApiFailure::from_error(status, body.error),
+        None => ApiFailure::other(
             status,
             "http_error",
             format!(
                 "The server answered {status} {}. Try again.",
                 response.status_text()
             ),
-        )),
-    }
+        ),
+    };
+    Err(report(failure))
+}
+
+fn unreadable(status: u16, e: &dyn std::fmt::Display) -> ApiFailure {
+    ApiFailure::other(
+        status,
+        "bad_response",
+        format!("The server's answer could not be read ({e}). Reload the page."),
+    )
+}
+
+/// The JSON answer `text` as a `T`.
+fn decode<T: DeserializeOwned>((status, text): (u16, String)) -> Result<T, ApiFailure> {
+    serde_json::from_str(&text).map_err(|e| unreadable(status, &e))
 }
 
 /// `GET url` and decode the JSON answer.
 pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
-    let response = Request::get(url)
-        .send()
-        .await
-        .map_err(ApiFailure::unreachable)?;
-    finish(response).await
+    decode(exchange(Request::get(url).build()).await?)
 }
 
 /// `method url` with a JSON body, and decode the JSON answer.
@@ -74,41 +86,33 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(
     url: &str,
     body: &B,
 ) -> Result<T, ApiFailure> {
+    let body = serde_json::to_string(body)
+        .map_err(|e| ApiFailure::unreachable(format!("could not encode the request: {e}")))?;
     let request = RequestBuilder::new(url)
         .method(method)
-        .json(body)
-        .map_err(|e| ApiFailure::unreachable(format!("could not encode the request: {e}")))?;
-    let response = request.send().await.map_err(ApiFailure::unreachable)?;
-    finish(response).await
+        .header("content-type", "application/json")
+        .body(body);
+    decode(exchange(request).await?)
 }
 
 /// A body-less POST still says `application/json`: the server refuses
 /// cookie-authenticated writes of any other type (a cross-site form cannot
 /// send that type without a CORS preflight).
-fn bodyless_post(url: &str) -> RequestBuilder {
-    Request::post(url).header("content-type", "application/json")
+fn bodyless_post(url: &str) -> Result<Request, gloo_net::Error> {
+    Request::post(url)
+        .header("content-type", "application/json")
+        .build()
 }
 
 /// `POST url` without a body, decoding the JSON answer (e.g. request opt-in).
 pub async fn post_action<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
-    let response = bodyless_post(url)
-        .send()
-        .await
-        .map_err(ApiFailure::unreachable)?;
-    finish(response).await
+    decode(exchange(bodyless_post(url)).await?)
 }
 
 /// `POST url` without a body, for actions whose answer carries no data
 /// (logout, mark read): any 2xx is success.
 pub async fn post_empty(url: &str) -> Result<(), ApiFailure> {
-    let response = bodyless_post(url)
-        .send()
-        .await
-        .map_err(ApiFailure::unreachable)?;
-    if response.ok() {
-        return Ok(());
-    }
-    finish::<IgnoredAny>(response).await.map(|_| ())
+    exchange(bodyless_post(url)).await.map(|_| ())
 }
 
 /// Encodes one path segment or query value (`+` in phone numbers matters).
