@@ -16,6 +16,7 @@
 //! again (the loader does not remember failures).
 
 use std::future::Future;
+use std::pin::Pin;
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -32,14 +33,14 @@ impl From<wasm_split_helpers::SplitLoaderError> for ChunkUnavailable {
     }
 }
 
-/// Declares `async fn $name(args) -> Result<AnyView, ChunkUnavailable>`
-/// whose body is built in the chunk `$chunk` (fetched on the first call).
+/// Declares `fn $name(args) -> Pending`, the view whose body is built in
+/// the chunk `$chunk` (fetched on the first call).
 /// Arguments must be plain values (ids, signals, callbacks): they cross into
 /// the chunk through a C-like call.
 macro_rules! on_demand {
     ($(#[$doc:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) in $chunk:ident $body:block) => {
         $(#[$doc])*
-        $vis async fn $name($($arg: $ty),*) -> Result<AnyView, $crate::on_demand::ChunkUnavailable> {
+        $vis fn $name($($arg: $ty),*) -> $crate::on_demand::Pending {
             // The split point proper, named like its wrapper (the splitter
             // tells split points apart by name).
             #[cfg_attr(feature = "split", wasm_split_helpers::wasm_split($chunk, fallible))]
@@ -47,13 +48,17 @@ macro_rules! on_demand {
                 Ok($body)
             }
             #[cfg(feature = "split")]
-            return $name($($arg),*).await;
+            return Box::pin($name($($arg),*));
             #[cfg(not(feature = "split"))]
-            return $name($($arg),*);
+            return Box::pin(std::future::ready($name($($arg),*)));
         }
     };
 }
 pub(crate) use on_demand;
+
+/// A view on its way: its chunk is being fetched. Boxed, so that
+/// [`OnDemand`] is compiled once for every split point.
+pub type Pending = Pin<Box<dyn Future<Output = Result<AnyView, ChunkUnavailable>>>>;
 
 /// What [`OnDemand`] says while it waits and when the fetch failed.
 #[derive(Clone, Copy)]
@@ -70,11 +75,11 @@ pub struct Wording {
 /// The view `load` builds once its chunk is here, with "Retry" when
 /// fetching it fails.
 #[component]
-pub fn OnDemand<F, Fut>(load: F, wording: Wording) -> impl IntoView
-where
-    F: Fn() -> Fut + 'static,
-    Fut: Future<Output = Result<AnyView, ChunkUnavailable>> + 'static,
-{
+pub fn OnDemand(
+    /// Starts fetching (again, after "Retry").
+    load: Box<dyn Fn() -> Pending>,
+    wording: Wording,
+) -> impl IntoView {
     // Bumped by "Retry": re-runs the load below.
     let attempt = RwSignal::new(0u32);
     // The app runs on one thread; the view wants `Send` closures.

@@ -79,7 +79,7 @@ pub fn NewConversation() -> impl IntoView {
                 "New conversation"
             </button>
             <Show when=move || open.get()>
-                <OnDemand load=move || form_view(on_close) wording=FORM />
+                <OnDemand load=Box::new(move || form_view(on_close)) wording=FORM />
             </Show>
         </div>
     }

@@ -35,7 +35,7 @@ const PHONE: Wording = Wording {
 /// The contact phone, fetched on demand, with "Retry" if loading fails.
 #[component]
 pub fn ContactPhonePage() -> impl IntoView {
-    view! { <OnDemand load=phone_view wording=PHONE /> }
+    view! { <OnDemand load=Box::new(phone_view) wording=PHONE /> }
 }
 
 #[component]

@@ -49,7 +49,7 @@ pub fn ContactTimeZone(
             "Change time zone…"
         </button>
         <Show when=move || open.get()>
-            <OnDemand load=move || time_zone_form(contact, on_changed, open, opener) wording=FORM />
+            <OnDemand load=Box::new(move || time_zone_form(contact, on_changed, open, opener)) wording=FORM />
         </Show>
     }
 }

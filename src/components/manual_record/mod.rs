@@ -87,7 +87,7 @@ fn RecordAction(model: Model, kind: Record, offered: Signal<bool>) -> impl IntoV
             </button>
         </Show>
         <Show when=move || wanted.get()>
-            <OnDemand load=move || record_dialog(model, kind, open, opener) wording=DIALOG />
+            <OnDemand load=Box::new(move || record_dialog(model, kind, open, opener)) wording=DIALOG />
         </Show>
     }
 }

@@ -47,5 +47,5 @@ const SETTINGS: Wording = Wording {
 /// A settings screen, loaded on demand, with "Retry" if loading fails.
 #[component]
 pub fn LazyScreen(screen: Screen) -> impl IntoView {
-    view! { <OnDemand load=move || screen_view(screen) wording=SETTINGS /> }
+    view! { <OnDemand load=Box::new(move || screen_view(screen)) wording=SETTINGS /> }
 }
