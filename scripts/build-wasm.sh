@@ -35,8 +35,11 @@ mkdir -p "$WORK/split" "$WORK/out"
 if [ "$profile" = wasm-release ]; then
   # erase_components (a Leptos 0.8 cfg): view types erased at component
   # boundaries, fewer monomorphised copies. The relocations let the
-  # splitter move code safely.
-  RUSTFLAGS="--cfg erase_components -Clink-arg=--emit-relocs" \
+  # splitter move code safely. Panic locations name dependencies' files
+  # from the crate on ("tachys-0.2.19/src/…"), not from the registry's
+  # directory on this machine: ~5 KB less of the wasm.
+  registry=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ 2>/dev/null | head -1)
+  RUSTFLAGS="--cfg erase_components -Clink-arg=--emit-relocs ${registry:+--remap-path-prefix=$registry=}" \
     cargo build --package "$NAME" --bin "$NAME" --target wasm32-unknown-unknown \
     --profile "$profile" --features split --offline
   wasm-split-cli "$TARGET_DIR/wasm32-unknown-unknown/$profile/$NAME.wasm" "$WORK/split" \
