@@ -85,7 +85,10 @@ pub fn OnDemand(
     // The app runs on one thread; the view wants `Send` closures.
     let load = SendWrapper::new(load);
     view! {
-        <Suspense fallback=move || view! { <p class="on-demand-loading" role="status">{wording.loading}</p> }>
+        // A whole screen waits in the page's frame, a part of one in place.
+        <Suspense fallback=move || view! {
+            <p class:page=wording.title.is_some() role="status">{wording.loading}</p>
+        }>
             {move || {
                 attempt.track();
                 let pending = load();
