@@ -38,7 +38,7 @@ if [ "$profile" = wasm-release ]; then
   # splitter move code safely. Panic locations name dependencies' files
   # from the crate on ("tachys-0.2.19/src/…"), not from the registry's
   # directory on this machine: ~5 KB less of the wasm.
-  registry=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ 2>/dev/null | head -1)
+  registry=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ 2>/dev/null | head -1 || true)
   RUSTFLAGS="--cfg erase_components -Clink-arg=--emit-relocs ${registry:+--remap-path-prefix=$registry=}" \
     cargo build --package "$NAME" --bin "$NAME" --target wasm32-unknown-unknown \
     --profile "$profile" --features split --offline
