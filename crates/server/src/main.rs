@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use optline_server::{app, seed, storage::Db, AppConfig};
+use optline_server::storage::{Db, Location};
+use optline_server::{app, seed, AppConfig};
 
 /// Optline server: REST API, live events, simulator channel, and the built SPA.
 #[derive(Parser, Debug)]
@@ -16,14 +17,16 @@ struct Cli {
     /// Port to listen on (0 picks a free port).
     #[arg(long, env = "OPTLINE_PORT", default_value_t = 8080, global = true)]
     port: u16,
-    /// SQLite database file (created on first start, parent folders too).
+    /// The database: an SQLite file (created on first start, parent
+    /// folders too), or `postgres://user@host/db` for PostgreSQL, which
+    /// several server processes can share.
     #[arg(
         long,
         env = "OPTLINE_DB",
         default_value = "data/optline.sqlite",
         global = true
     )]
-    db: PathBuf,
+    db: String,
     /// Folder of the built SPA (Trunk's dist/).
     #[arg(
         long,
@@ -234,12 +237,13 @@ async fn run(cli: Cli) -> i32 {
             return 2;
         }
     };
-    let db = match Db::open(&cli.db) {
+    let location = Location::parse(&cli.db);
+    let db = match Db::open_at(&location, optline_server::storage::DEFAULT_QUEUE) {
         Ok(db) => db,
         Err(e) => {
             eprintln!(
                 "optline-server: cannot open database {}: {e}",
-                cli.db.display()
+                location.describe()
             );
             return 2;
         }
@@ -417,7 +421,7 @@ async fn run(cli: Cli) -> i32 {
 /// Seals plain provider settings, and those sealed with the previous key,
 /// with the current key (a key rotation completes at the first start).
 fn reseal_provider_settings(
-    c: &rusqlite::Connection,
+    c: &optline_server::storage::Conn,
 ) -> optline_server::storage::StorageResult<usize> {
     use optline_server::{secrets, storage};
     let mut n = 0;

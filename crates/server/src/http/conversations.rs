@@ -189,7 +189,7 @@ async fn step_and_dispatch<F>(
 ) -> ApiResult<Json<api::ActionResult>>
 where
     F: FnOnce(
-            &rusqlite::Connection,
+            &crate::storage::Conn,
             &consent::FlowCache,
             chrono::DateTime<chrono::Utc>,
             &storage::UserRow,

@@ -24,10 +24,11 @@
 //!
 //! The audit stays append-only: the triggers only add to these tables.
 
+use super::sql::{params, Conn, Param, Row, Value};
 use chrono::{DateTime, Duration, Utc};
 use optline_api::FunnelStage;
 use optline_engine::Channel;
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::Transaction;
 
 use super::{text_enum, StorageResult};
 use crate::clock::fmt;
@@ -61,7 +62,7 @@ pub fn opt_out_how_sql(t: &str) -> String {
 }
 
 /// A record written by an agent or an admin never answers a request.
-fn answers_sql(t: &str) -> String {
+pub(crate) fn answers_sql(t: &str) -> String {
     format!(
         "{t}.from_state = 'pending' AND {t}.actor NOT LIKE 'user:%' AND {t}.actor NOT LIKE 'admin:%'"
     )
@@ -245,15 +246,18 @@ pub struct InsightsFilter {
 impl InsightsFilter {
     /// The numbered parameters every insights query takes: `?1` org, `?2`
     /// `from`, `?3` `to`, `?4` line of business, `?5` agent, `?6` channel.
-    fn params<'a>(&self, from: &'a str, to: &'a str) -> impl rusqlite::Params + 'a {
-        (
-            self.org,
-            from,
-            to,
-            self.lob,
-            self.agent,
-            self.channel.map(Channel::as_str),
-        )
+    fn params<'a>(&'a self, from: &'a str, to: &'a str) -> Vec<Value<'a>> {
+        vec![
+            self.org.value(),
+            from.value(),
+            to.value(),
+            self.lob.value(),
+            self.agent.value(),
+            match self.channel {
+                Some(ch) => Value::Text(ch.as_str()),
+                None => Value::Null,
+            },
+        ]
     }
 }
 
@@ -274,10 +278,10 @@ pub struct StageCount {
 
 /// Funnel records of the filter grouped by UTC day, stage and how: whole
 /// days from `insight_daily`, the partial days at the ends from the audit.
-pub fn insights_stage_counts(c: &Connection, f: &InsightsFilter) -> StorageResult<Vec<StageCount>> {
+pub fn insights_stage_counts(c: &Conn, f: &InsightsFilter) -> StorageResult<Vec<StageCount>> {
     let (days, edges) = split(&f.from, &f.to);
     let mut out = Vec::new();
-    let row = |r: &rusqlite::Row| {
+    let row = |r: &Row| {
         Ok(StageCount {
             day: r.get(0)?,
             stage: text_enum(r, 1, FunnelStage::parse)?,
@@ -328,7 +332,7 @@ pub fn insights_stage_counts(c: &Connection, f: &InsightsFilter) -> StorageResul
 /// acceptance, a rejection, an opt-out, a re-prompt after an unclear
 /// reply), never an admin's or an agent's action.
 pub fn insights_no_answer(
-    c: &Connection,
+    c: &Conn,
     f: &InsightsFilter,
     intervals: &[(String, Channel, i64)],
     now: &str,
@@ -358,7 +362,7 @@ pub fn insights_no_answer(
         }
         total += st.query_row(
             params![f.org, number, channel.as_str(), f.from, to, *secs as f64],
-            |r| r.get::<_, i64>(0),
+            |r| r.get::<i64>(0),
         )?;
     }
     Ok(total)
@@ -366,22 +370,22 @@ pub fn insights_no_answer(
 
 /// Seconds from the agent's latest request to each acceptance of the
 /// filter that answered one (a pending consent becoming accepted).
-pub fn insights_accept_seconds(c: &Connection, f: &InsightsFilter) -> StorageResult<Vec<f64>> {
+pub fn insights_accept_seconds(c: &Conn, f: &InsightsFilter) -> StorageResult<Vec<f64>> {
     let mut st = c.prepare_cached(&format!(
         "WITH {NUMS_CTE}
          SELECT secs FROM insight_accepts
          WHERE org_id = ?1 AND number IN (SELECT e164 FROM nums)
            AND (?6 IS NULL OR channel = ?6) AND at >= ?2 AND at < ?3"
     ))?;
-    let rows = st.query_map(f.params(&f.from, &f.to), |r| r.get::<_, f64>(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let rows = st.query_map(f.params(&f.from, &f.to), |r| r.get::<f64>(0))?;
+    rows.collect::<Result<_, _>>()
 }
 
 /// Failed outbound messages of the filter created in the period, by
 /// provider and error, most first: whole days from `insight_failures`, the
 /// partial days at the ends from the messages.
 pub fn insights_failures(
-    c: &Connection,
+    c: &Conn,
     f: &InsightsFilter,
 ) -> StorageResult<Vec<(String, String, i64)>> {
     let (days, edges) = split(&f.from, &f.to);
@@ -430,7 +434,7 @@ pub fn insights_failures(
 
 /// The filter's business numbers with their line of business (the caller
 /// looks up each one's flow for the resend interval).
-pub fn insights_numbers(c: &Connection, f: &InsightsFilter) -> StorageResult<Vec<(String, i64)>> {
+pub fn insights_numbers(c: &Conn, f: &InsightsFilter) -> StorageResult<Vec<(String, i64)>> {
     let mut st = c.prepare_cached(
         "SELECT e164, lob_id FROM numbers
          WHERE org_id = ?1 AND (?2 IS NULL OR lob_id = ?2) AND (?3 IS NULL OR user_id = ?3)",
@@ -438,7 +442,7 @@ pub fn insights_numbers(c: &Connection, f: &InsightsFilter) -> StorageResult<Vec
     let rows = st.query_map(params![f.org, f.lob, f.agent], |r| {
         Ok((r.get(0)?, r.get(1)?))
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 #[cfg(test)]
@@ -494,7 +498,7 @@ mod tests {
           (1, '2026-03-02T13:00:09.000Z', '+1', '+4', 'whatsapp', 'contact', 'opted_out:keyword', 'pending', 'opted_out', 'STOP', 'whatsapp'),
           (1, '2026-03-03T09:00:00.000Z', '+1', '+2', 'sms', 'admin:1', 'opted_out:manual_record', 'accepted', 'opted_out', 'call', 'manual');";
 
-    fn dump(c: &Connection) -> Vec<String> {
+    fn dump(c: &rusqlite::Connection) -> Vec<String> {
         let mut out = Vec::new();
         for t in [
             "insight_daily",
@@ -522,11 +526,11 @@ mod tests {
     #[test]
     fn the_backfill_equals_what_the_triggers_keep() {
         use super::super::migrations::{migrate, migrate_to};
-        let mut before = Connection::open_in_memory().unwrap();
+        let mut before = rusqlite::Connection::open_in_memory().unwrap();
         migrate_to(&mut before, 9).unwrap();
         before.execute_batch(HISTORY).unwrap();
         migrate(&mut before).unwrap();
-        let mut after = Connection::open_in_memory().unwrap();
+        let mut after = rusqlite::Connection::open_in_memory().unwrap();
         migrate(&mut after).unwrap();
         after.execute_batch(HISTORY).unwrap();
         let (b, a) = (dump(&before), dump(&after));

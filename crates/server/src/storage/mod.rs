@@ -23,12 +23,14 @@ pub mod messages;
 pub mod migrations;
 pub mod numbers;
 pub mod orgs;
+pub mod postgres_schema;
 pub mod sessions;
+pub mod sql;
 pub mod users;
 pub mod webhooks;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -46,17 +48,48 @@ pub use messages::*;
 pub use numbers::*;
 pub use orgs::*;
 pub use sessions::*;
+pub use sql::{Backend, Conn};
 pub use users::*;
 pub use webhooks::*;
 
 type Completion = Box<dyn FnOnce(bool) + Send>;
-type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Completion) + Send>;
+type Job = Box<dyn FnOnce(Option<&Conn>) -> (bool, Completion) + Send>;
 
 /// Maximum number of jobs committed together.
 const MAX_BATCH: usize = 512;
 /// Jobs waiting for the writer before new writes are turned away (503):
 /// a bounded queue keeps memory and latency bounded under overload.
 pub const DEFAULT_QUEUE: usize = 20_000;
+/// Read connections kept for reuse.
+const READERS_KEPT: usize = 8;
+
+/// Where the data lives: an SQLite file (the default), or a PostgreSQL
+/// database that several server processes may share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; anything else is
+    /// an SQLite file path.
+    pub fn parse(s: &str) -> Location {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Location::Postgres(s.to_string())
+        } else {
+            Location::Sqlite(PathBuf::from(s))
+        }
+    }
+
+    /// For messages: the file, or the database without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(url) => postgres_schema::redact(url),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Db {
@@ -65,8 +98,8 @@ pub struct Db {
 
 struct DbInner {
     writer: Mutex<mpsc::SyncSender<Job>>,
-    readers: Mutex<Vec<Connection>>,
-    path: std::path::PathBuf,
+    readers: Mutex<Vec<Conn>>,
+    location: Location,
     /// Whether the last batch committed (health answers 503 otherwise).
     writes_ok: Arc<AtomicBool>,
 }
@@ -87,29 +120,24 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 impl Db {
     /// Opens (creating it and its parent folders if needed) and migrates.
     pub fn open(path: &Path) -> Result<Db, String> {
-        Db::open_with_queue(path, DEFAULT_QUEUE)
+        Db::open_at(&Location::Sqlite(path.to_path_buf()), DEFAULT_QUEUE)
     }
 
     /// Like [`Db::open`] with at most `queue` writes waiting.
     pub fn open_with_queue(path: &Path, queue: usize) -> Result<Db, String> {
-        if let Some(parent) = path.parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        Db::open_at(&Location::Sqlite(path.to_path_buf()), queue)
+    }
+
+    /// Opens either backend and migrates it.
+    pub fn open_at(location: &Location, queue: usize) -> Result<Db, String> {
+        let conn = match location {
+            Location::Sqlite(path) => Conn::Sqlite(open_sqlite_writer(path)?),
+            Location::Postgres(url) => {
+                let mut client = postgres_schema::connect(url)?;
+                postgres_schema::migrate(&mut client)?;
+                Conn::Postgres(sql::PgConn::new(client))
             }
-        }
-        let mut conn = Connection::open(path).map_err(|e| e.to_string())?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| e.to_string())?;
-        configure(&conn).map_err(|e| e.to_string())?;
-        // 32 MiB page cache for the writer (the hot pages of every table).
-        conn.pragma_update(None, "cache_size", -32768)
-            .map_err(|e| e.to_string())?;
-        // The writer never checkpoints itself (that stalls every request
-        // queued behind it); a background connection does, see below.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)
-            .map_err(|e| e.to_string())?;
-        migrations::migrate(&mut conn).map_err(|e| format!("migration failed: {e}"))?;
-        spawn_checkpointer(path.to_path_buf())?;
+        };
         let (tx, rx) = mpsc::sync_channel::<Job>(queue.max(1));
         let writes_ok = Arc::new(AtomicBool::new(true));
         let ok = writes_ok.clone();
@@ -124,10 +152,23 @@ impl Db {
             inner: Arc::new(DbInner {
                 writer: Mutex::new(tx),
                 readers: Mutex::new(Vec::new()),
-                path: path.to_path_buf(),
+                location: location.clone(),
                 writes_ok,
             }),
         })
+    }
+
+    /// Which backend this database is.
+    pub fn backend(&self) -> Backend {
+        match self.inner.location {
+            Location::Sqlite(_) => Backend::Sqlite,
+            Location::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Where the data lives.
+    pub fn location(&self) -> &Location {
+        &self.inner.location
     }
 
     /// Whether writes are succeeding (the last batch committed).
@@ -141,7 +182,7 @@ impl Db {
     where
         R: Send + 'static,
         E: From<StorageError> + Send + 'static,
-        F: FnOnce(&Connection) -> Result<R, E> + Send + 'static,
+        F: FnOnce(&Conn) -> Result<R, E> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<R, E>>();
         let job: Job = Box::new(move |conn| {
@@ -177,35 +218,22 @@ impl Db {
     where
         R: Send + 'static,
         E: From<StorageError> + Send + 'static,
-        F: FnOnce(&Connection) -> Result<R, E> + Send + 'static,
+        F: FnOnce(&Conn) -> Result<R, E> + Send + 'static,
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = inner.readers.lock().ok().and_then(|mut v| v.pop());
-            let conn = match conn {
+            let pooled = inner.readers.lock().ok().and_then(|mut v| v.pop());
+            let conn = match pooled {
                 Some(c) => c,
-                None => {
-                    let c = Connection::open_with_flags(
-                        &inner.path,
-                        OpenFlags::SQLITE_OPEN_READ_ONLY
-                            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                            | OpenFlags::SQLITE_OPEN_URI,
-                    )
-                    .map_err(StorageError::from)?;
-                    c.busy_timeout(std::time::Duration::from_secs(10))
-                        .map_err(StorageError::from)?;
-                    c.set_prepared_statement_cache_capacity(256);
-                    c.set_db_config(
-                        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-                        true,
-                    )
-                    .map_err(StorageError::from)?;
-                    c
-                }
+                None => open_reader(&inner.location)?,
             };
             let r = f(&conn);
-            if let Ok(mut v) = inner.readers.lock() {
-                if v.len() < 8 {
+            let reusable = match &conn {
+                Conn::Sqlite(_) => true,
+                Conn::Postgres(p) => !p.is_closed(),
+            };
+            if let (true, Ok(mut v)) = (reusable, inner.readers.lock()) {
+                if v.len() < READERS_KEPT {
                     v.push(conn);
                 }
             }
@@ -213,6 +241,57 @@ impl Db {
         })
         .await
         .map_err(|_| StorageError::Writer("a read task panicked"))?
+    }
+}
+
+/// The one writing SQLite connection: WAL, migrated, with a checkpointer
+/// beside it.
+fn open_sqlite_writer(path: &Path) -> Result<Connection, String> {
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+    }
+    let mut conn = Connection::open(path).map_err(|e| e.to_string())?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| e.to_string())?;
+    configure(&conn).map_err(|e| e.to_string())?;
+    // 32 MiB page cache for the writer (the hot pages of every table).
+    conn.pragma_update(None, "cache_size", -32768)
+        .map_err(|e| e.to_string())?;
+    // The writer never checkpoints itself (that stalls every request
+    // queued behind it); a background connection does, see below.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)
+        .map_err(|e| e.to_string())?;
+    migrations::migrate(&mut conn).map_err(|e| format!("migration failed: {e}"))?;
+    spawn_checkpointer(path.to_path_buf())?;
+    Ok(conn)
+}
+
+/// A read connection: read-only for SQLite (WAL lets it run beside the
+/// writer), an ordinary session for PostgreSQL.
+fn open_reader(location: &Location) -> StorageResult<Conn> {
+    match location {
+        Location::Sqlite(path) => {
+            let c = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )?;
+            c.busy_timeout(std::time::Duration::from_secs(10))?;
+            c.set_prepared_statement_cache_capacity(256);
+            c.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+                true,
+            )?;
+            Ok(Conn::Sqlite(c))
+        }
+        Location::Postgres(url) => {
+            let client = postgres_schema::connect(url)
+                .map_err(|_| StorageError::Writer("could not connect to PostgreSQL for a read"))?;
+            Ok(Conn::Postgres(sql::PgConn::new(client)))
+        }
     }
 }
 
@@ -242,9 +321,18 @@ fn spawn_checkpointer(path: std::path::PathBuf) -> Result<(), String> {
     Ok(())
 }
 
-fn exec_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([])?;
+fn exec_cached(conn: &Conn, sql: &str) -> StorageResult<()> {
+    conn.prepare_cached(sql)?.execute(sql::NO_PARAMS)?;
     Ok(())
+}
+
+/// How the writer opens its transaction: SQLite takes the write lock at
+/// once; PostgreSQL locks rows as the jobs touch them.
+fn begin_sql(conn: &Conn) -> &'static str {
+    match conn.backend() {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    }
 }
 
 /// Jobs and commits so far (for the load generator's report).
@@ -268,7 +356,7 @@ impl Drop for ExitIfWriterDies {
 
 /// Runs one job; a panic inside it is that job's failure only (its
 /// savepoint is rolled back and it is answered with an error).
-fn run_job(job: Job, conn: Option<&Connection>) -> (bool, Completion) {
+fn run_job(job: Job, conn: Option<&Conn>) -> (bool, Completion) {
     match catch_unwind(AssertUnwindSafe(|| job(conn))) {
         Ok(r) => r,
         Err(_) => {
@@ -278,7 +366,7 @@ fn run_job(job: Job, conn: Option<&Connection>) -> (bool, Completion) {
     }
 }
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>, writes_ok: &AtomicBool) {
+fn writer_loop(conn: Conn, rx: mpsc::Receiver<Job>, writes_ok: &AtomicBool) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = rx.recv() {
         batch.push(first);
@@ -289,7 +377,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>, writes_ok: &AtomicBool
             }
         }
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
-        let began = exec_cached(&conn, "BEGIN IMMEDIATE").is_ok();
+        let began = exec_cached(&conn, begin_sql(&conn)).is_ok();
         for job in batch.drain(..) {
             if !began || exec_cached(&conn, "SAVEPOINT job").is_err() {
                 let (_, done) = run_job(job, None);
@@ -374,7 +462,7 @@ mod tests {
     async fn health_follows_whether_batches_commit() {
         let (_d, db) = db(16);
         // A job that ends the writer's transaction makes its COMMIT fail.
-        let r: StorageResult<()> = db.write(|c| Ok(c.execute_batch("ROLLBACK")?)).await;
+        let r: StorageResult<()> = db.write(|c| c.execute_batch("ROLLBACK")).await;
         assert!(r.is_err(), "not acknowledged: nothing was committed");
         assert!(!db.writes_ok());
         let n: StorageResult<i64> = db.write(org_count).await;
