@@ -92,13 +92,13 @@ pub fn audit_query(c: &Conn, org: i64, f: &AuditFilter) -> StorageResult<Vec<Aud
         "SELECT id, org_id, at, number, contact, channel, actor, action, from_state, to_state,
                 evidence, request_text, provider_message_id, source, signature_verified,
                 template_name, template_language FROM audit a
-         WHERE org_id = ?1 AND (?2 IS NULL OR contact = ?2) AND (?3 IS NULL OR number = ?3)
-           AND (?4 IS NULL OR channel = ?4) AND (?5 IS NULL OR action = ?5)
-           AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL OR at < ?7) AND (?8 IS NULL OR id > ?8)
-           AND (?10 IS NULL OR {stage} = ?10) AND (?11 IS NULL OR {how} = ?11)
-           AND ((?12 IS NULL AND ?13 IS NULL) OR number IN (
+         WHERE org_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR contact = ?2) AND (CAST(?3 AS TEXT) IS NULL OR number = ?3)
+           AND (CAST(?4 AS TEXT) IS NULL OR channel = ?4) AND (CAST(?5 AS TEXT) IS NULL OR action = ?5)
+           AND (CAST(?6 AS TEXT) IS NULL OR at >= ?6) AND (CAST(?7 AS TEXT) IS NULL OR at < ?7) AND (CAST(?8 AS BIGINT) IS NULL OR id > ?8)
+           AND (CAST(?10 AS TEXT) IS NULL OR {stage} = ?10) AND (CAST(?11 AS TEXT) IS NULL OR {how} = ?11)
+           AND ((CAST(?12 AS BIGINT) IS NULL AND CAST(?13 AS BIGINT) IS NULL) OR number IN (
                 SELECT e164 FROM numbers WHERE org_id = ?1
-                  AND (?12 IS NULL OR lob_id = ?12) AND (?13 IS NULL OR user_id = ?13)))
+                  AND (CAST(?12 AS BIGINT) IS NULL OR lob_id = ?12) AND (CAST(?13 AS BIGINT) IS NULL OR user_id = ?13)))
          ORDER BY id LIMIT ?9"
     ))?;
     let rows = st.query_map(

@@ -225,10 +225,10 @@ pub fn conversations_list(
         Scope::User(u) => ("n.user_id = ?1", u),
         Scope::Org(o) => ("c.org_id = ?1", o),
     };
-    let filter = "(?2 IS NULL OR ct.name LIKE ?2 ESCAPE '\\' OR ct.e164 LIKE ?2 ESCAPE '\\'
+    let filter = "(CAST(?2 AS TEXT) IS NULL OR ct.name LIKE ?2 ESCAPE '\\' OR ct.e164 LIKE ?2 ESCAPE '\\'
             OR c.id IN (SELECT conversation_id FROM messages WHERE body LIKE ?2 ESCAPE '\\'))
-        AND (?3 IS NULL OR c.consent_state = ?3)
-        AND (?4 IS NULL OR c.channel = ?4)";
+        AND (CAST(?3 AS TEXT) IS NULL OR c.consent_state = ?3)
+        AND (CAST(?4 AS TEXT) IS NULL OR c.channel = ?4)";
     let state = f.state.map(StateName::as_str);
     let channel = f.channel.map(Channel::as_str);
     let q =
@@ -248,7 +248,7 @@ pub fn conversations_list(
     };
     let mut st = c.prepare_cached(&format!(
         "{CONV_SELECT} WHERE {scope_sql} AND {filter}
-         AND (?5 IS NULL OR c.updated_at < ?5 OR (c.updated_at = ?5 AND c.id < ?6))
+         AND (CAST(?5 AS TEXT) IS NULL OR c.updated_at < ?5 OR (c.updated_at = ?5 AND c.id < ?6))
          ORDER BY c.updated_at DESC, c.id DESC LIMIT ?7"
     ))?;
     let rows = st.query_map(
@@ -299,7 +299,7 @@ pub fn holders(
         "SELECT o.lob_id, ct.e164, o.user_id, o.since FROM ownership o
          JOIN contacts ct ON ct.id = o.contact_id
          JOIN lines_of_business l ON l.id = o.lob_id
-         WHERE l.org_id = ?1 AND (?2 IS NULL OR o.lob_id = ?2) ORDER BY o.since DESC",
+         WHERE l.org_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR o.lob_id = ?2) ORDER BY o.since DESC",
     )?;
     let rows = st.query_map(params![org, lob], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))

@@ -51,7 +51,10 @@ impl std::fmt::Display for StorageError {
             StorageError::Taken(t) => write!(f, "{t:?} already taken"),
             StorageError::Unreadable(m) => write!(f, "unreadable stored value: {m}"),
             StorageError::Sqlite(e) => write!(f, "database error: {e}"),
-            StorageError::Postgres(e) => write!(f, "database error: {e}"),
+            StorageError::Postgres(e) => match e.as_db_error() {
+                Some(db) => write!(f, "database error: {} ({})", db.message(), db.code().code()),
+                None => write!(f, "database error: {e}"),
+            },
             StorageError::NoRow => write!(f, "no row found"),
             StorageError::Writer(m) => write!(f, "database writer: {m}"),
             StorageError::Busy => write!(f, "database writer queue is full"),

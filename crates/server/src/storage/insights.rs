@@ -264,7 +264,7 @@ impl InsightsFilter {
 /// The business numbers the filter keeps (`?1` org, `?4` lob, `?5` agent),
 /// as a CTE named `nums`.
 const NUMS_CTE: &str = "nums(e164, lob_id) AS (SELECT e164, lob_id FROM numbers
-    WHERE org_id = ?1 AND (?4 IS NULL OR lob_id = ?4) AND (?5 IS NULL OR user_id = ?5))";
+    WHERE org_id = ?1 AND (CAST(?4 AS BIGINT) IS NULL OR lob_id = ?4) AND (CAST(?5 AS BIGINT) IS NULL OR user_id = ?5))";
 
 /// Audit records of one (day, stage, how), `how` being [`OPT_OUT_HOW_SQL`].
 #[derive(Debug, Clone, PartialEq)]
@@ -294,7 +294,7 @@ pub fn insights_stage_counts(c: &Conn, f: &InsightsFilter) -> StorageResult<Vec<
             "WITH {NUMS_CTE}
              SELECT day, stage, how, SUM(n) FROM insight_daily
              WHERE org_id = ?1 AND day >= ?2 AND day < ?3
-               AND number IN (SELECT e164 FROM nums) AND (?6 IS NULL OR channel = ?6)
+               AND number IN (SELECT e164 FROM nums) AND (CAST(?6 AS TEXT) IS NULL OR channel = ?6)
              GROUP BY day, stage, how"
         ))?;
         let rows = st.query_map(f.params(&d1, &d2), row)?;
@@ -304,14 +304,15 @@ pub fn insights_stage_counts(c: &Conn, f: &InsightsFilter) -> StorageResult<Vec<
     }
     let stage = stage_sql("a");
     let how = opt_out_how_sql("a");
+    let audit_hint = c.index_hint("audit_insights");
     let mut st = c.prepare_cached(&format!(
         "WITH {NUMS_CTE}
          SELECT day, stage, how, COUNT(*) FROM (
             SELECT substr(a.at, 1, 10) AS day, {stage} AS stage, {how} AS how
-            FROM audit a INDEXED BY audit_insights
+            FROM audit a {audit_hint}
             WHERE a.org_id = ?1 AND a.at >= ?2 AND a.at < ?3
               AND a.number IN (SELECT e164 FROM nums)
-              AND (?6 IS NULL OR a.channel = ?6))
+              AND (CAST(?6 AS TEXT) IS NULL OR a.channel = ?6)) AS staged
          WHERE stage IS NOT NULL
          GROUP BY day, stage, how"
     ))?;
@@ -375,7 +376,7 @@ pub fn insights_accept_seconds(c: &Conn, f: &InsightsFilter) -> StorageResult<Ve
         "WITH {NUMS_CTE}
          SELECT secs FROM insight_accepts
          WHERE org_id = ?1 AND number IN (SELECT e164 FROM nums)
-           AND (?6 IS NULL OR channel = ?6) AND at >= ?2 AND at < ?3"
+           AND (CAST(?6 AS TEXT) IS NULL OR channel = ?6) AND at >= ?2 AND at < ?3"
     ))?;
     let rows = st.query_map(f.params(&f.from, &f.to), |r| r.get::<f64>(0))?;
     rows.collect::<Result<_, _>>()
@@ -400,8 +401,8 @@ pub fn insights_failures(
             "SELECT x.provider, x.error, SUM(x.n) FROM insight_failures x
              JOIN numbers n ON n.id = x.number_id
              WHERE x.org_id = ?1 AND x.day >= ?2 AND x.day < ?3
-               AND (?4 IS NULL OR n.lob_id = ?4) AND (?5 IS NULL OR n.user_id = ?5)
-               AND (?6 IS NULL OR x.channel = ?6)
+               AND (CAST(?4 AS BIGINT) IS NULL OR n.lob_id = ?4) AND (CAST(?5 AS BIGINT) IS NULL OR n.user_id = ?5)
+               AND (CAST(?6 AS TEXT) IS NULL OR x.channel = ?6)
              GROUP BY 1, 2",
         )?;
         let rows = st.query_map(f.params(&d1, &d2), |r| {
@@ -409,17 +410,18 @@ pub fn insights_failures(
         })?;
         add(rows.collect::<Result<_, _>>()?);
     }
-    let mut st = c.prepare_cached(
+    let mut st = c.prepare_cached(&format!(
         "SELECT m.provider, COALESCE(m.error, ''), COUNT(*)
-         FROM messages m INDEXED BY messages_failed_created
+         FROM messages m {}
          JOIN conversations cv ON cv.id = m.conversation_id
          JOIN numbers n ON n.id = cv.number_id
          WHERE m.created_at >= ?2 AND m.created_at < ?3 AND m.status = 'failed'
            AND m.direction = 'outbound' AND cv.org_id = ?1
-           AND (?4 IS NULL OR n.lob_id = ?4) AND (?5 IS NULL OR n.user_id = ?5)
-           AND (?6 IS NULL OR cv.channel = ?6)
+           AND (CAST(?4 AS BIGINT) IS NULL OR n.lob_id = ?4) AND (CAST(?5 AS BIGINT) IS NULL OR n.user_id = ?5)
+           AND (CAST(?6 AS TEXT) IS NULL OR cv.channel = ?6)
          GROUP BY 1, 2",
-    )?;
+        c.index_hint("messages_failed_created")
+    ))?;
     for (from, to) in edges {
         let rows = st.query_map(f.params(&from, &to), |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -437,7 +439,7 @@ pub fn insights_failures(
 pub fn insights_numbers(c: &Conn, f: &InsightsFilter) -> StorageResult<Vec<(String, i64)>> {
     let mut st = c.prepare_cached(
         "SELECT e164, lob_id FROM numbers
-         WHERE org_id = ?1 AND (?2 IS NULL OR lob_id = ?2) AND (?3 IS NULL OR user_id = ?3)",
+         WHERE org_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR lob_id = ?2) AND (CAST(?3 AS BIGINT) IS NULL OR user_id = ?3)",
     )?;
     let rows = st.query_map(params![f.org, f.lob, f.agent], |r| {
         Ok((r.get(0)?, r.get(1)?))

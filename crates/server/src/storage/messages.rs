@@ -132,7 +132,7 @@ pub fn messages_page(
     limit: i64,
 ) -> StorageResult<(Vec<MessageRow>, bool)> {
     let mut st = c.prepare_cached(&format!(
-        "SELECT {MSG_COLS} FROM messages WHERE conversation_id = ?1 AND (?2 IS NULL OR id < ?2)
+        "SELECT {MSG_COLS} FROM messages WHERE conversation_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR id < ?2)
          ORDER BY id DESC LIMIT ?3"
     ))?;
     let rows = st.query_map(params![conv, before, limit + 1], message_row)?;

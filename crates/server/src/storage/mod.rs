@@ -130,24 +130,31 @@ impl Db {
 
     /// Opens either backend and migrates it.
     pub fn open_at(location: &Location, queue: usize) -> Result<Db, String> {
-        let conn = match location {
-            Location::Sqlite(path) => Conn::Sqlite(open_sqlite_writer(path)?),
-            Location::Postgres(url) => {
-                let mut client = postgres_schema::connect(url)?;
-                postgres_schema::migrate(&mut client)?;
-                Conn::Postgres(sql::PgConn::new(client))
-            }
-        };
         let (tx, rx) = mpsc::sync_channel::<Job>(queue.max(1));
         let writes_ok = Arc::new(AtomicBool::new(true));
         let ok = writes_ok.clone();
+        // The writer thread opens its own connection: the blocking
+        // PostgreSQL client must never start inside the async runtime.
+        let (opened_tx, opened_rx) = mpsc::sync_channel::<Result<(), String>>(1);
+        let at = location.clone();
         std::thread::Builder::new()
             .name("optline-db-writer".into())
             .spawn(move || {
+                let conn = match open_writer(&at) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = opened_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = opened_tx.send(Ok(()));
                 let _exit = ExitIfWriterDies;
                 writer_loop(conn, rx, &ok)
             })
             .map_err(|e| e.to_string())?;
+        opened_rx
+            .recv()
+            .map_err(|_| "the database writer stopped while opening".to_string())??;
         Ok(Db {
             inner: Arc::new(DbInner {
                 writer: Mutex::new(tx),
@@ -242,6 +249,18 @@ impl Db {
         .await
         .map_err(|_| StorageError::Writer("a read task panicked"))?
     }
+}
+
+/// The writer's connection, migrated.
+fn open_writer(location: &Location) -> Result<Conn, String> {
+    Ok(match location {
+        Location::Sqlite(path) => Conn::Sqlite(open_sqlite_writer(path)?),
+        Location::Postgres(url) => {
+            let mut client = postgres_schema::connect(url)?;
+            postgres_schema::migrate(&mut client)?;
+            Conn::Postgres(sql::PgConn::new(client))
+        }
+    })
 }
 
 /// The one writing SQLite connection: WAL, migrated, with a checkpointer

@@ -137,7 +137,7 @@ fn initial_schema() -> String {
 CREATE EXTENSION IF NOT EXISTS citext;
 
 -- SQLite's functions that the shared queries use.
-CREATE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS BIGINT
+CREATE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS INTEGER
     LANGUAGE SQL IMMUTABLE STRICT PARALLEL SAFE
     RETURN strpos(haystack, needle);
 CREATE FUNCTION unixepoch(at TEXT, modifier TEXT) RETURNS DOUBLE PRECISION

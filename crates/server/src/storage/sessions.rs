@@ -59,7 +59,7 @@ pub fn session_delete(c: &Conn, token_hash: &str) -> StorageResult<()> {
 /// their live streams can be closed.
 pub fn sessions_delete_user(c: &Conn, user: i64, keep: Option<&str>) -> StorageResult<Vec<String>> {
     let mut st = c.prepare_cached(
-        "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2 RETURNING token_hash",
+        "DELETE FROM sessions WHERE user_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR token_hash <> ?2) RETURNING token_hash",
     )?;
     let rows = st.query_map(params![user, keep], |r| r.get(0))?;
     rows.collect::<Result<_, _>>()

@@ -40,16 +40,21 @@ pub enum Conn {
 /// A PostgreSQL connection with its own statement cache (the `postgres`
 /// crate has none): each distinct SQL text is prepared once per connection.
 pub struct PgConn {
-    client: RefCell<postgres::Client>,
+    /// Always `Some` until dropped (see `Drop`).
+    client: Option<RefCell<postgres::Client>>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
 }
 
 impl PgConn {
     pub fn new(client: postgres::Client) -> PgConn {
         PgConn {
-            client: RefCell::new(client),
+            client: Some(RefCell::new(client)),
             statements: RefCell::new(HashMap::new()),
         }
+    }
+
+    fn cell(&self) -> &RefCell<postgres::Client> {
+        self.client.as_ref().expect("a PostgreSQL connection is used only until dropped")
     }
 
     fn prepare(&self, sql: &str) -> StorageResult<postgres::Statement> {
@@ -57,7 +62,11 @@ impl PgConn {
             return Ok(s.clone());
         }
         let translated = dollar_placeholders(sql);
-        let stmt = self.client.borrow_mut().prepare(&translated)?;
+        let stmt = self
+            .cell()
+            .borrow_mut()
+            .prepare(&translated)
+            .inspect_err(|e| tracing::error!(sql = %translated, "PostgreSQL refused a statement: {e:?}"))?;
         self.statements
             .borrow_mut()
             .insert(sql.to_string(), stmt.clone());
@@ -66,16 +75,44 @@ impl PgConn {
 
     /// Whether the server closed the connection (the pool drops it).
     pub fn is_closed(&self) -> bool {
-        self.client.borrow().is_closed()
+        self.cell().borrow().is_closed()
     }
 
     /// The client, for work outside this interface (bulk copies).
     pub fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
-        self.client.borrow_mut()
+        self.cell().borrow_mut()
+    }
+}
+
+/// The blocking client closes its connection through its own runtime,
+/// which must not happen on a thread of the server's async runtime (a
+/// pool dropped at shutdown): it is closed on a thread of its own.
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = std::thread::Builder::new()
+                .name("optline-pg-close".into())
+                .spawn(move || drop(client));
+        }
     }
 }
 
 impl Conn {
+    /// An ordinary read-write connection outside the server's writer (for
+    /// tools and tests). Blocking: never call it on an async runtime thread.
+    pub fn open(location: &super::Location) -> StorageResult<Conn> {
+        Ok(match location {
+            super::Location::Sqlite(path) => {
+                let c = rusqlite::Connection::open(path)?;
+                c.busy_timeout(std::time::Duration::from_secs(10))?;
+                Conn::Sqlite(c)
+            }
+            super::Location::Postgres(url) => {
+                Conn::Postgres(PgConn::new(postgres::Client::connect(url, postgres::NoTls)?))
+            }
+        })
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Conn::Sqlite(_) => Backend::Sqlite,
@@ -114,7 +151,16 @@ impl Conn {
     pub fn execute_batch(&self, sql: &str) -> StorageResult<()> {
         match self {
             Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Conn::Postgres(p) => Ok(p.client.borrow_mut().batch_execute(sql)?),
+            Conn::Postgres(p) => Ok(p.client().batch_execute(sql)?),
+        }
+    }
+
+    /// Pins a query to an index where the planner needs the hint (SQLite's
+    /// `INDEXED BY`); PostgreSQL's planner chooses by statistics.
+    pub fn index_hint(&self, index: &str) -> String {
+        match self {
+            Conn::Sqlite(_) => format!("INDEXED BY {index}"),
+            Conn::Postgres(_) => String::new(),
         }
     }
 
@@ -166,7 +212,7 @@ impl Stmt<'_> {
             Stmt::Sqlite(s) => Ok(s.execute(rusqlite::params_from_iter(values.iter()))?),
             Stmt::Postgres(p, s) => {
                 let refs = pg_refs(&values);
-                Ok(p.client.borrow_mut().execute(&*s, &refs)? as usize)
+                Ok(p.client().execute(&*s, &refs)? as usize)
             }
         }
     }
@@ -222,7 +268,7 @@ impl Stmt<'_> {
             }
             Stmt::Postgres(p, s) => {
                 let refs = pg_refs(&values);
-                for r in p.client.borrow_mut().query(&*s, &refs)? {
+                for r in p.client().query(&*s, &refs)? {
                     if !f(&Row::Postgres(&r))? {
                         break;
                     }

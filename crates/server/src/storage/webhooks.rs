@@ -190,7 +190,7 @@ pub fn webhook_endpoint_update(
 ) -> StorageResult<()> {
     c.prepare_cached(
         "UPDATE webhook_endpoints SET url = ?2, description = ?3, event_types = ?4, enabled = ?5,
-            disabled_reason = CASE WHEN ?5 THEN NULL ELSE disabled_reason END, updated_at = ?6
+            disabled_reason = CASE WHEN CAST(?5 AS BIGINT) <> 0 THEN NULL ELSE disabled_reason END, updated_at = ?6
          WHERE id = ?1",
     )?
     .execute(params![
@@ -390,7 +390,7 @@ pub fn webhook_deliveries_page(
     limit: i64,
 ) -> StorageResult<Vec<DeliveryRow>> {
     let mut st = c.prepare_cached(&format!(
-        "{DELIVERY_SELECT} WHERE d.endpoint_id = ?1 AND (?2 IS NULL OR d.id < ?2)
+        "{DELIVERY_SELECT} WHERE d.endpoint_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR d.id < ?2)
          ORDER BY d.id DESC LIMIT ?3"
     ))?;
     let rows = st.query_map(params![endpoint, before, limit], delivery_row)?;
