@@ -110,6 +110,17 @@ struct Cli {
         global = true
     )]
     session_idle_minutes: i64,
+    /// With several server processes on one PostgreSQL database: a process
+    /// not heard from this long has stopped, and its queued sends are
+    /// taken over (never-started ones sent, started ones failed).
+    #[arg(
+        long,
+        env = "OPTLINE_PEER_TIMEOUT_SECS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(2..=3600),
+        global = true
+    )]
+    peer_timeout_secs: u64,
     /// Allow outgoing webhooks to loopback, private and link-local
     /// addresses, and plain http:// to loopback. For local tests only.
     #[arg(long, env = "OPTLINE_ALLOW_PRIVATE_WEBHOOKS", global = true)]
@@ -299,14 +310,6 @@ async fn run(cli: Cli) -> i32 {
             }
         }
         Some(Command::Serve) | None => {
-            match db.write(optline_server::storage::outbound_fail_orphaned).await {
-                Ok(0) => {}
-                Ok(n) => eprintln!("optline-server: {n} queued message(s) from before the restart marked failed (not resent)"),
-                Err(e) => {
-                    eprintln!("optline-server: cannot check queued messages: {e}");
-                    return 1;
-                }
-            }
             if sealing {
                 match db.write(reseal_provider_settings).await {
                     Ok(0) => {}
@@ -356,6 +359,7 @@ async fn run(cli: Cli) -> i32 {
                     timeout_ms: cli.send_timeout_ms.max(1),
                 },
                 session_idle_minutes: cli.session_idle_minutes,
+                peer_timeout: std::time::Duration::from_secs(cli.peer_timeout_secs),
                 webhooks: optline_server::integrations::Config {
                     allow_private: cli.allow_private_webhooks,
                     retry_base_ms: cli.webhook_retry_base_ms,

@@ -15,6 +15,7 @@ use crate::storage::{self, UserRow};
 use crate::views;
 
 /// What an agent does to a conversation.
+#[derive(Clone)]
 pub enum AgentAction {
     Send(String),
     RequestOptIn,

@@ -68,7 +68,15 @@ pub fn receive(
             template: false,
         },
         &now_s,
-    )?;
+    )
+    .inspect_err(|e| {
+        // Another server process stored this provider message id after our
+        // check above (PostgreSQL): run again once it committed, and the
+        // check finds it — a duplicate, stored exactly once.
+        if storage::unique_violation(e) {
+            c.retry_after_commit();
+        }
+    })?;
     if msg.sender_unverified {
         storage::message_flag_sender_unverified(c, inbound.id)?;
         inbound.sender_unverified = true;

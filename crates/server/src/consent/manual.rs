@@ -17,6 +17,7 @@ use crate::storage::UserRow;
 use crate::views;
 
 /// What a user records by hand.
+#[derive(Clone)]
 pub enum ManualRecord {
     /// An opt-out given another way, with how it was given.
     OptOut { note: String },

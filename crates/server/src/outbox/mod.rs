@@ -4,6 +4,7 @@
 //! delivered ([`simulator`]). Everything is rebuilt from stored rows, never
 //! from wire types.
 
+pub mod recovery;
 pub mod send;
 pub mod simulator;
 

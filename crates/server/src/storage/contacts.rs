@@ -35,16 +35,24 @@ pub fn contact_upsert(
             Ok(row)
         }
         None => {
-            let id = c.insert(
-                "INSERT INTO contacts(org_id, e164, name, tz) VALUES (?1, ?2, ?3, ?4)",
-                params![org, e164, name, tz],
-            )?;
-            Ok(ContactRow {
-                id,
-                e164: e164.to_string(),
-                name: name.map(str::to_string),
-                tz: tz.to_string(),
-            })
+            // Another server process may create the same contact at the
+            // same moment (PostgreSQL): then its row is the one.
+            let id = c
+                .insert(
+                    "INSERT INTO contacts(org_id, e164, name, tz) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (org_id, e164) DO NOTHING",
+                    params![org, e164, name, tz],
+                )
+                .optional()?;
+            match id {
+                Some(id) => Ok(ContactRow {
+                    id,
+                    e164: e164.to_string(),
+                    name: name.map(str::to_string),
+                    tz: tz.to_string(),
+                }),
+                None => contact_by_e164(c, org, e164)?.ok_or(super::StorageError::NoRow),
+            }
         }
     }
 }

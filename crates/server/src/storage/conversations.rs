@@ -28,12 +28,23 @@ pub fn conversation_get_or_create(
     {
         return Ok((id, false));
     }
-    let id = c.insert(
-        "INSERT INTO conversations(org_id, number_id, contact_id, channel, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![org, number, contact, channel, now],
-    )?;
-    Ok((id, true))
+    // Another server process may create it at the same moment (PostgreSQL).
+    let id = c
+        .insert(
+            "INSERT INTO conversations(org_id, number_id, contact_id, channel, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (number_id, contact_id, channel) DO NOTHING",
+            params![org, number, contact, channel, now],
+        )
+        .optional()?;
+    match id {
+        Some(id) => Ok((id, true)),
+        None => c
+            .prepare_cached(
+                "SELECT id FROM conversations WHERE number_id = ?1 AND contact_id = ?2 AND channel = ?3",
+            )?
+            .query_row(params![number, contact, channel], |r| Ok((r.get(0)?, false))),
+    }
 }
 
 pub fn conversation_mark_read(c: &Conn, id: i64) -> StorageResult<()> {
@@ -160,14 +171,20 @@ fn conv_row(r: &Row) -> StorageResult<ConvRow> {
     })
 }
 
+/// The conversation `id`. Read by a write job on PostgreSQL, the
+/// conversation and its contact stay locked until the commit: another
+/// server process cannot change the thread read here (no lost update) nor
+/// claim the contact's WhatsApp line meanwhile.
 pub fn conversation_row(c: &Conn, id: i64) -> StorageResult<Option<ConvRow>> {
-    c.prepare_cached(&format!("{CONV_SELECT} WHERE c.id = ?1"))?
+    let lock = c.lock_clause("c, ct");
+    c.prepare_cached(&format!("{CONV_SELECT} WHERE c.id = ?1{lock}"))?
         .query_row([id], conv_row)
         .optional()
 }
 
 /// The conversation of (number, contact phone, channel), if it exists: the
-/// inbound path's one query for a known contact.
+/// inbound path's one query for a known contact (locked as
+/// [`conversation_row`] is).
 pub fn conversation_row_by_key(
     c: &Conn,
     org: i64,
@@ -175,8 +192,9 @@ pub fn conversation_row_by_key(
     contact_e164: &str,
     channel: Channel,
 ) -> StorageResult<Option<ConvRow>> {
+    let lock = c.lock_clause("c, ct");
     c.prepare_cached(&format!(
-        "{CONV_SELECT} WHERE ct.org_id = ?1 AND ct.e164 = ?2 AND c.number_id = ?3 AND c.channel = ?4"
+        "{CONV_SELECT} WHERE ct.org_id = ?1 AND ct.e164 = ?2 AND c.number_id = ?3 AND c.channel = ?4{lock}"
     ))?
     .query_row(
         params![org, contact_e164, number, channel.as_str()],

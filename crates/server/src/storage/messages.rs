@@ -64,10 +64,13 @@ pub struct NewMessage<'a> {
 /// Inserts a message and updates its conversation (last message, unread,
 /// last inbound time).
 pub fn message_insert(c: &Conn, m: &NewMessage, now: &str) -> StorageResult<MessageRow> {
+    // A queued send belongs to this process from the start (see
+    // `outbound_start`).
+    let claimed_by = (m.status == DeliveryStatus::Queued).then(super::process_id);
     let id = c.insert(
         "INSERT INTO messages(conversation_id, direction, kind, body, status, provider,
-            provider_message_id, user_id, created_at, template)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            provider_message_id, user_id, created_at, template, claimed_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             m.conversation_id,
             m.direction.as_str(),
@@ -78,7 +81,8 @@ pub fn message_insert(c: &Conn, m: &NewMessage, now: &str) -> StorageResult<Mess
             m.provider_message_id,
             m.user_id,
             now,
-            m.template
+            m.template,
+            claimed_by
         ],
     )?;
     let inbound = m.direction == Direction::Inbound;
@@ -339,14 +343,73 @@ pub enum SendResult<'a> {
     Unknown(&'a str),
 }
 
-/// At start no sender is running, so a message still `queued` was handed
-/// to no provider or its answer was lost. It is marked failed rather than
-/// sent again (which could duplicate it at the provider); the agent sees why.
-pub fn outbound_fail_orphaned(c: &Conn) -> StorageResult<usize> {
+/// What a send left behind by a stopped process says (never resent: the
+/// request may have reached the provider).
+pub const NOT_RESENT: &str = "Not sent: the server stopped before the provider confirmed it. It is not resent automatically (that could deliver it twice); send it again if needed.";
+
+/// Marks a queued send as started by `me` just before its first request
+/// to the provider. False when it is not `me`'s any more, or no longer
+/// queued: then `me` must not send it.
+pub fn outbound_start(c: &Conn, id: i64, me: &str) -> StorageResult<bool> {
+    Ok(c.execute(
+        "UPDATE messages SET send_started = 1
+         WHERE id = ?1 AND claimed_by = ?2 AND status = 'queued' AND send_started = 0",
+        params![id, me],
+    )? == 1)
+}
+
+/// Records that process `me` is alive (`at`).
+pub fn process_heartbeat(c: &Conn, me: &str, at: &str) -> StorageResult<()> {
     c.execute(
-        "UPDATE messages SET status = 'failed', error = ?1
-         WHERE status = 'queued' AND direction = 'outbound'",
-        ["Not sent: the server stopped before the provider confirmed it. It is not resent automatically (that could deliver it twice); send it again if needed."],
+        "INSERT INTO server_processes(id, started_at, seen_at) VALUES (?1, ?2, ?2)
+         ON CONFLICT (id) DO UPDATE SET seen_at = ?2",
+        params![me, at],
+    )?;
+    Ok(())
+}
+
+/// Sends whose process stopped (not seen since `alive_since`, or gone)
+/// after a request may have reached the provider: failed, not resent.
+/// Returns how many.
+pub fn outbound_fail_orphaned(c: &Conn, me: &str, alive_since: &str) -> StorageResult<usize> {
+    c.execute(
+        "UPDATE messages SET status = 'failed', error = ?3
+         WHERE status = 'queued' AND direction = 'outbound' AND send_started = 1
+           AND claimed_by <> ?1
+           AND claimed_by NOT IN (SELECT id FROM server_processes WHERE seen_at >= ?2)",
+        params![me, alive_since, NOT_RESENT],
+    )
+}
+
+/// Claims for `me` up to `limit` sends that a stopped process never
+/// started; their ids. On PostgreSQL, rows another process is claiming at
+/// this moment are skipped, so each send has one sender.
+pub fn outbound_claim_orphaned(
+    c: &Conn,
+    me: &str,
+    alive_since: &str,
+    limit: i64,
+) -> StorageResult<Vec<i64>> {
+    let skip = c.skip_locked_clause();
+    c.prepare_cached(&format!(
+        "UPDATE messages SET claimed_by = ?1 WHERE id IN (
+             SELECT id FROM messages
+             WHERE status = 'queued' AND direction = 'outbound' AND send_started = 0
+               AND (claimed_by IS NULL OR (claimed_by <> ?1 AND claimed_by NOT IN
+                   (SELECT id FROM server_processes WHERE seen_at >= ?2)))
+             ORDER BY id LIMIT ?3{skip})
+         RETURNING id"
+    ))?
+    .query_map(params![me, alive_since, limit], |r| r.get(0))?
+    .collect()
+}
+
+/// Forgets processes not seen since `before` that hold no send.
+pub fn processes_prune(c: &Conn, before: &str) -> StorageResult<usize> {
+    c.execute(
+        "DELETE FROM server_processes WHERE seen_at < ?1 AND NOT EXISTS (
+             SELECT 1 FROM messages m WHERE m.status = 'queued' AND m.claimed_by = server_processes.id)",
+        [before],
     )
 }
 

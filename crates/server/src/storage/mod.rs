@@ -40,7 +40,7 @@ use tokio::sync::oneshot;
 pub use audit::*;
 pub use contacts::*;
 pub use conversations::*;
-pub(crate) use error::{taken_or, text_enum};
+pub(crate) use error::{taken_or, text_enum, unique_violation};
 pub use error::{StorageError, StorageResult, Taken};
 pub use flows::*;
 pub use insights::*;
@@ -53,7 +53,33 @@ pub use users::*;
 pub use webhooks::*;
 
 type Completion = Box<dyn FnOnce(bool) + Send>;
-type Job = Box<dyn FnOnce(Option<&Conn>) -> (bool, Completion) + Send>;
+type Job = Box<dyn FnMut(Option<&Conn>) -> Attempt + Send>;
+
+/// How one run of a job ended.
+enum Attempt {
+    /// Whether it succeeded, and what to do once the batch is (or is not)
+    /// committed.
+    Done(bool, Completion),
+    /// Another server process's concurrent transaction made it fail
+    /// (PostgreSQL chose it as a deadlock's victim): its savepoint is rolled
+    /// back and it runs again in the next batch, after this batch's locks
+    /// are released.
+    Retry,
+}
+
+/// Runs of one job before a transient failure is answered as an error.
+const MAX_TRIES: u32 = 5;
+
+/// This server process's name among the processes sharing a database:
+/// random, new at every start (a restarted process is a new one).
+pub fn process_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let mut b = [0u8; 8];
+        getrandom::fill(&mut b).expect("the system's random source");
+        hex::encode(b)
+    })
+}
 
 /// Maximum number of jobs committed together.
 const MAX_BATCH: usize = 512;
@@ -189,23 +215,35 @@ impl Db {
     where
         R: Send + 'static,
         E: From<StorageError> + Send + 'static,
-        F: FnOnce(&Conn) -> Result<R, E> + Send + 'static,
+        F: FnMut(&Conn) -> Result<R, E> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<R, E>>();
+        let mut tx = Some(tx);
+        let mut f = f;
+        let mut tries = 0;
         let job: Job = Box::new(move |conn| {
             let r = match conn {
                 Some(conn) => f(conn),
                 None => Err(StorageError::Writer("could not start a transaction").into()),
             };
+            tries += 1;
+            if r.is_err() && tries < MAX_TRIES && conn.is_some_and(Conn::take_transient_failure) {
+                return Attempt::Retry;
+            }
             let ok = r.is_ok();
-            let done: Completion = Box::new(move |committed| {
-                let r = match r {
-                    Ok(_) if !committed => Err(StorageError::Writer("could not commit").into()),
-                    r => r,
-                };
-                let _ = tx.send(r);
-            });
-            (ok, done)
+            let tx = tx.take();
+            Attempt::Done(
+                ok,
+                Box::new(move |committed| {
+                    let r = match r {
+                        Ok(_) if !committed => Err(StorageError::Writer("could not commit").into()),
+                        r => r,
+                    };
+                    if let Some(tx) = tx {
+                        let _ = tx.send(r);
+                    }
+                }),
+            )
         });
         self.inner
             .writer
@@ -258,7 +296,7 @@ fn open_writer(location: &Location) -> Result<Conn, String> {
         Location::Postgres(url) => {
             let mut client = postgres_schema::connect(url)?;
             postgres_schema::migrate(&mut client)?;
-            Conn::Postgres(sql::PgConn::new(client))
+            Conn::Postgres(sql::PgConn::writer(client))
         }
     })
 }
@@ -375,20 +413,27 @@ impl Drop for ExitIfWriterDies {
 
 /// Runs one job; a panic inside it is that job's failure only (its
 /// savepoint is rolled back and it is answered with an error).
-fn run_job(job: Job, conn: Option<&Conn>) -> (bool, Completion) {
+fn run_job(job: &mut Job, conn: Option<&Conn>) -> Attempt {
     match catch_unwind(AssertUnwindSafe(|| job(conn))) {
-        Ok(r) => r,
+        Ok(a) => a,
         Err(_) => {
             tracing::error!("a write job panicked; it was rolled back");
-            (false, Box::new(|_| {}))
+            Attempt::Done(false, Box::new(|_| {}))
         }
     }
 }
 
 fn writer_loop(conn: Conn, rx: mpsc::Receiver<Job>, writes_ok: &AtomicBool) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while let Ok(first) = rx.recv() {
-        batch.push(first);
+    let mut again: Vec<Job> = Vec::new();
+    loop {
+        batch.append(&mut again);
+        if batch.is_empty() {
+            match rx.recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => return,
+            }
+        }
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(j) => batch.push(j),
@@ -397,20 +442,27 @@ fn writer_loop(conn: Conn, rx: mpsc::Receiver<Job>, writes_ok: &AtomicBool) {
         }
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
         let began = exec_cached(&conn, begin_sql(&conn)).is_ok();
-        for job in batch.drain(..) {
+        for mut job in batch.drain(..) {
             if !began || exec_cached(&conn, "SAVEPOINT job").is_err() {
-                let (_, done) = run_job(job, None);
-                completions.push(done);
+                if let Attempt::Done(_, done) = run_job(&mut job, None) {
+                    completions.push(done);
+                }
                 continue;
             }
-            let (ok, done) = run_job(job, Some(&conn));
-            if ok {
-                let _ = exec_cached(&conn, "RELEASE job");
-            } else {
-                let _ = exec_cached(&conn, "ROLLBACK TO job");
-                let _ = exec_cached(&conn, "RELEASE job");
+            match run_job(&mut job, Some(&conn)) {
+                Attempt::Done(true, done) => {
+                    let _ = exec_cached(&conn, "RELEASE job");
+                    completions.push(done);
+                }
+                Attempt::Done(false, done) => {
+                    rollback_job(&conn);
+                    completions.push(done);
+                }
+                Attempt::Retry => {
+                    rollback_job(&conn);
+                    again.push(job);
+                }
             }
-            completions.push(done);
         }
         let committed = began && exec_cached(&conn, "COMMIT").is_ok();
         writes_ok.store(committed, Ordering::Relaxed);
@@ -426,6 +478,11 @@ fn writer_loop(conn: Conn, rx: mpsc::Receiver<Job>, writes_ok: &AtomicBool) {
             done(committed);
         }
     }
+}
+
+fn rollback_job(conn: &Conn) {
+    let _ = exec_cached(conn, "ROLLBACK TO job");
+    let _ = exec_cached(conn, "RELEASE job");
 }
 
 #[cfg(test)]

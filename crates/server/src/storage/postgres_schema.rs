@@ -85,7 +85,33 @@ pub fn migrate(client: &mut Client) -> Result<(), String> {
         )
         .map_err(fail)?;
     }
+    for (version, sql) in LATER {
+        if *version > current.max(FIRST_VERSION) {
+            tx.batch_execute(sql).map_err(fail)?;
+            tx.execute("INSERT INTO optline_schema(version) VALUES ($1)", &[version])
+                .map_err(fail)?;
+        }
+    }
     tx.commit().map_err(fail)
+}
+
+/// Versions after the first, each the PostgreSQL form of SQLite's
+/// migration of the same number (`migrations.rs` says why each exists).
+const LATER: &[(i64, &str)] = &[(
+    13,
+    "CREATE TABLE server_processes (
+         id          TEXT PRIMARY KEY,
+         started_at  TEXT NOT NULL,
+         seen_at     TEXT NOT NULL
+     );
+     ALTER TABLE messages ADD COLUMN claimed_by TEXT;
+     ALTER TABLE messages ADD COLUMN send_started BIGINT NOT NULL DEFAULT 0;
+     CREATE INDEX messages_queued ON messages(id) WHERE status = 'queued';",
+)];
+
+/// The newest version this build knows.
+pub fn latest_version() -> i64 {
+    LATER.last().map_or(FIRST_VERSION, |(v, _)| *v)
 }
 
 /// Every table the data model has, in an order that satisfies the foreign
@@ -110,6 +136,7 @@ pub const TABLES: &[&str] = &[
     "insight_requests",
     "insight_accepts",
     "insight_failures",
+    "server_processes",
 ];
 
 /// Tables whose `id` comes from an identity sequence.

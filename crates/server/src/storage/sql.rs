@@ -43,6 +43,12 @@ pub struct PgConn {
     /// Always `Some` until dropped (see `Drop`).
     client: Option<RefCell<postgres::Client>>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
+    /// Set when a statement failed because of another transaction (a
+    /// deadlock victim): the writer runs that job again.
+    transient: std::cell::Cell<bool>,
+    /// Whether this is the writer's connection (it locks the rows it reads
+    /// to change them).
+    writer: bool,
 }
 
 impl PgConn {
@@ -50,7 +56,16 @@ impl PgConn {
         PgConn {
             client: Some(RefCell::new(client)),
             statements: RefCell::new(HashMap::new()),
+            transient: std::cell::Cell::new(false),
+            writer: false,
         }
+    }
+
+    /// The writer's connection.
+    pub fn writer(client: postgres::Client) -> PgConn {
+        let mut conn = PgConn::new(client);
+        conn.writer = true;
+        conn
     }
 
     fn cell(&self) -> &RefCell<postgres::Client> {
@@ -71,6 +86,15 @@ impl PgConn {
             .borrow_mut()
             .insert(sql.to_string(), stmt.clone());
         Ok(stmt)
+    }
+
+    /// Notes whether `e` was a transient failure; hands it on.
+    fn noted(&self, e: postgres::Error) -> StorageError {
+        let e = StorageError::from(e);
+        if e.is_transient() {
+            self.transient.set(true);
+        }
+        e
     }
 
     /// Whether the server closed the connection (the pool drops it).
@@ -111,6 +135,15 @@ impl Conn {
                 Conn::Postgres(PgConn::new(postgres::Client::connect(url, postgres::NoTls)?))
             }
         })
+    }
+
+    /// Whether a statement since the last call failed because of another
+    /// transaction (PostgreSQL deadlock or serialization failure); clears it.
+    pub fn take_transient_failure(&self) -> bool {
+        match self {
+            Conn::Sqlite(_) => false,
+            Conn::Postgres(p) => p.transient.replace(false),
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -172,30 +205,34 @@ impl Conn {
         }
     }
 
-    /// Locks a row for the rest of the transaction where other server
-    /// processes could write it meanwhile (PostgreSQL). SQLite needs no
-    /// lock: its one writer already serialises every write.
-    pub fn lock_row(&self, table: LockTable, id: i64) -> StorageResult<()> {
-        if let Conn::Postgres(_) = self {
-            let sql = match table {
-                LockTable::Conversation => "SELECT id FROM conversations WHERE id = ?1 FOR UPDATE",
-                LockTable::Contact => "SELECT id FROM contacts WHERE id = ?1 FOR UPDATE",
-                LockTable::Number => "SELECT id FROM numbers WHERE id = ?1 FOR UPDATE",
-            };
-            self.prepare_cached(sql)?
-                .query_map([id], |_| Ok(()))?
-                .for_each(drop);
+    /// `FOR UPDATE OF {aliases}` when this is the writer's PostgreSQL
+    /// connection: the rows read stay locked until the batch commits, as
+    /// other server processes could change them meanwhile. Empty for
+    /// SQLite (its one writer serialises every write) and for reads.
+    pub fn lock_clause(&self, aliases: &str) -> String {
+        match self {
+            Conn::Postgres(p) if p.writer => format!(" FOR UPDATE OF {aliases}"),
+            _ => String::new(),
         }
-        Ok(())
     }
-}
 
-/// Rows that [`Conn::lock_row`] can lock.
-#[derive(Debug, Clone, Copy)]
-pub enum LockTable {
-    Conversation,
-    Contact,
-    Number,
+    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL (rows other processes are
+    /// locking are left to them); SQLite's one writer needs none.
+    pub fn skip_locked_clause(&self) -> &'static str {
+        match self {
+            Conn::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+            Conn::Sqlite(_) => "",
+        }
+    }
+
+    /// Marks the running job for another run in the next batch (after
+    /// this batch's locks are released): what it collided with was
+    /// committed by another server process meanwhile.
+    pub fn retry_after_commit(&self) {
+        if let Conn::Postgres(p) = self {
+            p.transient.set(true);
+        }
+    }
 }
 
 /// A prepared statement of either backend.
@@ -212,7 +249,7 @@ impl Stmt<'_> {
             Stmt::Sqlite(s) => Ok(s.execute(rusqlite::params_from_iter(values.iter()))?),
             Stmt::Postgres(p, s) => {
                 let refs = pg_refs(&values);
-                Ok(p.client().execute(&*s, &refs)? as usize)
+                Ok(p.client().execute(&*s, &refs).map_err(|e| p.noted(e))? as usize)
             }
         }
     }
@@ -268,7 +305,8 @@ impl Stmt<'_> {
             }
             Stmt::Postgres(p, s) => {
                 let refs = pg_refs(&values);
-                for r in p.client().query(&*s, &refs)? {
+                let rows = p.client().query(&*s, &refs).map_err(|e| p.noted(e))?;
+                for r in rows {
                     if !f(&Row::Postgres(&r))? {
                         break;
                     }

@@ -103,7 +103,7 @@ pub async fn save(
                 channel,
                 flow: valid.flow().clone(),
                 is_default: false,
-                updated_at: Some(now),
+                updated_at: Some(now.clone()),
             })
         })
         .await?;
