@@ -17,6 +17,7 @@ pub mod field_error;
 pub mod http;
 pub mod integrations;
 pub mod live;
+pub mod live_relay;
 pub mod outbox;
 pub mod phone;
 pub mod phone_zones;

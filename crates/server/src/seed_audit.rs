@@ -357,12 +357,11 @@ pub async fn seed_audit(
         .read(move |c| -> Result<_, StorageError> {
             let org = match org {
                 Some(o) => Some(o),
-                None => c
-                    .query_row(
-                        "SELECT MIN(id) FROM organizations",
-                        crate::storage::sql::NO_PARAMS,
-                        |r| r.get(0),
-                    )?,
+                None => c.query_row(
+                    "SELECT MIN(id) FROM organizations",
+                    crate::storage::sql::NO_PARAMS,
+                    |r| r.get(0),
+                )?,
             };
             let numbers = match org {
                 Some(o) => storage::numbers_in_org(c, o)?,

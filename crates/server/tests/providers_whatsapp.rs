@@ -636,7 +636,18 @@ async fn a_message_queued_when_the_server_dies_is_marked_failed_not_resent() {
         server, standin, ..
     } = s;
     let (dir, db, static_dir) = server.kill();
-    let server = Server::start_with(dir, db, static_dir, &["--whatsapp-base-url", &standin.base]);
+    // On PostgreSQL the stopped process is recognised after the peer timeout.
+    let server = Server::start_with(
+        dir,
+        db,
+        static_dir,
+        &[
+            "--whatsapp-base-url",
+            &standin.base,
+            "--peer-timeout-secs",
+            "2",
+        ],
+    );
     let ana = Client::login(&server, ANA.0, ANA.1).await;
     let m = ana.wait_status(conv, msg, "failed").await;
     assert!(m["error"].as_str().unwrap().contains("not resent"), "{m}");

@@ -137,7 +137,6 @@ async fn password_change_ends_the_users_other_sessions_and_streams() {
     assert_eq!(admin.get("/api/v1/me").await.status, 200);
 }
 
-
 fn ago(secs: i64) -> String {
     (chrono::Utc::now() - chrono::Duration::seconds(secs))
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")

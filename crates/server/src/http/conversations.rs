@@ -201,10 +201,7 @@ where
     let st = state.clone();
     let u = user.0;
     let mut step = step;
-    let (res, fx) = state
-        .db
-        .write(move |c| step(c, &st.flows, now, &u))
-        .await?;
+    let (res, fx) = state.db.write(move |c| step(c, &st.flows, now, &u)).await?;
     outbox::run(&state, fx);
     Ok(Json(res))
 }

@@ -94,7 +94,7 @@ pub async fn logout(
             .db
             .write(move |c| storage::session_delete(c, &key))
             .await?;
-        state.hub.end_sessions(&[th]);
+        state.end_sessions(&[th]);
     }
     Ok((
         StatusCode::NO_CONTENT,
@@ -151,7 +151,7 @@ pub fn spawn_pruner(state: AppState) {
                 .write(move |c| storage::sessions_prune(c, &now_s, &idle_s))
                 .await
             {
-                Ok(ended) => state.hub.end_sessions(&ended),
+                Ok(ended) => state.end_sessions(&ended),
                 Err(e) => tracing::warn!("pruning sessions failed: {e}"),
             }
             state.login_guard.prune();

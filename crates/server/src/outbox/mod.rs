@@ -14,7 +14,7 @@ use crate::state::AppState;
 /// Carries out the effects of a committed change.
 pub fn run(state: &AppState, fx: Effects) {
     for (users, event) in &fx.live {
-        state.hub.publish(users, event);
+        state.publish(users, event);
     }
     for s in fx.sends {
         send::dispatch(state, s);

@@ -17,8 +17,11 @@ use crate::consent::{self, ProviderSend};
 use crate::state::AppState;
 use crate::storage::{self, Backend, StorageError, StorageResult};
 
-/// How often a process announces itself and looks for orphaned sends.
-const EVERY: Duration = Duration::from_secs(2);
+/// How often a process announces itself and looks for orphaned sends: a
+/// quarter of the peer timeout, within [0.5 s, 5 s].
+fn every(peer_timeout: Duration) -> Duration {
+    (peer_timeout / 4).clamp(Duration::from_millis(500), Duration::from_secs(5))
+}
 /// Sends claimed per round.
 const CLAIM_LIMIT: i64 = 200;
 
@@ -85,7 +88,7 @@ pub fn spawn(state: AppState) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!("recovering sends of stopped processes: {e}"),
             }
-            tokio::time::sleep(EVERY).await;
+            tokio::time::sleep(every(state.config.peer_timeout)).await;
         }
     });
 }

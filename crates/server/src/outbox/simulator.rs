@@ -50,7 +50,7 @@ pub fn deliver(state: &AppState, sent: Vec<SimulatedDelivery>) {
             .await;
         if done.is_ok() {
             for s in sent {
-                state.hub.publish(
+                state.publish(
                     &s.recipients,
                     &views::status_event(
                         s.message_id,

@@ -59,9 +59,7 @@ pub fn contact_upsert(
 
 /// The contact `e164` of `org`, if stored.
 pub fn contact_by_e164(c: &Conn, org: i64, e164: &str) -> StorageResult<Option<ContactRow>> {
-    c.prepare_cached(
-            "SELECT id, e164, name, tz FROM contacts WHERE org_id = ?1 AND e164 = ?2",
-        )?
+    c.prepare_cached("SELECT id, e164, name, tz FROM contacts WHERE org_id = ?1 AND e164 = ?2")?
         .query_row(params![org, e164], contact_row)
         .optional()
 }
@@ -69,8 +67,8 @@ pub fn contact_by_e164(c: &Conn, org: i64, e164: &str) -> StorageResult<Option<C
 /// The contact `id` of `org`, if stored (another organization's is `None`).
 pub fn contact_by_id(c: &Conn, org: i64, id: i64) -> StorageResult<Option<ContactRow>> {
     c.prepare_cached("SELECT id, e164, name, tz FROM contacts WHERE org_id = ?1 AND id = ?2")?
-            .query_row(params![org, id], contact_row)
-            .optional()
+        .query_row(params![org, id], contact_row)
+        .optional()
 }
 
 fn contact_row(r: &Row) -> StorageResult<ContactRow> {
@@ -91,6 +89,6 @@ pub fn contact_set_time_zone(c: &Conn, id: i64, tz: &str) -> StorageResult<()> {
 
 pub fn contact_id_by_e164(c: &Conn, org: i64, e164: &str) -> StorageResult<Option<i64>> {
     c.prepare_cached("SELECT id FROM contacts WHERE org_id = ?1 AND e164 = ?2")?
-            .query_row(params![org, e164], |r| r.get(0))
-            .optional()
+        .query_row(params![org, e164], |r| r.get(0))
+        .optional()
 }

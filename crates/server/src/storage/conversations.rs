@@ -4,7 +4,7 @@
 //! beside it for filtering, so no query reads the engine's serde layout.
 //! Also the WhatsApp holder per (line of business, contact).
 
-use super::sql::{params, Conn, OptionalExtension, Row};
+use super::sql::{params, Conn, OptionalExtension, Param, Row};
 use optline_engine::{Channel, StateName, Thread};
 
 use super::messages::message_row_at;
@@ -172,12 +172,14 @@ fn conv_row(r: &Row) -> StorageResult<ConvRow> {
 }
 
 /// The conversation `id`. Read by a write job on PostgreSQL, the
-/// conversation and its contact stay locked until the commit: another
-/// server process cannot change the thread read here (no lost update) nor
-/// claim the contact's WhatsApp line meanwhile.
+/// conversation and its contact are locked first and stay locked until the
+/// commit: another server process cannot change the thread read here (no
+/// lost update) nor claim the contact's WhatsApp line meanwhile. The row is
+/// read after the lock, so it shows what the process that held it committed
+/// (a holder, say), not what was there when the wait began.
 pub fn conversation_row(c: &Conn, id: i64) -> StorageResult<Option<ConvRow>> {
-    let lock = c.lock_clause("c, ct");
-    c.prepare_cached(&format!("{CONV_SELECT} WHERE c.id = ?1{lock}"))?
+    lock_conversations(c, "c.id = ?1", params![id])?;
+    c.prepare_cached(&format!("{CONV_SELECT} WHERE c.id = ?1"))?
         .query_row([id], conv_row)
         .optional()
 }
@@ -192,15 +194,29 @@ pub fn conversation_row_by_key(
     contact_e164: &str,
     channel: Channel,
 ) -> StorageResult<Option<ConvRow>> {
+    let key = "ct.org_id = ?1 AND ct.e164 = ?2 AND c.number_id = ?3 AND c.channel = ?4";
+    lock_conversations(c, key, params![org, contact_e164, number, channel.as_str()])?;
+    c.prepare_cached(&format!("{CONV_SELECT} WHERE {key}"))?
+        .query_row(
+            params![org, contact_e164, number, channel.as_str()],
+            conv_row,
+        )
+        .optional()
+}
+
+/// Locks the conversations matching `filter` and their contacts when `c`
+/// is the writer's PostgreSQL connection (see [`conversation_row`]).
+fn lock_conversations(c: &Conn, filter: &str, params: &[&dyn Param]) -> StorageResult<()> {
     let lock = c.lock_clause("c, ct");
+    if lock.is_empty() {
+        return Ok(());
+    }
     c.prepare_cached(&format!(
-        "{CONV_SELECT} WHERE ct.org_id = ?1 AND ct.e164 = ?2 AND c.number_id = ?3 AND c.channel = ?4{lock}"
+        "SELECT c.id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+         WHERE {filter}{lock}"
     ))?
-    .query_row(
-        params![org, contact_e164, number, channel.as_str()],
-        conv_row,
-    )
-    .optional()
+    .query_map(params, |_| Ok(()))?
+    .collect()
 }
 
 /// Who may see what.
@@ -243,7 +259,8 @@ pub fn conversations_list(
         Scope::User(u) => ("n.user_id = ?1", u),
         Scope::Org(o) => ("c.org_id = ?1", o),
     };
-    let filter = "(CAST(?2 AS TEXT) IS NULL OR ct.name LIKE ?2 ESCAPE '\\' OR ct.e164 LIKE ?2 ESCAPE '\\'
+    let filter =
+        "(CAST(?2 AS TEXT) IS NULL OR ct.name LIKE ?2 ESCAPE '\\' OR ct.e164 LIKE ?2 ESCAPE '\\'
             OR c.id IN (SELECT conversation_id FROM messages WHERE body LIKE ?2 ESCAPE '\\'))
         AND (CAST(?3 AS TEXT) IS NULL OR c.consent_state = ?3)
         AND (CAST(?4 AS TEXT) IS NULL OR c.channel = ?4)";
@@ -280,8 +297,8 @@ pub fn conversations_list(
 
 pub fn holder_get(c: &Conn, lob: i64, contact: i64) -> StorageResult<Option<i64>> {
     c.prepare_cached("SELECT user_id FROM ownership WHERE lob_id = ?1 AND contact_id = ?2")?
-            .query_row(params![lob, contact], |r| r.get(0))
-            .optional()
+        .query_row(params![lob, contact], |r| r.get(0))
+        .optional()
 }
 
 pub fn holder_set(

@@ -15,14 +15,14 @@ pub struct SavedFlow {
 
 pub fn flow_get(c: &Conn, lob: i64, channel: Channel) -> StorageResult<Option<SavedFlow>> {
     c.prepare_cached("SELECT flow, updated_at FROM flows WHERE lob_id = ?1 AND channel = ?2")?
-            .query_row(params![lob, channel.as_str()], |r| {
-                let json: String = r.get(0)?;
-                Ok(SavedFlow {
-                    flow: serde_json::from_str(&json).ok(),
-                    updated_at: r.get(1)?,
-                })
+        .query_row(params![lob, channel.as_str()], |r| {
+            let json: String = r.get(0)?;
+            Ok(SavedFlow {
+                flow: serde_json::from_str(&json).ok(),
+                updated_at: r.get(1)?,
             })
-            .optional()
+        })
+        .optional()
 }
 
 pub fn flow_put(

@@ -114,18 +114,16 @@ pub fn message_by_provider_id(
     provider: ProviderKind,
     pmid: &str,
 ) -> StorageResult<Option<i64>> {
-    c.prepare_cached(
-        "SELECT id FROM messages WHERE provider = ?1 AND provider_message_id = ?2",
-    )?
-    .query_row(params![provider.as_str(), pmid], |r| r.get(0))
-    .optional()
+    c.prepare_cached("SELECT id FROM messages WHERE provider = ?1 AND provider_message_id = ?2")?
+        .query_row(params![provider.as_str(), pmid], |r| r.get(0))
+        .optional()
 }
 
 /// One message by id.
 pub fn message_by_id(c: &Conn, id: i64) -> StorageResult<Option<MessageRow>> {
     c.prepare_cached(&format!("SELECT {MSG_COLS} FROM messages WHERE id = ?1"))?
-            .query_row([id], message_row)
-            .optional()
+        .query_row([id], message_row)
+        .optional()
 }
 
 /// Messages of a conversation before id `before` (newest `limit`), oldest first.
@@ -321,14 +319,14 @@ pub fn status_apply(
 /// answer never came), and nothing else would ever remove them.
 pub fn pending_statuses_prune(c: &Conn, before: &str) -> StorageResult<usize> {
     c.prepare_cached("DELETE FROM pending_statuses WHERE received_at < ?1")?
-            .execute([before])
+        .execute([before])
 }
 
 /// Waiting status reports (tests, diagnostics).
 pub fn pending_status_count(c: &Conn) -> StorageResult<i64> {
     c.query_row("SELECT COUNT(*) FROM pending_statuses", NO_PARAMS, |r| {
-            r.get(0)
-        })
+        r.get(0)
+    })
 }
 
 /// How a send ended, as stored.
@@ -472,7 +470,7 @@ pub fn outbound_finish(
 /// Send attempts of a message (tests, diagnostics).
 pub fn message_attempts(c: &Conn, id: i64) -> StorageResult<i64> {
     c.prepare_cached("SELECT attempts FROM messages WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
+        .query_row([id], |r| r.get(0))
 }
 
 /// Flags an inbound message whose sender address the phone library did

@@ -122,8 +122,8 @@ pub fn number_by_user(c: &Conn, user: i64) -> StorageResult<Option<NumberRow>> {
 
 pub fn number_by_id(c: &Conn, id: i64) -> StorageResult<Option<NumberRow>> {
     c.prepare_cached(&format!("SELECT {NUMBER_COLS} FROM numbers WHERE id = ?1"))?
-            .query_row([id], number_row)
-            .optional()
+        .query_row([id], number_row)
+        .optional()
 }
 
 pub fn number_by_e164(c: &Conn, e164: &str) -> StorageResult<Option<NumberRow>> {

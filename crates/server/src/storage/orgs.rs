@@ -6,8 +6,8 @@ use super::StorageResult;
 
 pub fn org_count(c: &Conn) -> StorageResult<i64> {
     c.query_row("SELECT COUNT(*) FROM organizations", NO_PARAMS, |r| {
-            r.get(0)
-        })
+        r.get(0)
+    })
 }
 
 pub fn org_insert(c: &Conn, name: &str, now: &str) -> StorageResult<i64> {
@@ -19,7 +19,7 @@ pub fn org_insert(c: &Conn, name: &str, now: &str) -> StorageResult<i64> {
 
 pub fn org_name(c: &Conn, org: i64) -> StorageResult<String> {
     c.prepare_cached("SELECT name FROM organizations WHERE id = ?1")?
-            .query_row([org], |r| r.get(0))
+        .query_row([org], |r| r.get(0))
 }
 
 pub fn lob_insert(c: &Conn, org: i64, name: &str) -> StorageResult<i64> {

@@ -88,8 +88,11 @@ pub fn migrate(client: &mut Client) -> Result<(), String> {
     for (version, sql) in LATER {
         if *version > current.max(FIRST_VERSION) {
             tx.batch_execute(sql).map_err(fail)?;
-            tx.execute("INSERT INTO optline_schema(version) VALUES ($1)", &[version])
-                .map_err(fail)?;
+            tx.execute(
+                "INSERT INTO optline_schema(version) VALUES ($1)",
+                &[version],
+            )
+            .map_err(fail)?;
         }
     }
     tx.commit().map_err(fail)

@@ -69,7 +69,9 @@ impl PgConn {
     }
 
     fn cell(&self) -> &RefCell<postgres::Client> {
-        self.client.as_ref().expect("a PostgreSQL connection is used only until dropped")
+        self.client
+            .as_ref()
+            .expect("a PostgreSQL connection is used only until dropped")
     }
 
     fn prepare(&self, sql: &str) -> StorageResult<postgres::Statement> {
@@ -77,11 +79,9 @@ impl PgConn {
             return Ok(s.clone());
         }
         let translated = dollar_placeholders(sql);
-        let stmt = self
-            .cell()
-            .borrow_mut()
-            .prepare(&translated)
-            .inspect_err(|e| tracing::error!(sql = %translated, "PostgreSQL refused a statement: {e:?}"))?;
+        let stmt = self.cell().borrow_mut().prepare(&translated).inspect_err(
+            |e| tracing::error!(sql = %translated, "PostgreSQL refused a statement: {e:?}"),
+        )?;
         self.statements
             .borrow_mut()
             .insert(sql.to_string(), stmt.clone());
@@ -131,9 +131,9 @@ impl Conn {
                 c.busy_timeout(std::time::Duration::from_secs(10))?;
                 Conn::Sqlite(c)
             }
-            super::Location::Postgres(url) => {
-                Conn::Postgres(PgConn::new(postgres::Client::connect(url, postgres::NoTls)?))
-            }
+            super::Location::Postgres(url) => Conn::Postgres(PgConn::new(
+                postgres::Client::connect(url, postgres::NoTls)?,
+            )),
         })
     }
 

@@ -63,14 +63,14 @@ pub fn user_insert(c: &Conn, u: &NewUser, now: &str) -> StorageResult<i64> {
 
 pub fn user_by_email(c: &Conn, email: &str) -> StorageResult<Option<UserRow>> {
     c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE email = ?1"))?
-            .query_row([email], user_row)
-            .optional()
+        .query_row([email], user_row)
+        .optional()
 }
 
 pub fn user_by_id(c: &Conn, id: i64) -> StorageResult<Option<UserRow>> {
     c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"))?
-            .query_row([id], user_row)
-            .optional()
+        .query_row([id], user_row)
+        .optional()
 }
 
 pub fn users_in_org(c: &Conn, org: i64) -> StorageResult<Vec<UserRow>> {

@@ -378,8 +378,8 @@ fn delivery_row(r: &Row) -> StorageResult<DeliveryRow> {
 
 pub fn webhook_delivery(c: &Conn, id: i64) -> StorageResult<Option<DeliveryRow>> {
     c.prepare_cached(&format!("{DELIVERY_SELECT} WHERE d.id = ?1"))?
-            .query_row([id], delivery_row)
-            .optional()
+        .query_row([id], delivery_row)
+        .optional()
 }
 
 /// Deliveries of `endpoint`, newest first, before id `before`.

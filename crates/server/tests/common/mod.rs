@@ -12,9 +12,9 @@ use std::time::Duration;
 
 #[allow(unused_imports)]
 pub use optline_server::storage::sql::NO_PARAMS;
-use optline_server::storage::{Conn, Location};
 #[allow(unused_imports)]
 pub use optline_server::storage::StorageResult;
+use optline_server::storage::{Conn, Location};
 use serde_json::Value;
 
 pub struct Server {
@@ -44,7 +44,10 @@ pub fn postgres_admin_url() -> Option<String> {
 /// Runs `f` on the database a server started with `db` used (also after
 /// it was killed), on a thread of its own: the blocking PostgreSQL client
 /// must not run on the test's async runtime.
-pub fn sql_at<R: Send>(db: &std::path::Path, f: impl FnOnce(&Conn) -> StorageResult<R> + Send) -> R {
+pub fn sql_at<R: Send>(
+    db: &std::path::Path,
+    f: impl FnOnce(&Conn) -> StorageResult<R> + Send,
+) -> R {
     let location = match std::fs::read_to_string(db.with_extension("postgres-url")) {
         Ok(url) => Location::Postgres(url),
         Err(_) => Location::Sqlite(db.to_path_buf()),
@@ -75,8 +78,10 @@ pub fn fresh_postgres_database(admin: &str) -> String {
     let (admin_url, create) = (admin.to_string(), name.clone());
     // The blocking client must not run on the test's async runtime.
     std::thread::spawn(move || {
-        let mut c = postgres::Client::connect(&admin_url, postgres::NoTls).expect("connect to PostgreSQL");
-        c.batch_execute(&format!("CREATE DATABASE {create}")).expect("create database");
+        let mut c =
+            postgres::Client::connect(&admin_url, postgres::NoTls).expect("connect to PostgreSQL");
+        c.batch_execute(&format!("CREATE DATABASE {create}"))
+            .expect("create database");
     })
     .join()
     .unwrap();
@@ -109,6 +114,26 @@ impl Server {
     /// Like `start`, with stderr written to `self.log` (to inspect logs).
     pub fn start_logged(extra: &[&str]) -> Server {
         Self::start_inner(&with_simulator(extra), true)
+    }
+
+    /// A second server process on `first`'s PostgreSQL database (simulator
+    /// on, `extra` arguments), with its own port and static folder.
+    pub fn start_peer(first: &Server, extra: &[&str]) -> Server {
+        assert!(
+            first.postgres.is_some(),
+            "peers share a PostgreSQL database"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let static_dir = dir.path().join("dist");
+        std::fs::create_dir_all(&static_dir).unwrap();
+        std::fs::write(static_dir.join("index.html"), INDEX_HTML).unwrap();
+        Self::spawn(
+            dir,
+            first.db.clone(),
+            static_dir,
+            &with_simulator(extra),
+            Stdio::inherit(),
+        )
     }
 
     /// Starts as in production: no simulator unless `extra` asks for it.

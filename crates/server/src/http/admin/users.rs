@@ -169,7 +169,7 @@ pub async fn update(
         })
         .await?;
     if ends_sessions {
-        state.hub.end_user_sessions(id, keep.as_deref());
+        state.end_user_sessions(id, keep.as_deref());
     }
     Ok(Json(user))
 }
