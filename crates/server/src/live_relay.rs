@@ -3,7 +3,9 @@
 //! another process than the one that stored a change. Every process sends
 //! what it publishes locally to the others through PostgreSQL's
 //! `NOTIFY optline_live` and republishes what it hears on `LISTEN`; ended
-//! sessions travel the same way, so a logout ends the streams everywhere.
+//! sessions travel the same way, so a logout ends the streams everywhere,
+//! and so do an admin's changes to flows and numbers, which each process
+//! caches.
 //!
 //! A notification holds at most 8000 bytes: a larger event is sent as "these
 //! users must resync", which ends their streams here and there; the app
@@ -18,8 +20,6 @@ use optline_api::LiveEvent;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio_postgres::{AsyncMessage, NoTls};
-
-use crate::live::Hub;
 
 const CHANNEL: &str = "optline_live";
 /// PostgreSQL's limit is 8000 bytes; keep a margin for the envelope.
@@ -47,6 +47,13 @@ enum What {
     EndSessions { token_hashes: Vec<String> },
     /// Every session of a user but one ended.
     EndUserSessions { user: i64, keep: Option<String> },
+    /// An admin saved the flow of a line of business and channel.
+    FlowChanged {
+        lob: i64,
+        channel: optline_engine::Channel,
+    },
+    /// An admin changed a business number's settings.
+    NumbersChanged,
 }
 
 /// The sending half, kept in the application state.
@@ -89,6 +96,14 @@ impl Relay {
             user,
             keep: keep.map(str::to_string),
         });
+    }
+
+    pub fn flow_changed(&self, lob: i64, channel: optline_engine::Channel) {
+        self.send_what(What::FlowChanged { lob, channel });
+    }
+
+    pub fn numbers_changed(&self) {
+        self.send_what(What::NumbersChanged);
     }
 
     fn send_what(&self, what: What) {
@@ -214,7 +229,7 @@ async fn listen_loop(url: String, state: std::sync::Weak<crate::state::StateInne
         first = false;
         while let Some(p) = rx.recv().await {
             let Some(s) = state.upgrade() else { return };
-            apply(&s.hub, &p);
+            apply(&s, &p);
         }
         // The connection ended: `client` is dropped, listen again.
         drop(client);
@@ -222,8 +237,10 @@ async fn listen_loop(url: String, state: std::sync::Weak<crate::state::StateInne
     }
 }
 
-/// Republishes one notification from another process.
-fn apply(hub: &Hub, payload: &str) {
+/// Republishes one notification from another process (or forgets what
+/// its change made stale here).
+fn apply(state: &crate::state::StateInner, payload: &str) {
+    let hub = &state.hub;
     let Ok(env) = serde_json::from_str::<Envelope>(payload) else {
         tracing::warn!("live relay: an unreadable notification was ignored");
         return;
@@ -240,6 +257,8 @@ fn apply(hub: &Hub, payload: &str) {
         }
         What::EndSessions { token_hashes } => hub.end_sessions(&token_hashes),
         What::EndUserSessions { user, keep } => hub.end_user_sessions(user, keep.as_deref()),
+        What::FlowChanged { lob, channel } => state.flows.invalidate(lob, channel),
+        What::NumbersChanged => state.provider_numbers.clear(),
     }
 }
 

@@ -42,6 +42,22 @@ impl StateInner {
         }
     }
 
+    /// Forgets the cached flow of (`lob`, `channel`), on every process.
+    pub fn flow_changed(&self, lob: i64, channel: optline_engine::Channel) {
+        self.flows.invalidate(lob, channel);
+        if let Some(r) = self.relay.get() {
+            r.flow_changed(lob, channel);
+        }
+    }
+
+    /// Forgets the cached provider settings of numbers, on every process.
+    pub fn numbers_changed(&self) {
+        self.provider_numbers.clear();
+        if let Some(r) = self.relay.get() {
+            r.numbers_changed();
+        }
+    }
+
     /// Ends the live streams of these sessions, on every process.
     pub fn end_sessions(&self, token_hashes: &[String]) {
         self.hub.end_sessions(token_hashes);

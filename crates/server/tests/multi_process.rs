@@ -326,7 +326,13 @@ async fn a_process_killed_under_load_loses_no_acknowledged_message_and_its_sends
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Kill it mid-load: once some messages were acknowledged.
+    for _ in 0..200 {
+        if acked.lock().unwrap().len() >= 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     // SIGKILL; its files (the database's name) stay for the checks.
     let (_a_files, a_db, _) = a.kill();
     for t in tasks {
@@ -375,4 +381,41 @@ async fn a_process_killed_under_load_loses_no_acknowledged_message_and_its_sends
         )
     });
     assert_eq!(status, "sent");
+}
+
+#[tokio::test]
+async fn a_flow_saved_on_one_process_is_in_force_on_the_other() {
+    if !postgres_here() {
+        return;
+    }
+    let a = Server::start(&["--demo"]);
+    let b = Server::start_peer(&a, &[]);
+    let admin_a = Client::login(&a, ADMIN.0, ADMIN.1).await;
+    let ana_b = Client::login(&b, ANA.0, ANA.1).await;
+    // Process B reads (and caches) the flow in force.
+    let conv = ana_b.start_conv("+12025550295", "sms").await;
+    assert_eq!(ana_b.request_opt_in(conv).await.status, 200);
+    let path = "/api/v1/admin/flows/1/sms";
+    let mut flow = admin_a.get(path).await.body["flow"].clone();
+    flow["keywords"]["accept"] = json!(["YES", "JA"]);
+    let r = admin_a
+        .req("PUT", path, Some(json!({ "flow": flow })))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // The contact answers through B with the new keyword: B uses the new
+    // flow (the relay takes milliseconds; half a second is ample).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut state = String::new();
+    let r = Client::new(&b)
+        .inbound("+12025550295", ANA_NUMBER, "sms", "JA")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    for _ in 0..50 {
+        state = ana_b.consent_state(conv).await;
+        if state == "accepted" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state, "accepted", "B applied the flow saved on A");
 }

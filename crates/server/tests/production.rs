@@ -53,6 +53,32 @@ fn demo_flags_are_refused_on_a_public_address() {
     }
 }
 
+#[test]
+fn an_unreachable_postgresql_is_a_clear_error_without_its_password() {
+    // Nothing listens on port 1 of the loopback.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_optline-server"))
+        .args([
+            "--port",
+            "0",
+            "--db",
+            "postgres://optline:s3cret-pw@127.0.0.1:1/optline",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "could not connect to PostgreSQL at postgres://optline:***@127.0.0.1:1/optline"
+        ),
+        "names the database: {err}"
+    );
+    assert!(
+        !err.contains("s3cret-pw"),
+        "never prints the password: {err}"
+    );
+}
+
 #[tokio::test]
 async fn the_simulator_never_touches_a_real_provider_number() {
     let s = Server::start(&["--demo"]);

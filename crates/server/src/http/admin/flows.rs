@@ -107,6 +107,6 @@ pub async fn save(
             })
         })
         .await?;
-    state.flows.invalidate(lob, channel);
+    state.flow_changed(lob, channel);
     Ok(Json(doc))
 }
