@@ -419,3 +419,44 @@ async fn a_flow_saved_on_one_process_is_in_force_on_the_other() {
     }
     assert_eq!(state, "accepted", "B applied the flow saved on A");
 }
+
+#[tokio::test]
+async fn a_lost_database_connection_is_reopened() {
+    if !postgres_here() {
+        return;
+    }
+    let s = Server::start(&["--demo"]);
+    let ana = Client::login(&s, ANA.0, ANA.1).await;
+    // The database ends every session of the server (as a restart would).
+    let ended: i64 = s.sql(|c| {
+        c.query_row(
+            "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t",
+            NO_PARAMS,
+            |r| r.get(0),
+        )
+    });
+    assert!(ended >= 1, "the server's connections were ended");
+    // Writes work again shortly (a request in flight may fail meanwhile).
+    let mut status = 0;
+    for _ in 0..50 {
+        status = ana
+            .post(
+                "/api/v1/conversations",
+                json!({"phone": "+12025550297", "channel": "sms"}),
+            )
+            .await
+            .status;
+        if status == 201 || status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(status == 201 || status == 200, "writes resumed: {status}");
+    assert_eq!(Client::new(&s).get("/api/health").await.status, 200);
+    assert_eq!(
+        ana.get("/api/v1/conversations").await.status,
+        200,
+        "reads too"
+    );
+}

@@ -63,14 +63,17 @@ impl std::fmt::Display for StorageError {
 }
 
 impl StorageError {
-    /// Whether another transaction's concurrent work made this one fail
-    /// and running it again may succeed (PostgreSQL: deadlock, or a
-    /// serialization failure).
+    /// Whether running the work again may succeed: another transaction's
+    /// concurrent work made it fail (PostgreSQL: deadlock, serialization
+    /// failure), or the connection was lost (the writer reconnects).
     pub fn is_transient(&self) -> bool {
         use postgres::error::SqlState;
         matches!(self, StorageError::Postgres(e)
-            if e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED)
-                || e.code() == Some(&SqlState::T_R_SERIALIZATION_FAILURE))
+            if e.is_closed()
+                || e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED)
+                || e.code() == Some(&SqlState::T_R_SERIALIZATION_FAILURE)
+                || e.code() == Some(&SqlState::ADMIN_SHUTDOWN)
+                || e.code().is_some_and(|c| c.code().starts_with("08")))
     }
 }
 

@@ -175,7 +175,7 @@ impl Db {
                 };
                 let _ = opened_tx.send(Ok(()));
                 let _exit = ExitIfWriterDies;
-                writer_loop(conn, rx, &ok)
+                writer_loop(conn, &at, rx, &ok)
             })
             .map_err(|e| e.to_string())?;
         opened_rx
@@ -423,10 +423,11 @@ fn run_job(job: &mut Job, conn: Option<&Conn>) -> Attempt {
     }
 }
 
-fn writer_loop(conn: Conn, rx: mpsc::Receiver<Job>, writes_ok: &AtomicBool) {
+fn writer_loop(mut conn: Conn, at: &Location, rx: mpsc::Receiver<Job>, writes_ok: &AtomicBool) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     let mut again: Vec<Job> = Vec::new();
     loop {
+        reconnect_if_lost(&mut conn, at);
         batch.append(&mut again);
         if batch.is_empty() {
             match rx.recv() {
@@ -476,6 +477,22 @@ fn writer_loop(conn: Conn, rx: mpsc::Receiver<Job>, writes_ok: &AtomicBool) {
         }
         for done in completions {
             done(committed);
+        }
+    }
+}
+
+/// A PostgreSQL server that restarted or a network cut closes the
+/// writer's connection: open a new one before the next batch (until then
+/// writes fail, and health answers 503).
+fn reconnect_if_lost(conn: &mut Conn, at: &Location) {
+    let lost = matches!(conn, Conn::Postgres(p) if p.is_closed());
+    if lost {
+        match open_writer(at) {
+            Ok(c) => {
+                tracing::warn!("the database connection was lost; reconnected");
+                *conn = c;
+            }
+            Err(e) => tracing::error!("the database connection was lost: {e}"),
         }
     }
 }
