@@ -62,18 +62,62 @@ pub fn opt_out_how_sql(t: &str) -> String {
 }
 
 /// A record written by an agent or an admin never answers a request.
-pub(crate) fn answers_sql(t: &str) -> String {
+fn answers_sql(t: &str) -> String {
     format!(
         "{t}.from_state = 'pending' AND {t}.actor NOT LIKE 'user:%' AND {t}.actor NOT LIKE 'admin:%'"
     )
 }
 
-/// Migration 12: the rollup tables, their triggers, and their contents for
-/// the records already stored.
-pub fn install(tx: &Transaction) -> rusqlite::Result<()> {
+/// What the rollups gain from one appended audit row `NEW`: its day's
+/// count, the answer to the request it answers, its acceptance time, and
+/// the request it is. Statements both backends' triggers run as they are.
+pub fn audit_rollup_sql() -> String {
     let stage_new = stage_sql("NEW");
     let how_new = opt_out_how_sql("NEW");
     let answers_new = answers_sql("NEW");
+    format!(
+        "INSERT INTO insight_daily(org_id, day, number, channel, stage, how, n)
+             SELECT NEW.org_id, substr(NEW.at, 1, 10), NEW.number, NEW.channel,
+                    {stage_new}, {how_new}, 1
+             WHERE {stage_new} IS NOT NULL
+             ON CONFLICT (org_id, day, number, channel, stage, how)
+                 DO UPDATE SET n = insight_daily.n + 1;
+         UPDATE insight_requests
+             SET answer_secs = unixepoch(NEW.at, 'subsec') - unixepoch(at, 'subsec')
+             WHERE {answers_new} AND answer_secs IS NULL
+               AND audit_id = (SELECT MAX(audit_id) FROM insight_requests r
+                   WHERE r.number = NEW.number AND r.contact = NEW.contact
+                     AND r.channel = NEW.channel);
+         INSERT INTO insight_accepts(org_id, number, channel, at, secs)
+             SELECT NEW.org_id, NEW.number, NEW.channel, NEW.at,
+                    unixepoch(NEW.at, 'subsec') - unixepoch(r.at, 'subsec')
+             FROM insight_requests r
+             WHERE NEW.from_state = 'pending' AND NEW.to_state = 'accepted'
+               AND r.audit_id = (SELECT MAX(audit_id) FROM insight_requests q
+                   WHERE q.number = NEW.number AND q.contact = NEW.contact
+                     AND q.channel = NEW.channel AND q.by_agent = 1);
+         INSERT INTO insight_requests(audit_id, org_id, at, number, contact, channel, by_agent)
+             SELECT NEW.id, NEW.org_id, NEW.at, NEW.number, NEW.contact, NEW.channel,
+                    CASE WHEN {stage_new} = 'agent_request' THEN 1 ELSE 0 END
+             WHERE {stage_new} IN ('agent_request', 'auto_reprompt');"
+    )
+}
+
+/// What the failure rollup gains from a send `NEW` that just failed.
+pub fn failed_send_rollup_sql() -> String {
+    "INSERT INTO insight_failures(org_id, day, number_id, channel, provider, error, n)
+         SELECT cv.org_id, substr(NEW.created_at, 1, 10), cv.number_id, cv.channel,
+                NEW.provider, COALESCE(NEW.error, ''), 1
+         FROM conversations cv WHERE cv.id = NEW.conversation_id
+         ON CONFLICT (org_id, day, number_id, channel, provider, error)
+             DO UPDATE SET n = insight_failures.n + 1;"
+        .to_string()
+}
+
+/// Migration 12: the rollup tables, their triggers, and their contents for
+/// the records already stored.
+pub fn install(tx: &Transaction) -> rusqlite::Result<()> {
+    let (audit_rollup, failed_rollup) = (audit_rollup_sql(), failed_send_rollup_sql());
     tx.execute_batch(&format!(
         "CREATE INDEX audit_insights ON audit(org_id, at, number, channel, action, from_state,
              to_state, source);
@@ -101,48 +145,18 @@ pub fn install(tx: &Transaction) -> rusqlite::Result<()> {
              PRIMARY KEY (org_id, day, number_id, channel, provider, error)) WITHOUT ROWID;
 
          CREATE TRIGGER insight_audit AFTER INSERT ON audit BEGIN
-             INSERT INTO insight_daily(org_id, day, number, channel, stage, how, n)
-                 SELECT NEW.org_id, substr(NEW.at, 1, 10), NEW.number, NEW.channel,
-                        {stage_new}, {how_new}, 1
-                 WHERE {stage_new} IS NOT NULL
-                 ON CONFLICT DO UPDATE SET n = n + 1;
-             UPDATE insight_requests
-                 SET answer_secs = unixepoch(NEW.at, 'subsec') - unixepoch(at, 'subsec')
-                 WHERE {answers_new} AND answer_secs IS NULL
-                   AND audit_id = (SELECT MAX(audit_id) FROM insight_requests r
-                       WHERE r.number = NEW.number AND r.contact = NEW.contact
-                         AND r.channel = NEW.channel);
-             INSERT INTO insight_accepts(org_id, number, channel, at, secs)
-                 SELECT NEW.org_id, NEW.number, NEW.channel, NEW.at,
-                        unixepoch(NEW.at, 'subsec') - unixepoch(r.at, 'subsec')
-                 FROM insight_requests r
-                 WHERE NEW.from_state = 'pending' AND NEW.to_state = 'accepted'
-                   AND r.audit_id = (SELECT MAX(audit_id) FROM insight_requests q
-                       WHERE q.number = NEW.number AND q.contact = NEW.contact
-                         AND q.channel = NEW.channel AND q.by_agent = 1);
-             INSERT INTO insight_requests(audit_id, org_id, at, number, contact, channel, by_agent)
-                 SELECT NEW.id, NEW.org_id, NEW.at, NEW.number, NEW.contact, NEW.channel,
-                        {stage_new} = 'agent_request'
-                 WHERE {stage_new} IN ('agent_request', 'auto_reprompt');
+             {audit_rollup}
          END;
 
          CREATE TRIGGER insight_failed_update AFTER UPDATE OF status ON messages
          WHEN NEW.status = 'failed' AND OLD.status <> 'failed' AND NEW.direction = 'outbound'
          BEGIN
-             INSERT INTO insight_failures(org_id, day, number_id, channel, provider, error, n)
-                 SELECT cv.org_id, substr(NEW.created_at, 1, 10), cv.number_id, cv.channel,
-                        NEW.provider, COALESCE(NEW.error, ''), 1
-                 FROM conversations cv WHERE cv.id = NEW.conversation_id
-                 ON CONFLICT DO UPDATE SET n = n + 1;
+             {failed_rollup}
          END;
          CREATE TRIGGER insight_failed_insert AFTER INSERT ON messages
          WHEN NEW.status = 'failed' AND NEW.direction = 'outbound'
          BEGIN
-             INSERT INTO insight_failures(org_id, day, number_id, channel, provider, error, n)
-                 SELECT cv.org_id, substr(NEW.created_at, 1, 10), cv.number_id, cv.channel,
-                        NEW.provider, COALESCE(NEW.error, ''), 1
-                 FROM conversations cv WHERE cv.id = NEW.conversation_id
-                 ON CONFLICT DO UPDATE SET n = n + 1;
+             {failed_rollup}
          END;"
     ))?;
     backfill(tx)

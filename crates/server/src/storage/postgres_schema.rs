@@ -8,15 +8,15 @@
 //! flags, counters) are `BIGINT`, times are the same RFC 3339 `TEXT`,
 //! e-mails are `citext` (SQLite's `COLLATE NOCASE`). Two SQLite functions
 //! the shared queries use, `instr` and `unixepoch(text, 'subsec')`, are
-//! defined here; triggers are PL/pgSQL versions of SQLite's, computing the
-//! same rollups with the same stage expressions (`storage::insights`).
+//! defined here; the rollup triggers run the very statements SQLite's run
+//! (`storage::insights`), wrapped in PL/pgSQL functions.
 //!
 //! The version lives in `optline_schema`; a migration runs under an
 //! advisory lock, so several processes starting at once migrate once.
 
 use postgres::{Client, NoTls};
 
-use super::insights::{answers_sql, opt_out_how_sql, stage_sql};
+use super::insights::{audit_rollup_sql, failed_send_rollup_sql};
 
 /// Versions below this were SQLite-only history.
 const FIRST_VERSION: i64 = 12;
@@ -159,9 +159,7 @@ pub const ID_TABLES: &[&str] = &[
 ];
 
 fn initial_schema() -> String {
-    let stage_new = stage_sql("NEW");
-    let how_new = opt_out_how_sql("NEW");
-    let answers_new = answers_sql("NEW");
+    let (audit_rollup, failed_rollup) = (audit_rollup_sql(), failed_send_rollup_sql());
     format!(
         r#"
 CREATE EXTENSION IF NOT EXISTS citext;
@@ -384,29 +382,7 @@ CREATE TABLE insight_failures (
 
 CREATE FUNCTION insight_audit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO insight_daily AS d (org_id, day, number, channel, stage, how, n)
-        SELECT NEW.org_id, substr(NEW.at, 1, 10), NEW.number, NEW.channel,
-               {stage_new}, {how_new}, 1
-        WHERE {stage_new} IS NOT NULL
-        ON CONFLICT (org_id, day, number, channel, stage, how) DO UPDATE SET n = d.n + 1;
-    UPDATE insight_requests
-        SET answer_secs = unixepoch(NEW.at, 'subsec') - unixepoch(at, 'subsec')
-        WHERE {answers_new} AND answer_secs IS NULL
-          AND audit_id = (SELECT MAX(audit_id) FROM insight_requests r
-              WHERE r.number = NEW.number AND r.contact = NEW.contact
-                AND r.channel = NEW.channel);
-    INSERT INTO insight_accepts(org_id, number, channel, at, secs)
-        SELECT NEW.org_id, NEW.number, NEW.channel, NEW.at,
-               unixepoch(NEW.at, 'subsec') - unixepoch(r.at, 'subsec')
-        FROM insight_requests r
-        WHERE NEW.from_state = 'pending' AND NEW.to_state = 'accepted'
-          AND r.audit_id = (SELECT MAX(audit_id) FROM insight_requests q
-              WHERE q.number = NEW.number AND q.contact = NEW.contact
-                AND q.channel = NEW.channel AND q.by_agent = 1);
-    INSERT INTO insight_requests(audit_id, org_id, at, number, contact, channel, by_agent)
-        SELECT NEW.id, NEW.org_id, NEW.at, NEW.number, NEW.contact, NEW.channel,
-               CASE WHEN {stage_new} = 'agent_request' THEN 1 ELSE 0 END
-        WHERE {stage_new} IN ('agent_request', 'auto_reprompt');
+    {audit_rollup}
     RETURN NULL;
 END $$;
 CREATE TRIGGER insight_audit AFTER INSERT ON audit
@@ -414,11 +390,7 @@ CREATE TRIGGER insight_audit AFTER INSERT ON audit
 
 CREATE FUNCTION insight_failed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO insight_failures AS f (org_id, day, number_id, channel, provider, error, n)
-        SELECT cv.org_id, substr(NEW.created_at, 1, 10), cv.number_id, cv.channel,
-               NEW.provider, COALESCE(NEW.error, ''), 1
-        FROM conversations cv WHERE cv.id = NEW.conversation_id
-        ON CONFLICT (org_id, day, number_id, channel, provider, error) DO UPDATE SET n = f.n + 1;
+    {failed_rollup}
     RETURN NULL;
 END $$;
 CREATE TRIGGER insight_failed_update AFTER UPDATE OF status ON messages
