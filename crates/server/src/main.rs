@@ -110,6 +110,16 @@ struct Cli {
         global = true
     )]
     session_idle_minutes: i64,
+    /// Writer connections of this process on PostgreSQL, each committing
+    /// its own batches (SQLite has one writer).
+    #[arg(
+        long,
+        env = "OPTLINE_DB_WRITERS",
+        default_value_t = optline_server::storage::DEFAULT_POSTGRES_WRITERS as u64,
+        value_parser = clap::value_parser!(u64).range(1..=64),
+        global = true
+    )]
+    db_writers: u64,
     /// With several server processes on one PostgreSQL database: a process
     /// not heard from this long has stopped, and its queued sends are
     /// taken over (never-started ones sent, started ones failed).
@@ -249,7 +259,11 @@ async fn run(cli: Cli) -> i32 {
         }
     };
     let location = Location::parse(&cli.db);
-    let db = match Db::open_at(&location, optline_server::storage::DEFAULT_QUEUE) {
+    let db = match Db::open_with_writers(
+        &location,
+        optline_server::storage::DEFAULT_QUEUE,
+        cli.db_writers as usize,
+    ) {
         Ok(db) => db,
         Err(e) => {
             eprintln!(
