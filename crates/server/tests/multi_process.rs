@@ -460,3 +460,43 @@ async fn a_lost_database_connection_is_reopened() {
         "reads too"
     );
 }
+
+#[tokio::test]
+async fn each_webhook_event_is_delivered_by_one_process_only() {
+    if !postgres_here() {
+        return;
+    }
+    let rx = common::receiver::Receiver::start().await;
+    let flags = ["--allow-private-webhooks"];
+    let a = Server::start(&[&["--demo"][..], &flags].concat());
+    let b = Server::start_peer(&a, &flags);
+    let admin = Client::login(&a, ADMIN.0, ADMIN.1).await;
+    let r = admin
+        .post(
+            "/api/v1/admin/webhooks",
+            json!({"url": rx.url, "event_types": ["message.received"], "description": "CRM"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // 20 messages, half through each process; both workers poll the outbox.
+    for i in 0..20 {
+        let on = if i % 2 == 0 { &a } else { &b };
+        let r = Client::new(on)
+            .inbound(&format!("+120255504{i:02}"), ANA_NUMBER, "sms", "hello")
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    rx.wait(20, "20 deliveries", |g| {
+        common::receiver::accepted(g).len() >= 20
+    })
+    .await;
+    // Time for a second process to send any again.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let got = rx.got();
+    let mut ids: Vec<String> = got.iter().map(|g| g.id()).collect();
+    let all = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 20, "20 events");
+    assert_eq!(all, 20, "each sent once, by one process");
+}

@@ -217,7 +217,8 @@ impl Conn {
     }
 
     /// `FOR UPDATE SKIP LOCKED` on PostgreSQL (rows other processes are
-    /// locking are left to them); SQLite's one writer needs none.
+    /// locking are left to them); SQLite's one writer needs none. The
+    /// query's first table is the one locked.
     pub fn skip_locked_clause(&self) -> &'static str {
         match self {
             Conn::Postgres(_) => " FOR UPDATE SKIP LOCKED",

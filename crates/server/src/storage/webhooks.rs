@@ -313,22 +313,46 @@ pub fn webhook_enqueue(
         .collect()
 }
 
+/// The ids of [`webhook_due`] (`?1` now, `?2` limit).
+const DUE: &str = "SELECT d.id FROM webhook_deliveries d
+       JOIN webhook_endpoints e ON e.id = d.endpoint_id
+     WHERE d.state = 'pending' AND d.next_attempt_at <= ?1 AND e.enabled = 1
+       AND (d.contact_key IS NULL OR NOT EXISTS (
+           SELECT 1 FROM webhook_deliveries p
+           WHERE p.endpoint_id = d.endpoint_id AND p.contact_key = d.contact_key
+             AND p.state = 'pending' AND p.id < d.id))
+     ORDER BY d.id LIMIT ?2";
+
 /// Deliveries due at `now`, oldest first: pending, their endpoint enabled,
 /// and no earlier delivery for the same contact to the same endpoint still
 /// pending (a contact's events arrive in order, even across retries).
 pub fn webhook_due(c: &Conn, now: &str, limit: i64) -> StorageResult<Vec<i64>> {
-    let mut st = c.prepare_cached(
-        "SELECT d.id FROM webhook_deliveries d
-           JOIN webhook_endpoints e ON e.id = d.endpoint_id
-         WHERE d.state = 'pending' AND d.next_attempt_at <= ?1 AND e.enabled = 1
-           AND (d.contact_key IS NULL OR NOT EXISTS (
-               SELECT 1 FROM webhook_deliveries p
-               WHERE p.endpoint_id = d.endpoint_id AND p.contact_key = d.contact_key
-                 AND p.state = 'pending' AND p.id < d.id))
-         ORDER BY d.id LIMIT ?2",
-    )?;
+    let mut st = c.prepare_cached(DUE)?;
     let rows = st.query_map(params![now, limit], |r| r.get(0))?;
     rows.collect::<Result<_, _>>()
+}
+
+/// Claims up to `limit` of the deliveries due at `now` (as
+/// [`webhook_due`] finds them) for one attempt: they are not due again
+/// before `lease_until`, so another server process on the same database
+/// does not send them too; the attempt's outcome sets when they are due
+/// next. Rows another process is claiming at this moment are skipped.
+pub fn webhook_claim_due(
+    c: &Conn,
+    now: &str,
+    lease_until: &str,
+    limit: i64,
+) -> StorageResult<Vec<i64>> {
+    let skip = c.skip_locked_clause();
+    let mut ids: Vec<i64> = c
+        .prepare_cached(&format!(
+            "UPDATE webhook_deliveries SET next_attempt_at = ?3
+             WHERE id IN ({DUE}{skip}) RETURNING id"
+        ))?
+        .query_map(params![now, limit, lease_until], |r| r.get(0))?
+        .collect::<StorageResult<_>>()?;
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// A delivery with its event, as the log and the worker read it.
