@@ -448,11 +448,7 @@ fn migrate_to_postgres(from: &std::path::Path, to: &str) -> i32 {
     };
     match copy_sqlite_to_postgres(from, to, progress) {
         Ok(tables) => {
-            println!(
-                "Copied {} into {}:",
-                from.display(),
-                redact(to)
-            );
+            println!("Copied {} into {}:", from.display(), redact(to));
             for t in &tables {
                 println!("  {:<20} {:>10} rows  {:>6.1} s", t.table, t.rows, t.secs);
             }

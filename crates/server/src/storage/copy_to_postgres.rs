@@ -269,9 +269,7 @@ fn copy_table(
         buf.push(b'\n');
         n += 1;
         if buf.len() >= SEND_CHUNK {
-            writer
-                .write_all(&buf)
-                .map_err(|e| failed(e.to_string()))?;
+            writer.write_all(&buf).map_err(|e| failed(e.to_string()))?;
             buf.clear();
         }
         if n % PROGRESS_EVERY == 0 {
@@ -281,7 +279,9 @@ fn copy_table(
     writer.write_all(&buf).map_err(|e| failed(e.to_string()))?;
     let written = writer.finish().map_err(|e| failed(pg_text(&e)))?;
     if written != n {
-        return Err(failed(format!("read {n} rows but PostgreSQL took {written}")));
+        return Err(failed(format!(
+            "read {n} rows but PostgreSQL took {written}"
+        )));
     }
     Ok(n)
 }
@@ -400,14 +400,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nope.sqlite");
         let r = copy_sqlite_to_postgres(&path, "postgres://x@127.0.0.1:1/none", |_, _, _| {});
-        assert!(matches!(&r, Err(CopyError::Refused(m)) if m.contains("no database file")), "{r:?}");
+        assert!(
+            matches!(&r, Err(CopyError::Refused(m)) if m.contains("no database file")),
+            "{r:?}"
+        );
         assert!(!path.exists());
     }
 
     #[test]
     fn a_target_that_is_not_postgres_is_refused() {
         let r = copy_sqlite_to_postgres(Path::new("a.sqlite"), "b.sqlite", |_, _, _| {});
-        assert!(matches!(&r, Err(CopyError::Refused(m)) if m.contains("--to")), "{r:?}");
+        assert!(
+            matches!(&r, Err(CopyError::Refused(m)) if m.contains("--to")),
+            "{r:?}"
+        );
     }
 
     #[test]
@@ -417,6 +423,9 @@ mod tests {
         check_source_tables(&c).unwrap();
         c.execute_batch("CREATE TABLE extra(x)").unwrap();
         let r = check_source_tables(&c);
-        assert!(matches!(&r, Err(CopyError::Refused(m)) if m.contains("extra")), "{r:?}");
+        assert!(
+            matches!(&r, Err(CopyError::Refused(m)) if m.contains("extra")),
+            "{r:?}"
+        );
     }
 }
