@@ -272,7 +272,7 @@ fn copy_table(
             writer.write_all(&buf).map_err(|e| failed(e.to_string()))?;
             buf.clear();
         }
-        if n % PROGRESS_EVERY == 0 {
+        if n.is_multiple_of(PROGRESS_EVERY) {
             progress(table, n, total);
         }
     }
