@@ -408,6 +408,18 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_is_not_sqlite_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.txt");
+        std::fs::write(&path, "not a database, just some notes ".repeat(100)).unwrap();
+        let r = copy_sqlite_to_postgres(&path, "postgres://x@127.0.0.1:1/none", |_, _, _| {});
+        assert!(
+            matches!(&r, Err(CopyError::Refused(m)) if m.contains("cannot read") && m.contains("notes.txt")),
+            "{r:?}"
+        );
+    }
+
+    #[test]
     fn a_target_that_is_not_postgres_is_refused() {
         let r = copy_sqlite_to_postgres(Path::new("a.sqlite"), "b.sqlite", |_, _, _| {});
         assert!(
