@@ -192,6 +192,18 @@ enum Command {
         #[arg(long, default_value_t = 16)]
         seed: u64,
     },
+    /// Copy an SQLite database into an empty PostgreSQL database (every
+    /// table, ids and audit as they are; row counts verified; all or
+    /// nothing), then exit. Stop the server on the SQLite file first.
+    MigrateToPostgres {
+        /// The SQLite file (the --db the server ran with).
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL database: postgres://user@host/database. It may
+        /// have the schema already but no rows.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 /// mimalloc: the inbound path allocates many small short-lived buffers
@@ -213,6 +225,10 @@ fn main() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
+    // The copy is blocking work of its own (no runtime, no --db).
+    if let Some(Command::MigrateToPostgres { from, to }) = &cli.command {
+        std::process::exit(migrate_to_postgres(from, to));
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -323,6 +339,9 @@ async fn run(cli: Cli) -> i32 {
                 }
             }
         }
+        Some(Command::MigrateToPostgres { .. }) => {
+            unreachable!("migrate-to-postgres runs in main, before the database is opened")
+        }
         Some(Command::Serve) | None => {
             if sealing {
                 match db.write(reseal_provider_settings).await {
@@ -432,6 +451,39 @@ async fn run(cli: Cli) -> i32 {
                 return 1;
             }
             0
+        }
+    }
+}
+
+/// `migrate-to-postgres`: copies, prints a per-table summary (progress of
+/// big tables on stderr); exit 2 when refused, 1 when the copy failed.
+fn migrate_to_postgres(from: &std::path::Path, to: &str) -> i32 {
+    use optline_server::storage::copy_to_postgres::{copy_sqlite_to_postgres, CopyError};
+    use optline_server::storage::postgres_schema::redact;
+    let started = std::time::Instant::now();
+    let progress = |table: &str, done: u64, total: u64| {
+        eprintln!("migrate-to-postgres: {table}: {done} of {total} rows copied…");
+    };
+    match copy_sqlite_to_postgres(from, to, progress) {
+        Ok(tables) => {
+            println!("Copied {} into {}:", from.display(), redact(to));
+            for t in &tables {
+                println!("  {:<20} {:>10} rows  {:>6.1} s", t.table, t.rows, t.secs);
+            }
+            let rows: u64 = tables.iter().map(|t| t.rows).sum();
+            println!(
+                "{rows} rows in {} tables in {:.1} s; every table's row count verified.",
+                tables.len(),
+                started.elapsed().as_secs_f64()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("optline-server: migrate-to-postgres: {e}");
+            match e {
+                CopyError::Refused(_) => 2,
+                CopyError::Failed(_) => 1,
+            }
         }
     }
 }

@@ -16,6 +16,7 @@
 pub mod audit;
 pub mod contacts;
 pub mod conversations;
+pub mod copy_to_postgres;
 mod error;
 pub mod flows;
 pub mod insights;
