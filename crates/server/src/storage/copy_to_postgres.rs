@@ -156,7 +156,9 @@ fn check_source_tables(source: &Connection) -> Result<(), CopyError> {
     let unknown: Vec<&str> = tables
         .iter()
         .map(String::as_str)
-        .filter(|t| !postgres_schema::TABLES.contains(t))
+        .filter(|t| {
+            !postgres_schema::TABLES.contains(t) && !postgres_schema::PROCESS_TABLES.contains(t)
+        })
         .collect();
     if unknown.is_empty() {
         return Ok(());

@@ -139,8 +139,11 @@ pub const TABLES: &[&str] = &[
     "insight_requests",
     "insight_accepts",
     "insight_failures",
-    "server_processes",
 ];
+
+/// Tables of the running processes' own state (heartbeats), not data: a
+/// copy leaves them out, and they do not make a database "not empty".
+pub const PROCESS_TABLES: &[&str] = &["server_processes"];
 
 /// Tables whose `id` comes from an identity sequence.
 pub const ID_TABLES: &[&str] = &[
