@@ -13,6 +13,8 @@
 //! listening connection drops, events may have been missed: once it is back,
 //! every local stream is ended the same way.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -54,12 +56,18 @@ enum What {
     },
     /// An admin changed a business number's settings.
     NumbersChanged,
+    /// A process started listening: the others relay their events from now on.
+    Hello,
 }
 
 /// The sending half, kept in the application state.
 #[derive(Clone)]
 pub struct Relay {
     tx: mpsc::UnboundedSender<String>,
+    /// Whether another process shares the database. A lone process sends
+    /// no events (most of the relay's cost); it learns of a peer from the
+    /// peer's `Hello` at once, and of its absence from the heartbeats.
+    peers: Arc<AtomicBool>,
 }
 
 impl Relay {
@@ -67,12 +75,24 @@ impl Relay {
     /// themselves.
     pub fn start(url: String, hub: std::sync::Weak<crate::state::StateInner>) -> Relay {
         let (tx, rx) = mpsc::unbounded_channel();
+        let relay = Relay {
+            tx,
+            peers: Arc::new(AtomicBool::new(true)),
+        };
         tokio::spawn(send_loop(url.clone(), rx));
-        tokio::spawn(listen_loop(url, hub));
-        Relay { tx }
+        tokio::spawn(listen_loop(url, hub, relay.clone()));
+        relay
+    }
+
+    /// What the heartbeats say: whether another process is alive.
+    pub fn set_peers(&self, alive: bool) {
+        self.peers.store(alive, Ordering::Relaxed);
     }
 
     pub fn event(&self, users: &[i64], event: &LiveEvent) {
+        if !self.peers.load(Ordering::Relaxed) {
+            return;
+        }
         let what = What::Event {
             users: users.to_vec(),
             event: event.clone(),
@@ -204,7 +224,7 @@ async fn connect_listening(
 
 /// Listens; republishes what other processes sent. After a reconnect,
 /// every local stream resyncs (events may have been missed meanwhile).
-async fn listen_loop(url: String, state: std::sync::Weak<crate::state::StateInner>) {
+async fn listen_loop(url: String, state: std::sync::Weak<crate::state::StateInner>, relay: Relay) {
     let mut first = true;
     loop {
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -227,9 +247,12 @@ async fn listen_loop(url: String, state: std::sync::Weak<crate::state::StateInne
             }
         }
         first = false;
+        relay.send_what(What::Hello);
         while let Some(p) = rx.recv().await {
             let Some(s) = state.upgrade() else { return };
-            apply(&s, &p);
+            if apply(&s, &p) {
+                relay.set_peers(true);
+            }
         }
         // The connection ended: `client` is dropped, listen again.
         drop(client);
@@ -238,15 +261,15 @@ async fn listen_loop(url: String, state: std::sync::Weak<crate::state::StateInne
 }
 
 /// Republishes one notification from another process (or forgets what
-/// its change made stale here).
-fn apply(state: &crate::state::StateInner, payload: &str) {
+/// its change made stale here); whether it came from another process.
+fn apply(state: &crate::state::StateInner, payload: &str) -> bool {
     let hub = &state.hub;
     let Ok(env) = serde_json::from_str::<Envelope>(payload) else {
         tracing::warn!("live relay: an unreadable notification was ignored");
-        return;
+        return false;
     };
     if env.o == crate::storage::process_id() {
-        return;
+        return false;
     }
     match env.what {
         What::Event { users, event } => hub.publish(&users, &event),
@@ -259,7 +282,9 @@ fn apply(state: &crate::state::StateInner, payload: &str) {
         What::EndUserSessions { user, keep } => hub.end_user_sessions(user, keep.as_deref()),
         What::FlowChanged { lob, channel } => state.flows.invalidate(lob, channel),
         What::NumbersChanged => state.provider_numbers.clear(),
+        What::Hello => {}
     }
+    true
 }
 
 #[cfg(test)]

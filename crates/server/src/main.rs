@@ -343,6 +343,10 @@ async fn run(cli: Cli) -> i32 {
             unreachable!("migrate-to-postgres runs in main, before the database is opened")
         }
         Some(Command::Serve) | None => {
+            if let Err(e) = optline_server::outbox::recovery::announce(&db).await {
+                eprintln!("optline-server: cannot write to the database: {e}");
+                return 1;
+            }
             if sealing {
                 match db.write(reseal_provider_settings).await {
                     Ok(0) => {}

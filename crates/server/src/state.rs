@@ -42,6 +42,14 @@ impl StateInner {
         }
     }
 
+    /// Whether other server processes share the database (the heartbeats
+    /// say): the relay sends events only then.
+    pub fn set_peers_alive(&self, alive: bool) {
+        if let Some(r) = self.relay.get() {
+            r.set_peers(alive);
+        }
+    }
+
     /// Forgets the cached flow of (`lob`, `channel`), on every process.
     pub fn flow_changed(&self, lob: i64, channel: optline_engine::Channel) {
         self.flows.invalidate(lob, channel);

@@ -32,6 +32,14 @@ pub struct Recovered {
     pub claimed: usize,
 }
 
+/// The first heartbeat, written before the process serves anything: its
+/// peers count it alive from the moment it relays its first event.
+pub async fn announce(db: &storage::Db) -> StorageResult<()> {
+    let now = crate::clock::fmt(chrono::Utc::now());
+    db.write(move |c| storage::process_heartbeat(c, storage::process_id(), &now))
+        .await
+}
+
 /// One round: heartbeat, settle and claim what stopped processes left.
 pub async fn run_once(state: &AppState) -> StorageResult<Recovered> {
     let me = storage::process_id();
@@ -44,10 +52,11 @@ pub async fn run_once(state: &AppState) -> StorageResult<Recovered> {
     };
     let (now_s, alive_s) = (crate::clock::fmt(now), crate::clock::fmt(alive_since));
     let prune_before = crate::clock::fmt(alive_since - chrono::Duration::hours(1));
-    let (failed, sends) = state
+    let (failed, sends, peers) = state
         .db
         .write(move |c| {
             storage::process_heartbeat(c, me, &now_s)?;
+            let peers = storage::processes_alive(c, me, &alive_s)?;
             let failed = storage::outbound_fail_orphaned(c, me, &alive_s)?;
             let ids = storage::outbound_claim_orphaned(c, me, &alive_s, CLAIM_LIMIT)?;
             let mut sends = Vec::with_capacity(ids.len());
@@ -64,9 +73,10 @@ pub async fn run_once(state: &AppState) -> StorageResult<Recovered> {
                 });
             }
             storage::processes_prune(c, &prune_before)?;
-            Ok::<_, StorageError>((failed, sends))
+            Ok::<_, StorageError>((failed, sends, peers))
         })
         .await?;
+    state.set_peers_alive(peers > 0);
     let claimed = sends.len();
     for s in sends {
         super::send::dispatch(state, s);

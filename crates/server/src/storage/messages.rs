@@ -402,6 +402,15 @@ pub fn outbound_claim_orphaned(
     .collect()
 }
 
+/// How many processes other than `me` were seen since `alive_since`.
+pub fn processes_alive(c: &Conn, me: &str, alive_since: &str) -> StorageResult<i64> {
+    c.query_row(
+        "SELECT COUNT(*) FROM server_processes WHERE id <> ?1 AND seen_at >= ?2",
+        params![me, alive_since],
+        |r| r.get(0),
+    )
+}
+
 /// Forgets processes not seen since `before` that hold no send.
 pub fn processes_prune(c: &Conn, before: &str) -> StorageResult<usize> {
     c.execute(
