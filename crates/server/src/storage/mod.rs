@@ -1,17 +1,22 @@
-//! All SQL lives here: this module owns the connections and the writer; its
-//! children own one table group each and return typed rows (enums, not
-//! strings) and [`StorageError`]. A PostgreSQL backend is an addition beside
-//! it, not a rewrite of the layers above.
+//! All SQL lives here: this module owns the connections and the writers;
+//! its children own one table group each and return typed rows (enums, not
+//! strings) and [`StorageError`]. The database is an SQLite file or a
+//! PostgreSQL database ([`Location`]); [`sql::Conn`] gives both one SQL
+//! interface, so the layers above do not know which.
 //!
-//! Writes go through one dedicated writer thread that owns the only writing
-//! connection and practises *group commit*: it takes every write job waiting
-//! in its queue, runs each inside its own SAVEPOINT of one transaction, commits
-//! once, and only then answers each job. A job that fails is rolled back to
-//! its savepoint and does not disturb the others. Writes are therefore
-//! serialised (which makes races such as two agents claiming one WhatsApp
-//! contact atomic) while a busy server commits thousands of requests per
-//! fsync. Reads use a small pool of read-only connections (WAL lets them run
-//! beside the writer).
+//! Writes go through dedicated writer threads, each owning a writing
+//! connection and practising *group commit*: it takes every write job
+//! waiting in the queue, runs each inside its own SAVEPOINT of one
+//! transaction, commits once, and only then answers each job. A job that
+//! fails is rolled back to its savepoint and does not disturb the others; a
+//! job that another transaction made fail (a deadlock victim, a lost
+//! connection) runs again in the next batch. SQLite has one writer, so its
+//! writes are serialised (which makes races such as two agents claiming one
+//! WhatsApp contact atomic); on PostgreSQL, where several writers and
+//! several server processes write at once, the rows a job changes are
+//! locked as it reads them (see `conversations::conversation_row`). A busy
+//! server commits thousands of requests per fsync. Reads use a small pool of
+//! read connections (SQLite's WAL lets them run beside the writer).
 
 pub mod audit;
 pub mod contacts;
