@@ -45,6 +45,7 @@ command -v brotli >/dev/null || need_apt+=(brotli)   # precompressed assets
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need_apt+=(postgresql) # the PostgreSQL backend's tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive

@@ -18,6 +18,13 @@ cargo clippy -p optline-app --target wasm32-unknown-unknown -- -D warnings
 step "Rust tests (engine, API types, server against real SQLite files)"
 cargo test --workspace --exclude optline-app
 
+step "the server's integration suite again, on a real PostgreSQL (and two server processes)"
+trap 'scripts/test-postgres.sh stop' EXIT
+OPTLINE_TEST_POSTGRES=$(scripts/test-postgres.sh start)
+OPTLINE_TEST_POSTGRES=$OPTLINE_TEST_POSTGRES OPTLINE_REQUIRE_POSTGRES=1 \
+  cargo test -p optline-server --tests
+scripts/test-postgres.sh stop
+
 step "the app's logic (thread model) as native unit tests"
 cargo test -p optline-app --lib
 

@@ -7,7 +7,18 @@
 //! target/release/examples/loadgen [--seconds 10] [--workers 64] [--streams 200]
 //!                                 [--conversations 10000] [--bin target/release/optline-server]
 //!                                 [--mode sim|whatsapp] [--webhooks N]
+//!                                 [--db sqlite|postgres://user@host/db] [--servers N]
 //! ```
+//!
+//! `--db postgres://…` runs the server on PostgreSQL: a fresh database is
+//! created on that PostgreSQL server for the run (the URL names one the
+//! user may create databases from) and dropped after it. `--servers N`
+//! (PostgreSQL only) starts N server processes on that one database, each
+//! on its own port; the first seeds the demo, the others start once it
+//! listens. Requests and event streams are spread round-robin over them;
+//! server CPU is summed over all of them, and the PostgreSQL server's own
+//! CPU (its processes' utime + stime in /proc, when it runs on this
+//! machine) is reported per message beside it.
 //!
 //! `--webhooks N` registers N outgoing webhook endpoints (every event type)
 //! pointing at a receiver inside this process before the run, and reports
@@ -43,6 +54,15 @@ struct Args {
     bin: std::path::PathBuf,
     whatsapp: bool,
     webhooks: usize,
+    /// `None`: a temporary SQLite file; otherwise the PostgreSQL server's URL.
+    postgres: Option<String>,
+    servers: usize,
+}
+
+/// A bad flag: says which and what to do, exits 2 (no panic).
+fn usage(msg: &str) -> ! {
+    eprintln!("loadgen: {msg}");
+    std::process::exit(2)
 }
 
 /// The customer's endpoint: counts deliveries (answers 200).
@@ -109,6 +129,8 @@ fn args() -> Args {
             .unwrap_or_else(|| "target/release/optline-server".into()),
         whatsapp: false,
         webhooks: 0,
+        postgres: None,
+        servers: 1,
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -121,6 +143,25 @@ fn args() -> Args {
             "--conversations" => a.conversations = next.parse().expect("--conversations N"),
             "--bin" => a.bin = next.into(),
             "--webhooks" => a.webhooks = next.parse().expect("--webhooks N"),
+            "--db" => {
+                a.postgres = match next.as_str() {
+                    "sqlite" => None,
+                    url if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                        Some(url.to_string())
+                    }
+                    other => usage(&format!(
+                        "--db takes sqlite or a postgres://user@host/database URL, not {other:?}"
+                    )),
+                }
+            }
+            "--servers" => {
+                a.servers = match next.parse() {
+                    Ok(n @ 1..=16) => n,
+                    _ => usage(&format!(
+                        "--servers takes a number from 1 to 16, not {next:?}"
+                    )),
+                }
+            }
             "--mode" => {
                 a.whatsapp = match next.as_str() {
                     "whatsapp" => true,
@@ -134,7 +175,181 @@ fn args() -> Args {
     }
     a.seconds = a.seconds.clamp(1, 300);
     a.streams = a.streams.clamp(1, 1000);
+    if a.servers > 1 && a.postgres.is_none() {
+        usage("--servers above 1 needs --db postgres://… (processes share one PostgreSQL database; an SQLite file has one writer)");
+    }
     a
+}
+
+/// A database created on a PostgreSQL server for one run, dropped after it.
+struct PgDatabase {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    fn create(admin: &str) -> PgDatabase {
+        let name = format!(
+            "loadgen_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        );
+        let sql = format!("CREATE DATABASE {name}");
+        if let Err(e) = pg_admin(admin, sql) {
+            usage(&format!(
+                "cannot create a database for the run with --db {}: {e}",
+                optline_server::storage::postgres_schema::redact(admin)
+            ));
+        }
+        let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+        PgDatabase {
+            admin: admin.to_string(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Err(e) = pg_admin(&self.admin, sql) {
+            eprintln!("loadgen: could not drop database {}: {e}", self.name);
+        }
+    }
+}
+
+/// Runs one statement on the admin database, on a thread of its own (the
+/// blocking client must not run on the async runtime).
+fn pg_admin(admin: &str, sql: String) -> Result<(), String> {
+    let admin = admin.to_string();
+    std::thread::spawn(move || {
+        let mut c =
+            postgres::Client::connect(&admin, postgres::NoTls).map_err(|e| e.to_string())?;
+        c.batch_execute(&sql).map_err(|e| e.to_string())
+    })
+    .join()
+    .unwrap_or_else(|_| Err("the PostgreSQL thread panicked".into()))
+}
+
+/// The processes of the PostgreSQL server on `url`'s port: its postmaster
+/// and every backend it forked (owned by the `postgres` user). Empty when
+/// that server does not run on this machine as `postgres`.
+fn postgres_pids(url: &str) -> Vec<u32> {
+    let port = url
+        .rsplit_once('@')
+        .map_or(url, |(_, host)| host)
+        .split('/')
+        .next()
+        .and_then(|h| h.rsplit_once(':'))
+        .map_or("5432", |(_, p)| p)
+        .to_string();
+    let Some(uid) = std::fs::read_to_string("/etc/passwd").ok().and_then(|p| {
+        p.lines()
+            .find(|l| l.starts_with("postgres:"))
+            .and_then(|l| l.split(':').nth(2).map(str::to_string))
+    }) else {
+        return Vec::new();
+    };
+    let procs: Vec<(u32, u32, Vec<String>)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let field = |k: &str| {
+                status
+                    .lines()
+                    .find(|l| l.starts_with(k))
+                    .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+            };
+            if field("Uid:")? != uid {
+                return None;
+            }
+            let ppid = field("PPid:")?.parse().ok()?;
+            let cmd = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            Some((pid, ppid, cmd.split('\0').map(str::to_string).collect()))
+        })
+        .collect();
+    let postmaster = procs.iter().find(|(_, _, args)| {
+        args.windows(2).any(|w| w[0] == "-p" && w[1] == port)
+            || args.iter().any(|a| *a == format!("--port={port}"))
+    });
+    match postmaster {
+        Some((pm, _, _)) => procs
+            .iter()
+            .filter(|(pid, ppid, _)| pid == pm || ppid == pm)
+            .map(|(pid, _, _)| *pid)
+            .collect(),
+        // Port not on its command line (set in its config): all of them.
+        None => procs.iter().map(|(pid, _, _)| *pid).collect(),
+    }
+}
+
+/// CPU seconds of the PostgreSQL server: its live processes' own time plus
+/// what the postmaster collected from backends that have exited.
+fn postgres_cpu_secs(url: &str) -> f64 {
+    postgres_pids(url)
+        .into_iter()
+        .map(|pid| cpu_secs(pid) + children_cpu_secs(pid))
+        .sum()
+}
+
+/// One server process: its pid and base URL (its stdout is drained).
+struct Running {
+    child: std::process::Child,
+    base: String,
+}
+
+/// Starts a server on `db` and waits until it listens.
+fn start_server(
+    a: &Args,
+    dir: &std::path::Path,
+    db: &std::ffi::OsStr,
+    demo: bool,
+    wa_base: &str,
+) -> Running {
+    let mut child = std::process::Command::new(&a.bin)
+        .args(["--port", "0", "--simulator", "--static-dir"])
+        .arg(dir)
+        .arg("--whatsapp-base-url")
+        .arg(wa_base)
+        .arg("--db")
+        .arg(db)
+        .args(if demo { &["--demo"][..] } else { &[] })
+        .args(if a.webhooks > 0 {
+            &["--allow-private-webhooks"][..]
+        } else {
+            &[]
+        })
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", a.bin.display()));
+    let out = child.stdout.take().unwrap();
+    let mut reader = std::io::BufReader::new(out);
+    let base = loop {
+        let mut line = String::new();
+        use std::io::BufRead;
+        if reader.read_line(&mut line).unwrap() == 0 {
+            panic!("server exited");
+        }
+        if let Some(u) = line.trim().strip_prefix("Optline listening on ") {
+            break u.to_string();
+        }
+    };
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut s = String::new();
+        while reader.read_line(&mut s).map(|n| n > 0).unwrap_or(false) {
+            s.clear();
+        }
+    });
+    Running { child, base }
 }
 
 fn rss_kb(pid: u32) -> (u64, u64) {
@@ -159,6 +374,16 @@ fn cpu_secs(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// CPU seconds of the process's children that have exited and been waited
+/// for (cutime + cstime).
+fn children_cpu_secs(pid: u32) -> f64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(13) + ticks(14)) / 100.0
+}
+
 fn pct(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -171,51 +396,44 @@ fn pct(sorted: &[u32], p: f64) -> f64 {
 async fn main() {
     let a = args();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("load.sqlite");
+    let pg = a.postgres.as_deref().map(PgDatabase::create);
+    let db: std::ffi::OsString = match &pg {
+        Some(d) => d.url.clone().into(),
+        None => dir.path().join("load.sqlite").into(),
+    };
     let wa_base = if a.whatsapp {
         stand_in().await
     } else {
         "http://127.0.0.1:9".to_string()
     };
-    let mut child = std::process::Command::new(&a.bin)
-        .args(["--port", "0", "--demo", "--simulator", "--static-dir"])
-        .arg(dir.path())
-        .arg("--whatsapp-base-url")
-        .arg(&wa_base)
-        .arg("--db")
-        .arg(&db)
-        .args(if a.webhooks > 0 {
-            &["--allow-private-webhooks"][..]
-        } else {
-            &[]
-        })
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", a.bin.display()));
-    let pid = child.id();
-    let out = child.stdout.take().unwrap();
-    let mut reader = std::io::BufReader::new(out);
-    let base = loop {
-        let mut line = String::new();
-        use std::io::BufRead;
-        if reader.read_line(&mut line).unwrap() == 0 {
-            panic!("server exited");
-        }
-        if let Some(u) = line.trim().strip_prefix("Optline listening on ") {
-            break u.to_string();
-        }
+    // The first seeds the demo; the others join the database it made.
+    let mut servers = vec![start_server(&a, dir.path(), &db, true, &wa_base)];
+    for _ in 1..a.servers {
+        servers.push(start_server(&a, dir.path(), &db, false, &wa_base));
+    }
+    let pids: Vec<u32> = servers.iter().map(|s| s.child.id()).collect();
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let rss_sum = |pids: &[u32]| -> (u64, u64) {
+        pids.iter()
+            .map(|p| rss_kb(*p))
+            .fold((0, 0), |(r, h), (r1, h1)| (r + r1, h + h1))
     };
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        let mut s = String::new();
-        while reader.read_line(&mut s).map(|n| n > 0).unwrap_or(false) {
-            s.clear();
-        }
-    });
+    for s in &servers {
+        println!(
+            "server pid {} at {}; rss at start {} KB",
+            s.child.id(),
+            s.base,
+            rss_kb(s.child.id()).0
+        );
+    }
     println!(
-        "server pid {pid} at {base}; rss at start {} KB",
-        rss_kb(pid).0
+        "database: {}",
+        match &pg {
+            Some(d) => optline_server::storage::postgres_schema::redact(&d.url),
+            None => "SQLite (temporary file)".to_string(),
+        }
     );
+    let base = bases[0].clone();
 
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(a.workers + 8)
@@ -310,7 +528,9 @@ async fn main() {
     for i in 0..a.streams {
         let cookie = login(format!("load{i}@acme.example"), "load-password").await;
         let http = http.clone();
-        let base = base.clone();
+        // Each stream on its own server, round-robin (a session is valid
+        // on every process).
+        let base = bases[i % bases.len()].clone();
         let events = events.clone();
         let stop = stop.clone();
         stream_tasks.push(tokio::spawn(async move {
@@ -355,7 +575,7 @@ async fn main() {
     let mut warm = Vec::new();
     for _ in 0..a.workers {
         let http = http.clone();
-        let base = base.clone();
+        let bases = bases.clone();
         let next = next.clone();
         let numbers = numbers.clone();
         let whatsapp = a.whatsapp;
@@ -365,6 +585,7 @@ async fn main() {
                 if k >= contacts {
                     break;
                 }
+                let base = &bases[k % bases.len()];
                 let r = if whatsapp {
                     let (body, sig) = wa_notification(
                         &phone_number_id(k % numbers.len()),
@@ -400,7 +621,7 @@ async fn main() {
     println!(
         "warm-up: {contacts} conversations in {:.1}s; rss {} KB",
         t.elapsed().as_secs_f64(),
-        rss_kb(pid).0
+        rss_sum(&pids).0
     );
 
     // Measured run (after the warm-up's webhooks went out).
@@ -416,12 +637,15 @@ async fn main() {
     let deadline = Instant::now() + Duration::from_secs(a.seconds);
     let seq = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
-    let cpu0 = cpu_secs(pid);
+    let server_cpu = |pids: &[u32]| pids.iter().map(|p| cpu_secs(*p)).sum::<f64>();
+    let pg_cpu = || a.postgres.as_deref().map(postgres_cpu_secs);
+    let cpu0 = server_cpu(&pids);
+    let pg0 = pg_cpu();
     let t = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..a.workers {
         let http = http.clone();
-        let base = base.clone();
+        let bases = bases.clone();
         let seq = seq.clone();
         let errors = errors.clone();
         let numbers = numbers.clone();
@@ -431,6 +655,7 @@ async fn main() {
             while Instant::now() < deadline {
                 let n = seq.fetch_add(1, Ordering::Relaxed) as usize;
                 let k = (n * 7919) % contacts;
+                let base = &bases[n % bases.len()];
                 let req = if whatsapp {
                     // One in ten re-delivers an earlier message id (de-duplicated).
                     let id = if n % 10 == 9 { n - 5 } else { n };
@@ -471,11 +696,12 @@ async fn main() {
         all.extend(t.await.unwrap());
     }
     let secs = t.elapsed().as_secs_f64();
-    let cpu = cpu_secs(pid) - cpu0;
+    let cpu = server_cpu(&pids) - cpu0;
+    let pg_run = pg_cpu().zip(pg0).map(|(after, before)| after - before);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let ev = events.load(Ordering::Relaxed) - ev0;
     all.sort_unstable();
-    let (rss, hwm) = rss_kb(pid);
+    let (rss, hwm) = rss_sum(&pids);
     println!("---------------------------------------------------------------");
     println!(
         "inbound ({}): {} ok, {} errors in {:.2}s → {:.0} msg/s ({} workers, {} streams, {} conversations)",
@@ -498,11 +724,23 @@ async fn main() {
     );
     println!("SSE events received during the run: {ev}");
     println!(
-        "server CPU: {:.2} core-seconds for the run = {:.0} µs per message → {:.0} msg/s per fully available core",
+        "server CPU ({} process{}): {:.2} core-seconds for the run = {:.0} µs per message → {:.0} msg/s per fully available core",
+        pids.len(),
+        if pids.len() == 1 { "" } else { "es, summed" },
         cpu,
         cpu * 1e6 / all.len().max(1) as f64,
         all.len() as f64 / cpu.max(1e-9)
     );
+    match pg_run {
+        Some(pg) if pg > 0.0 => println!(
+            "PostgreSQL server CPU: {:.2} core-seconds = {:.0} µs per message (every client of that server counts) → server + PostgreSQL {:.0} µs per message",
+            pg,
+            pg * 1e6 / all.len().max(1) as f64,
+            (cpu + pg) * 1e6 / all.len().max(1) as f64
+        ),
+        Some(_) => println!("PostgreSQL server CPU: not measured (its processes are not visible here as user postgres)"),
+        None => {}
+    }
     println!(
         "machine load average during the run (other work competes for the 2 cores): {}",
         std::fs::read_to_string("/proc/loadavg")
@@ -535,14 +773,19 @@ async fn main() {
     for t in stream_tasks {
         let _ = t.await;
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    let ingest = all.len() as f64 / secs;
-    let raw = sqlite_insert_rate(dir.path(), Duration::from_secs(a.seconds.min(5)));
-    println!(
-        "raw SQLite (WAL, synchronous=NORMAL, one row per transaction, same disk): {raw:.0} inserts/s → ingest is {:.0} % of it",
-        ingest * 100.0 / raw.max(1e-9)
-    );
+    for mut s in servers {
+        let _ = s.child.kill();
+        let _ = s.child.wait();
+    }
+    drop(pg);
+    if a.postgres.is_none() {
+        let ingest = all.len() as f64 / secs;
+        let raw = sqlite_insert_rate(dir.path(), Duration::from_secs(a.seconds.min(5)));
+        println!(
+            "raw SQLite (WAL, synchronous=NORMAL, one row per transaction, same disk): {raw:.0} inserts/s → ingest is {:.0} % of it",
+            ingest * 100.0 / raw.max(1e-9)
+        );
+    }
 }
 
 /// The ceiling of a one-row-per-commit writer on this disk: single-row

@@ -36,6 +36,7 @@ pub fn router_with_shutdown(
     if tokio::runtime::Handle::try_current().is_ok() {
         crate::http::session::spawn_pruner(state.clone());
         crate::integrations::worker::spawn(state.clone());
+        crate::outbox::recovery::spawn(state.clone());
     }
     prune_pending_statuses(state.clone());
     let api = crate::http::api_routes(&state)

@@ -17,6 +17,7 @@ pub mod field_error;
 pub mod http;
 pub mod integrations;
 pub mod live;
+pub mod live_relay;
 pub mod outbox;
 pub mod phone;
 pub mod phone_zones;
@@ -43,6 +44,9 @@ pub struct AppConfig {
     pub session_idle_minutes: i64,
     /// Outgoing webhooks: destinations allowed, retry policy.
     pub webhooks: integrations::Config,
+    /// Another server process on the same database not seen this long has
+    /// stopped: its queued sends are recovered (`outbox::recovery`).
+    pub peer_timeout: std::time::Duration,
 }
 
 impl AppConfig {

@@ -81,6 +81,15 @@ impl Hub {
         }
     }
 
+    /// Ends every live stream (sessions stay valid): browsers reconnect
+    /// and refetch what they show.
+    pub fn end_all_streams(&self) {
+        let mut m = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        for (_, (_, tx)) in m.drain() {
+            let _ = tx.send(true);
+        }
+    }
+
     pub fn connected(&self) -> usize {
         let m = self.users.read().unwrap_or_else(|e| e.into_inner());
         m.values().map(|tx| tx.receiver_count()).sum()

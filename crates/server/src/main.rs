@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use optline_server::{app, seed, storage::Db, AppConfig};
+use optline_server::storage::{Db, Location};
+use optline_server::{app, seed, AppConfig};
 
 /// Optline server: REST API, live events, simulator channel, and the built SPA.
 #[derive(Parser, Debug)]
@@ -16,14 +17,16 @@ struct Cli {
     /// Port to listen on (0 picks a free port).
     #[arg(long, env = "OPTLINE_PORT", default_value_t = 8080, global = true)]
     port: u16,
-    /// SQLite database file (created on first start, parent folders too).
+    /// The database: an SQLite file (created on first start, parent
+    /// folders too), or `postgres://user@host/db` for PostgreSQL, which
+    /// several server processes can share.
     #[arg(
         long,
         env = "OPTLINE_DB",
         default_value = "data/optline.sqlite",
         global = true
     )]
-    db: PathBuf,
+    db: String,
     /// Folder of the built SPA (Trunk's dist/).
     #[arg(
         long,
@@ -107,6 +110,27 @@ struct Cli {
         global = true
     )]
     session_idle_minutes: i64,
+    /// Writer connections of this process on PostgreSQL, each committing
+    /// its own batches (SQLite has one writer).
+    #[arg(
+        long,
+        env = "OPTLINE_DB_WRITERS",
+        default_value_t = optline_server::storage::DEFAULT_POSTGRES_WRITERS as u64,
+        value_parser = clap::value_parser!(u64).range(1..=64),
+        global = true
+    )]
+    db_writers: u64,
+    /// With several server processes on one PostgreSQL database: a process
+    /// not heard from this long has stopped, and its queued sends are
+    /// taken over (never-started ones sent, started ones failed).
+    #[arg(
+        long,
+        env = "OPTLINE_PEER_TIMEOUT_SECS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(2..=3600),
+        global = true
+    )]
+    peer_timeout_secs: u64,
     /// Allow outgoing webhooks to loopback, private and link-local
     /// addresses, and plain http:// to loopback. For local tests only.
     #[arg(long, env = "OPTLINE_ALLOW_PRIVATE_WEBHOOKS", global = true)]
@@ -168,6 +192,18 @@ enum Command {
         #[arg(long, default_value_t = 16)]
         seed: u64,
     },
+    /// Copy an SQLite database into an empty PostgreSQL database (every
+    /// table, ids and audit as they are; row counts verified; all or
+    /// nothing), then exit. Stop the server on the SQLite file first.
+    MigrateToPostgres {
+        /// The SQLite file (the --db the server ran with).
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL database: postgres://user@host/database. It may
+        /// have the schema already but no rows.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 /// mimalloc: the inbound path allocates many small short-lived buffers
@@ -189,6 +225,10 @@ fn main() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
+    // The copy is blocking work of its own (no runtime, no --db).
+    if let Some(Command::MigrateToPostgres { from, to }) = &cli.command {
+        std::process::exit(migrate_to_postgres(from, to));
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -234,12 +274,17 @@ async fn run(cli: Cli) -> i32 {
             return 2;
         }
     };
-    let db = match Db::open(&cli.db) {
+    let location = Location::parse(&cli.db);
+    let db = match Db::open_with_writers(
+        &location,
+        optline_server::storage::DEFAULT_QUEUE,
+        cli.db_writers as usize,
+    ) {
         Ok(db) => db,
         Err(e) => {
             eprintln!(
                 "optline-server: cannot open database {}: {e}",
-                cli.db.display()
+                location.describe()
             );
             return 2;
         }
@@ -294,14 +339,13 @@ async fn run(cli: Cli) -> i32 {
                 }
             }
         }
+        Some(Command::MigrateToPostgres { .. }) => {
+            unreachable!("migrate-to-postgres runs in main, before the database is opened")
+        }
         Some(Command::Serve) | None => {
-            match db.write(optline_server::storage::outbound_fail_orphaned).await {
-                Ok(0) => {}
-                Ok(n) => eprintln!("optline-server: {n} queued message(s) from before the restart marked failed (not resent)"),
-                Err(e) => {
-                    eprintln!("optline-server: cannot check queued messages: {e}");
-                    return 1;
-                }
+            if let Err(e) = optline_server::outbox::recovery::announce(&db).await {
+                eprintln!("optline-server: cannot write to the database: {e}");
+                return 1;
             }
             if sealing {
                 match db.write(reseal_provider_settings).await {
@@ -352,6 +396,7 @@ async fn run(cli: Cli) -> i32 {
                     timeout_ms: cli.send_timeout_ms.max(1),
                 },
                 session_idle_minutes: cli.session_idle_minutes,
+                peer_timeout: std::time::Duration::from_secs(cli.peer_timeout_secs),
                 webhooks: optline_server::integrations::Config {
                     allow_private: cli.allow_private_webhooks,
                     retry_base_ms: cli.webhook_retry_base_ms,
@@ -414,10 +459,43 @@ async fn run(cli: Cli) -> i32 {
     }
 }
 
+/// `migrate-to-postgres`: copies, prints a per-table summary (progress of
+/// big tables on stderr); exit 2 when refused, 1 when the copy failed.
+fn migrate_to_postgres(from: &std::path::Path, to: &str) -> i32 {
+    use optline_server::storage::copy_to_postgres::{copy_sqlite_to_postgres, CopyError};
+    use optline_server::storage::postgres_schema::redact;
+    let started = std::time::Instant::now();
+    let progress = |table: &str, done: u64, total: u64| {
+        eprintln!("migrate-to-postgres: {table}: {done} of {total} rows copied…");
+    };
+    match copy_sqlite_to_postgres(from, to, progress) {
+        Ok(tables) => {
+            println!("Copied {} into {}:", from.display(), redact(to));
+            for t in &tables {
+                println!("  {:<20} {:>10} rows  {:>6.1} s", t.table, t.rows, t.secs);
+            }
+            let rows: u64 = tables.iter().map(|t| t.rows).sum();
+            println!(
+                "{rows} rows in {} tables in {:.1} s; every table's row count verified.",
+                tables.len(),
+                started.elapsed().as_secs_f64()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("optline-server: migrate-to-postgres: {e}");
+            match e {
+                CopyError::Refused(_) => 2,
+                CopyError::Failed(_) => 1,
+            }
+        }
+    }
+}
+
 /// Seals plain provider settings, and those sealed with the previous key,
 /// with the current key (a key rotation completes at the first start).
 fn reseal_provider_settings(
-    c: &rusqlite::Connection,
+    c: &optline_server::storage::Conn,
 ) -> optline_server::storage::StorageResult<usize> {
     use optline_server::{secrets, storage};
     let mut n = 0;

@@ -13,10 +13,10 @@
 //! requests are written as messages (with their delivery outcome), not the
 //! contacts' replies.
 
+use crate::storage::Conn;
 use chrono::{DateTime, Duration, Utc};
 use optline_api::{DeliveryStatus, Direction, MessageKind};
 use optline_engine::{Channel, ConsentState, How, StateName, Thread};
-use rusqlite::Connection;
 
 use crate::clock::fmt;
 use crate::storage::{self, AuditRow, Db, NewMessage, NumberRow, SendResult, StorageError};
@@ -261,7 +261,7 @@ fn final_thread(steps: &[Step]) -> Thread {
 
 /// Writes one thread (contact, conversation, request messages, audit).
 fn write_thread(
-    c: &Connection,
+    c: &Conn,
     org: i64,
     number: &NumberRow,
     contact_phone: &str,
@@ -357,9 +357,11 @@ pub async fn seed_audit(
         .read(move |c| -> Result<_, StorageError> {
             let org = match org {
                 Some(o) => Some(o),
-                None => c
-                    .query_row("SELECT MIN(id) FROM organizations", [], |r| r.get(0))
-                    .map_err(StorageError::from)?,
+                None => c.query_row(
+                    "SELECT MIN(id) FROM organizations",
+                    crate::storage::sql::NO_PARAMS,
+                    |r| r.get(0),
+                )?,
             };
             let numbers = match org {
                 Some(o) => storage::numbers_in_org(c, o)?,

@@ -11,7 +11,7 @@ fn init_org(s: &Server, name: &str, email: &str, password: &str) -> std::process
         .arg("--admin-password")
         .arg(password)
         .arg("--db")
-        .arg(&s.db)
+        .arg(s.db_arg())
         .output()
         .unwrap()
 }

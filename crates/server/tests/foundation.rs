@@ -11,7 +11,7 @@ async fn serves_app_and_health() {
     assert!(s.base.starts_with("http://127.0.0.1:"));
     assert!(!s.base.ends_with(":0"));
     assert!(
-        s.db.exists(),
+        s.postgres.is_some() || s.db.exists(),
         "database file created with its parent folders"
     );
     let c = Client::new(&s);

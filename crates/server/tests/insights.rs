@@ -392,7 +392,7 @@ async fn other_tenants_see_nothing_and_cannot_name_our_filters() {
             "boss@other.example",
         ])
         .args(["--admin-password", "other-password", "--db"])
-        .arg(&s.db)
+        .arg(s.db_arg())
         .output()
         .unwrap();
     assert!(

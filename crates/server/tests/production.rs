@@ -53,6 +53,32 @@ fn demo_flags_are_refused_on_a_public_address() {
     }
 }
 
+#[test]
+fn an_unreachable_postgresql_is_a_clear_error_without_its_password() {
+    // Nothing listens on port 1 of the loopback.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_optline-server"))
+        .args([
+            "--port",
+            "0",
+            "--db",
+            "postgres://optline:s3cret-pw@127.0.0.1:1/optline",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "could not connect to PostgreSQL at postgres://optline:***@127.0.0.1:1/optline"
+        ),
+        "names the database: {err}"
+    );
+    assert!(
+        !err.contains("s3cret-pw"),
+        "never prints the password: {err}"
+    );
+}
+
 #[tokio::test]
 async fn the_simulator_never_touches_a_real_provider_number() {
     let s = Server::start(&["--demo"]);
@@ -87,14 +113,13 @@ async fn the_simulator_never_touches_a_real_provider_number() {
         .await;
     assert_eq!(r.status, 404, "{}", r.text);
     assert_eq!(r.body["error"]["field"], "to");
-    let n: i64 = rusqlite::Connection::open(&s.db)
-        .unwrap()
-        .query_row(
+    let n: i64 = s.sql(|c| {
+        c.query_row(
             "SELECT COUNT(*) FROM contacts WHERE e164 = '+12025550132'",
-            [],
+            NO_PARAMS,
             |r| r.get(0),
         )
-        .unwrap();
+    });
     assert_eq!(n, 0, "nothing stored");
 }
 
@@ -105,13 +130,12 @@ async fn internal_errors_show_a_request_id_not_internals() {
     let conv = ana.start_conv("+12025550133", "sms").await;
     // A stored consent state the engine cannot read: the server refuses to
     // guess, and must not leak what it found.
-    rusqlite::Connection::open(&s.db)
-        .unwrap()
-        .execute(
+    s.sql(|c| {
+        c.execute(
             "UPDATE conversations SET thread = '{\"consent\":{\"state\":\"maybe\"}}' WHERE id = ?1",
             [conv],
         )
-        .unwrap();
+    });
     let r = ana.request_opt_in(conv).await;
     assert_eq!(r.status, 500, "{}", r.text);
     assert_eq!(r.body["error"]["code"], "internal");

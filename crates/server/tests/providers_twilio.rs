@@ -143,10 +143,7 @@ async fn post_signed(s: &Setup, body: &str) -> Resp {
 }
 
 fn count(s: &Server, sql: &str) -> i64 {
-    rusqlite::Connection::open_with_flags(&s.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap()
+    s.sql(|c| c.query_row(sql, NO_PARAMS, |r| r.get(0)))
 }
 
 async fn sms_conv(c: &Client, phone: &str) -> Value {

@@ -88,13 +88,8 @@ async fn post_signed(c: &Client, body: &str, secret: Option<&str>) -> Resp {
     }
 }
 
-fn db(s: &Server) -> rusqlite::Connection {
-    rusqlite::Connection::open_with_flags(&s.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap()
-}
-
 fn count(s: &Server, sql: &str) -> i64 {
-    db(s).query_row(sql, [], |r| r.get(0)).unwrap()
+    s.sql(|c| c.query_row(sql, NO_PARAMS, |r| r.get(0)))
 }
 
 async fn conv_with(ana: &Client, phone: &str) -> Value {
@@ -275,7 +270,7 @@ async fn retry_storm_leaves_exactly_one_message_each() {
         n
     );
     assert_eq!(
-        count(&s.server, "SELECT COUNT(*) FROM (SELECT provider_message_id FROM audit WHERE provider_message_id LIKE 'wamid.STORM%' GROUP BY provider_message_id HAVING COUNT(*) > 1)"),
+        count(&s.server, "SELECT COUNT(*) FROM (SELECT provider_message_id FROM audit WHERE provider_message_id LIKE 'wamid.STORM%' GROUP BY provider_message_id HAVING COUNT(*) > 1) AS repeated"),
         0
     );
 }
@@ -641,7 +636,18 @@ async fn a_message_queued_when_the_server_dies_is_marked_failed_not_resent() {
         server, standin, ..
     } = s;
     let (dir, db, static_dir) = server.kill();
-    let server = Server::start_with(dir, db, static_dir, &["--whatsapp-base-url", &standin.base]);
+    // On PostgreSQL the stopped process is recognised after the peer timeout.
+    let server = Server::start_with(
+        dir,
+        db,
+        static_dir,
+        &[
+            "--whatsapp-base-url",
+            &standin.base,
+            "--peer-timeout-secs",
+            "2",
+        ],
+    );
     let ana = Client::login(&server, ANA.0, ANA.1).await;
     let m = ana.wait_status(conv, msg, "failed").await;
     assert!(m["error"].as_str().unwrap().contains("not resent"), "{m}");

@@ -401,15 +401,13 @@ async fn sigkill_during_load_loses_no_acknowledged_message() {
     // Restart cleanly on the same file.
     let s2 = Server::start_with(dir, db.clone(), st, &[]);
     assert_eq!(Client::new(&s2).get("/api/health").await.status, 200);
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT provider_message_id FROM messages WHERE provider_message_id LIKE 'sim-%'")
-        .unwrap();
-    let stored: std::collections::HashSet<String> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
+    let stored: std::collections::HashSet<String> = common::sql_at(&db, |c| {
+        c.prepare_cached(
+            "SELECT provider_message_id FROM messages WHERE provider_message_id LIKE 'sim-%'",
+        )?
+        .query_map(NO_PARAMS, |r| r.get(0))?
+        .collect()
+    });
     let missing: Vec<_> = acked.iter().filter(|p| !stored.contains(*p)).collect();
     assert!(
         missing.is_empty(),

@@ -11,14 +11,13 @@ const KEY_1: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="; // 32 × 0x0
 const KEY_2: &str = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="; // 32 × 0x02
 
 fn stored(s: &Server) -> String {
-    rusqlite::Connection::open(&s.db)
-        .unwrap()
-        .query_row(
+    s.sql(|c| {
+        c.query_row(
             "SELECT provider_config FROM numbers WHERE provider = 'whatsapp'",
-            [],
+            NO_PARAMS,
             |r| r.get(0),
         )
-        .unwrap()
+    })
 }
 
 #[tokio::test]

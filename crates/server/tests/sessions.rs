@@ -137,52 +137,46 @@ async fn password_change_ends_the_users_other_sessions_and_streams() {
     assert_eq!(admin.get("/api/v1/me").await.status, 200);
 }
 
-fn db(s: &Server) -> rusqlite::Connection {
-    let c = rusqlite::Connection::open(&s.db).unwrap();
-    c.busy_timeout(Duration::from_secs(5)).unwrap();
-    c
-}
-
 fn ago(secs: i64) -> String {
     (chrono::Utc::now() - chrono::Duration::seconds(secs))
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()
 }
 
-fn last_seen(c: &rusqlite::Connection, user_email: &str) -> Vec<String> {
-    c.prepare(
-        "SELECT s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE u.email = ?1 ORDER BY s.created_at",
-    )
-    .unwrap()
-    .query_map([user_email], |r| r.get(0))
-    .unwrap()
-    .collect::<Result<_, _>>()
-    .unwrap()
+fn last_seen(s: &Server, user_email: &str) -> Vec<String> {
+    s.sql(|c| {
+        c.prepare_cached(
+            "SELECT s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE u.email = ?1 ORDER BY s.created_at",
+        )?
+        .query_map([user_email], |r| r.get(0))?
+        .collect()
+    })
+}
+
+fn set_last_seen(s: &Server, at: String) {
+    s.sql(|c| c.execute("UPDATE sessions SET last_seen_at = ?1", [at]));
 }
 
 #[tokio::test]
 async fn idle_sessions_time_out_and_use_is_recorded_at_most_once_a_minute() {
     let s = Server::start(&["--demo", "--session-idle-minutes", "2"]);
     let ana = Client::login(&s, ANA.0, ANA.1).await;
-    let conn = db(&s);
-    let first = last_seen(&conn, ANA.0);
+    let first = last_seen(&s, ANA.0);
     assert_eq!(first.len(), 1);
     // Requests within the minute do not write.
     for _ in 0..3 {
         assert_eq!(ana.get("/api/v1/me").await.status, 200);
     }
-    assert_eq!(last_seen(&conn, ANA.0), first);
+    assert_eq!(last_seen(&s, ANA.0), first);
     // Last seen 90 s ago (inside the 2-minute idle limit): still valid, and
     // this request records the use.
-    conn.execute("UPDATE sessions SET last_seen_at = ?1", [ago(90)])
-        .unwrap();
+    set_last_seen(&s, ago(90));
     assert_eq!(ana.get("/api/v1/me").await.status, 200);
-    let touched = last_seen(&conn, ANA.0);
+    let touched = last_seen(&s, ANA.0);
     assert!(touched[0] > ago(10), "last_seen_at moved: {touched:?}");
     // Idle for 3 minutes: the session is over although it has not expired.
-    conn.execute("UPDATE sessions SET last_seen_at = ?1", [ago(180)])
-        .unwrap();
+    set_last_seen(&s, ago(180));
     assert_eq!(ana.get("/api/v1/me").await.status, 401);
     // A fresh login works.
     let ana = Client::login(&s, ANA.0, ANA.1).await;
@@ -196,33 +190,27 @@ async fn expired_and_idle_sessions_are_pruned_at_start() {
     let _ben = Client::login(&s, BEN.0, BEN.1).await;
     let cleo = Client::login(&s, CLEO.0, CLEO.1).await;
     let (dir, db_path, static_dir) = s.kill();
-    {
-        let c = rusqlite::Connection::open(&db_path).unwrap();
-        // Ana's expired (12 h), Ben's idle (3 h), Cleo's alive.
+    // Ana's expired (12 h), Ben's idle (3 h), Cleo's alive.
+    common::sql_at(&db_path, |c| {
         c.execute(
             "UPDATE sessions SET expires_at = ?1 WHERE user_id =
                  (SELECT id FROM users WHERE email = ?2)",
-            rusqlite::params![ago(60), ANA.0],
-        )
-        .unwrap();
+            [ago(60), ANA.0.to_string()],
+        )?;
         c.execute(
             "UPDATE sessions SET last_seen_at = ?1 WHERE user_id =
                  (SELECT id FROM users WHERE email = ?2)",
-            rusqlite::params![ago(3 * 3600), BEN.0],
+            [ago(3 * 3600), BEN.0.to_string()],
         )
-        .unwrap();
-    }
+    });
     let s = Server::start_with(dir, db_path, static_dir, &[]);
-    let conn = db(&s);
     let mut left = Vec::new();
     for _ in 0..100 {
-        left = conn
-            .prepare("SELECT u.email FROM sessions s JOIN users u ON u.id = s.user_id")
-            .unwrap()
-            .query_map([], |r| r.get::<_, String>(0))
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
+        left = s.sql(|c| {
+            c.prepare_cached("SELECT u.email FROM sessions s JOIN users u ON u.id = s.user_id")?
+                .query_map(NO_PARAMS, |r| r.get::<String>(0))?
+                .collect::<StorageResult<Vec<_>>>()
+        });
         if left.len() == 1 {
             break;
         }

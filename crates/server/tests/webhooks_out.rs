@@ -459,7 +459,7 @@ fn init_org(s: &Server, name: &str, email: &str, password: &str) {
         .arg("--admin-password")
         .arg(password)
         .arg("--db")
-        .arg(&s.db)
+        .arg(s.db_arg())
         .output()
         .unwrap();
     assert!(

@@ -11,14 +11,13 @@ const KEY_1: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="; // 32 × 0x0
 const KEY_2: &str = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="; // 32 × 0x02
 
 fn stored(s: &Server) -> (String, Option<String>) {
-    rusqlite::Connection::open(&s.db)
-        .unwrap()
-        .query_row(
+    s.sql(|c| {
+        c.query_row(
             "SELECT secret, previous_secret FROM webhook_endpoints",
-            [],
+            NO_PARAMS,
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .unwrap()
+    })
 }
 
 #[tokio::test]

@@ -3,10 +3,10 @@
 //! contact's time zone. Each runs the engine on every affected thread, so
 //! their audit rows are the engine's.
 
+use crate::storage::Conn;
 use chrono::{DateTime, Utc};
 use optline_api as api;
 use optline_engine::{self as engine, Channel, UserId};
-use rusqlite::Connection;
 
 use super::effects::{store_step, Effects, Source};
 use super::facts::facts;
@@ -17,7 +17,7 @@ use crate::views;
 
 /// Runs `event` on the threads `conversations` and stores each step.
 fn step_each(
-    c: &Connection,
+    c: &Conn,
     flows: &FlowCache,
     now: DateTime<Utc>,
     conversations: impl IntoIterator<Item = i64>,
@@ -45,7 +45,7 @@ fn step_each(
 /// Admin reassigns (`Some`) or releases (`None`) a WhatsApp contact in a
 /// line of business.
 pub fn reassign(
-    c: &Connection,
+    c: &Conn,
     flows: &FlowCache,
     now: DateTime<Utc>,
     admin: &UserRow,
@@ -109,7 +109,7 @@ pub fn reassign(
 /// Admin switches channels of a number; the engine records the switch on
 /// every thread of that number and channel.
 pub fn toggle_channels(
-    c: &Connection,
+    c: &Conn,
     flows: &FlowCache,
     now: DateTime<Utc>,
     admin: &UserRow,
@@ -137,7 +137,7 @@ pub fn toggle_channels(
 /// Quiet hours of every thread with the contact move with it, so each thread
 /// gets an audit row saying from what to what and why.
 pub fn set_time_zone(
-    c: &Connection,
+    c: &Conn,
     flows: &FlowCache,
     now: DateTime<Utc>,
     admin: &UserRow,

@@ -1,10 +1,10 @@
 //! An agent's actions on a conversation: send a message, request opt-in,
 //! start a conversation with a new number.
 
+use crate::storage::Conn;
 use chrono::{DateTime, Utc};
 use optline_api as api;
 use optline_engine::{self as engine, Channel, UserId};
-use rusqlite::Connection;
 
 use super::effects::{store_and_announce, Effects, Source};
 use super::facts::facts;
@@ -15,6 +15,7 @@ use crate::storage::{self, UserRow};
 use crate::views;
 
 /// What an agent does to a conversation.
+#[derive(Clone)]
 pub enum AgentAction {
     Send(String),
     RequestOptIn,
@@ -23,7 +24,7 @@ pub enum AgentAction {
 /// Runs the engine on an agent's action; a refusal is returned as
 /// [`ConsentError::Refused`] and nothing is stored.
 pub fn act(
-    c: &Connection,
+    c: &Conn,
     flows: &FlowCache,
     now: DateTime<Utc>,
     user: &UserRow,
@@ -71,7 +72,7 @@ pub struct NewConversation<'a> {
 
 /// Starts (or finds) a conversation of `user`'s number with a contact.
 pub fn start_conversation(
-    c: &Connection,
+    c: &Conn,
     flows: &FlowCache,
     now: DateTime<Utc>,
     user: &UserRow,

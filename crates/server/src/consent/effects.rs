@@ -6,9 +6,9 @@
 //! engine record; it returns the conversation as it now is (no re-read) and
 //! the [`Effects`] for the outbox.
 
+use crate::storage::Conn;
 use optline_api::{self as api, DeliveryStatus, Direction, MessageKind};
 use optline_engine::{self as engine, Actor, Channel};
-use rusqlite::Connection;
 
 use super::facts::Facts;
 use super::recipients;
@@ -102,7 +102,7 @@ fn actor_name(a: Actor) -> String {
 /// template message's text: the evidence of what the contact saw. The
 /// flow's template (rule 14), when it names one, else the number's.
 fn template_sent(
-    c: &Connection,
+    c: &Conn,
     row: &ConvRow,
     flow: &engine::ValidFlow,
 ) -> StorageResult<Option<(String, String)>> {
@@ -135,7 +135,7 @@ fn evidence(a: &engine::AuditRecord) -> String {
 }
 
 fn audit_row(
-    c: &Connection,
+    c: &Conn,
     row: &ConvRow,
     a: &engine::AuditRecord,
     source: Source,
@@ -186,7 +186,7 @@ fn audit_row(
 /// consent change are added to `fx` by [`announce`], not here, so callers
 /// can add an inbound message first.
 pub(crate) fn store_step(
-    c: &Connection,
+    c: &Conn,
     row: ConvRow,
     facts: &Facts,
     step: &engine::Step,
@@ -264,9 +264,9 @@ pub(crate) fn store_step(
             _ => None,
         };
         let audit = audit_row(c, &row, a, source, t)?;
-        storage::audit_insert(c, &audit)?;
+        let audit_id = storage::audit_insert(c, &audit)?;
         // The customer's systems hear of it in this same transaction.
-        crate::integrations::events::consent_changed(c, &row, a, &audit, c.last_insert_rowid())?;
+        crate::integrations::events::consent_changed(c, &row, a, &audit, audit_id)?;
     }
     let consent_changed = step.thread.consent != facts.thread.consent;
     row.thread = Ok(step.thread.clone());
@@ -284,7 +284,7 @@ pub(crate) fn store_step(
 /// Stores `step` and announces what it created: the common case where no
 /// other message (an inbound one) goes with it.
 pub(crate) fn store_and_announce(
-    c: &Connection,
+    c: &Conn,
     row: ConvRow,
     facts: &Facts,
     step: &engine::Step,
@@ -308,7 +308,7 @@ pub(crate) fn store_and_announce(
 /// Adds the live events (and sends or simulated deliveries) of `messages`
 /// on `row`, and the consent event when it changed; returns the summary.
 pub(crate) fn announce(
-    c: &Connection,
+    c: &Conn,
     flow: &engine::ValidFlow,
     now: chrono::DateTime<chrono::Utc>,
     row: &ConvRow,

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use crate::storage::Conn;
 use chrono::{DateTime, Utc};
 use optline_engine::{self as engine, Channel, UserId};
-use rusqlite::Connection;
 
 use super::{ConsentError, ConsentResult, FlowCache};
 use crate::phone_zones;
@@ -36,7 +36,7 @@ pub(crate) fn context(row: &ConvRow, now: DateTime<Utc>) -> engine::Context {
 }
 
 pub(crate) fn facts(
-    c: &Connection,
+    c: &Conn,
     flows: &FlowCache,
     row: &ConvRow,
     now: DateTime<Utc>,

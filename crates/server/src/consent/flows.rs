@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::storage::Conn;
 use optline_engine::{self as engine, Channel, ValidFlow};
-use rusqlite::Connection;
 
 use crate::storage::{self, StorageResult};
 
@@ -36,7 +36,7 @@ impl FlowCache {
     }
 
     /// The flow in force for (`lob`, `ch`).
-    pub fn get(&self, c: &Connection, lob: i64, ch: Channel) -> StorageResult<Arc<ValidFlow>> {
+    pub fn get(&self, c: &Conn, lob: i64, ch: Channel) -> StorageResult<Arc<ValidFlow>> {
         if let Some(f) = self
             .map
             .lock()

@@ -3,10 +3,10 @@
 //! id), a carrier's opt-out, a delivery status, and a provider's report that
 //! a send was refused because the contact opted out.
 
+use crate::storage::Conn;
 use chrono::{DateTime, Utc};
 use optline_api::{DeliveryStatus, Direction, MessageKind};
 use optline_engine as engine;
-use rusqlite::Connection;
 
 use super::effects::{announce, store_and_announce, store_step, Effects, Source};
 use super::facts::facts;
@@ -27,7 +27,7 @@ pub struct Received {
 
 /// The one inbound path.
 pub fn receive(
-    c: &Connection,
+    c: &Conn,
     flows: &FlowCache,
     now: DateTime<Utc>,
     msg: &InboundMessage,
@@ -68,7 +68,15 @@ pub fn receive(
             template: false,
         },
         &now_s,
-    )?;
+    )
+    .inspect_err(|e| {
+        // Another server process stored this provider message id after our
+        // check above (PostgreSQL): run again once it committed, and the
+        // check finds it — a duplicate, stored exactly once.
+        if storage::unique_violation(e) {
+            c.retry_after_commit();
+        }
+    })?;
     if msg.sender_unverified {
         storage::message_flag_sender_unverified(c, inbound.id)?;
         inbound.sender_unverified = true;
@@ -141,7 +149,7 @@ pub fn receive(
 /// number's prefix, else the flow's default zone) and the conversation are
 /// created.
 fn new_conversation(
-    c: &Connection,
+    c: &Conn,
     flow: &engine::ValidFlow,
     now: DateTime<Utc>,
     msg: &InboundMessage,
@@ -168,7 +176,7 @@ pub const PENDING_STATUS_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 /// reports past [`PENDING_STATUS_TTL`] are pruned first, so the table
 /// stays bounded whatever providers send.
 pub fn receive_reports(
-    c: &Connection,
+    c: &Conn,
     flows: &FlowCache,
     now: DateTime<Utc>,
     reports: &[Report],
@@ -187,7 +195,7 @@ pub fn receive_reports(
 }
 
 fn apply_status(
-    c: &Connection,
+    c: &Conn,
     now: DateTime<Utc>,
     s: &StatusReport,
     fx: &mut Effects,
@@ -221,7 +229,7 @@ fn apply_status(
 /// A provider refused a send because the contact opted out with the
 /// carrier: the engine records the opt-out.
 pub fn provider_reports_opt_out(
-    c: &Connection,
+    c: &Conn,
     flows: &FlowCache,
     now: DateTime<Utc>,
     conversation_id: i64,

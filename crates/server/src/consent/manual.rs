@@ -5,10 +5,10 @@
 //! source `manual` and returns the effects (the opt-out confirmation, live
 //! events).
 
+use crate::storage::Conn;
 use chrono::{DateTime, Utc};
 use optline_api::{self as api, Role};
 use optline_engine::{self as engine, Actor, UserId};
-use rusqlite::Connection;
 
 use super::effects::{store_and_announce, Effects, Source};
 use super::facts::facts;
@@ -17,6 +17,7 @@ use crate::storage::UserRow;
 use crate::views;
 
 /// What a user records by hand.
+#[derive(Clone)]
 pub enum ManualRecord {
     /// An opt-out given another way, with how it was given.
     OptOut { note: String },
@@ -40,7 +41,7 @@ fn actor(user: &UserRow) -> Actor {
 /// (agents: their own number's). A refusal (role, state, a missing note or
 /// evidence) is returned as [`ConsentError::Refused`] and nothing is stored.
 pub fn record(
-    c: &Connection,
+    c: &Conn,
     flows: &FlowCache,
     now: DateTime<Utc>,
     user: &UserRow,

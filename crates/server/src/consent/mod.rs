@@ -27,12 +27,12 @@ pub use effects::{Effects, ProviderSend, SimulatedDelivery};
 pub use error::{ConsentError, ConsentResult};
 pub use flows::FlowCache;
 
-use rusqlite::Connection;
+use crate::storage::Conn;
 
 use crate::storage::{self, StorageResult, UserRow};
 
 /// Users who hear about a conversation: its number's user and the org's admins.
-pub fn recipients(c: &Connection, org: i64, number_user: Option<i64>) -> StorageResult<Vec<i64>> {
+pub fn recipients(c: &Conn, org: i64, number_user: Option<i64>) -> StorageResult<Vec<i64>> {
     let mut v = storage::admin_ids(c, org)?;
     if let Some(u) = number_user {
         if !v.contains(&u) {
@@ -44,11 +44,7 @@ pub fn recipients(c: &Connection, org: i64, number_user: Option<i64>) -> Storage
 
 /// Loads a conversation visible to `user` (admins: their organization;
 /// agents: their own number's), else not found — also across tenants.
-pub fn visible_conversation(
-    c: &Connection,
-    user: &UserRow,
-    id: i64,
-) -> ConsentResult<storage::ConvRow> {
+pub fn visible_conversation(c: &Conn, user: &UserRow, id: i64) -> ConsentResult<storage::ConvRow> {
     let row = storage::conversation_row(c, id)?.ok_or(ConsentError::NotFound("conversation"))?;
     let ok = match user.role {
         optline_api::Role::Admin => row.org_id == user.org_id,

@@ -3,9 +3,9 @@
 //! language, its body parameters in the flow's order and the quick-reply
 //! payloads — on the conversation's facts at send time.
 
+use crate::storage::Conn;
 use chrono::{DateTime, Utc};
 use optline_engine as engine;
-use rusqlite::Connection;
 
 use super::facts::context;
 use super::FlowCache;
@@ -13,7 +13,7 @@ use crate::storage::{ConvRow, StorageResult};
 
 /// The template send for a request in `row`'s conversation.
 pub fn template_send(
-    c: &Connection,
+    c: &Conn,
     flows: &FlowCache,
     row: &ConvRow,
     now: DateTime<Utc>,

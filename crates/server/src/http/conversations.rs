@@ -188,8 +188,8 @@ async fn step_and_dispatch<F>(
     step: F,
 ) -> ApiResult<Json<api::ActionResult>>
 where
-    F: FnOnce(
-            &rusqlite::Connection,
+    F: FnMut(
+            &crate::storage::Conn,
             &consent::FlowCache,
             chrono::DateTime<chrono::Utc>,
             &storage::UserRow,
@@ -200,6 +200,7 @@ where
     let now = state.now();
     let st = state.clone();
     let u = user.0;
+    let mut step = step;
     let (res, fx) = state.db.write(move |c| step(c, &st.flows, now, &u)).await?;
     outbox::run(&state, fx);
     Ok(Json(res))
@@ -212,7 +213,7 @@ async fn act(
     action: AgentAction,
 ) -> ApiResult<Json<api::ActionResult>> {
     step_and_dispatch(state, user, move |c, flows, now, u| {
-        agent::act(c, flows, now, u, id, action)
+        agent::act(c, flows, now, u, id, action.clone())
     })
     .await
 }
@@ -243,7 +244,7 @@ async fn record_manually(
     record: ManualRecord,
 ) -> ApiResult<Json<api::ActionResult>> {
     step_and_dispatch(state, user, move |c, flows, now, u| {
-        manual::record(c, flows, now, u, id, record)
+        manual::record(c, flows, now, u, id, record.clone())
     })
     .await
 }

@@ -159,6 +159,13 @@ impl From<StorageError> for ApiError {
                 "The server cannot store anything right now. Try again shortly.",
                 5,
             ),
+            // Retried by the writer already; still colliding with another
+            // server process's work: nothing was stored.
+            e if e.is_transient() => ApiError::unavailable(
+                "busy",
+                "The server is busy storing other messages. Try again in a second.",
+                1,
+            ),
             other => ApiError::internal(other.to_string()),
         }
     }

@@ -2,11 +2,11 @@
 //! logged in;
 //! the pruning of expired and idle sessions.
 
+use crate::storage::Conn;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use optline_api as api;
-use rusqlite::Connection;
 
 use super::auth::{self, AuthUser, SessionHash};
 use super::check_text;
@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::storage::{self, StorageResult, UserRow};
 use crate::views;
 
-fn build_me(c: &Connection, u: &UserRow) -> StorageResult<api::Me> {
+fn build_me(c: &Conn, u: &UserRow) -> StorageResult<api::Me> {
     let org = api::Organization {
         id: u.org_id,
         name: storage::org_name(c, u.org_id)?,
@@ -94,7 +94,7 @@ pub async fn logout(
             .db
             .write(move |c| storage::session_delete(c, &key))
             .await?;
-        state.hub.end_sessions(&[th]);
+        state.end_sessions(&[th]);
     }
     Ok((
         StatusCode::NO_CONTENT,
@@ -151,7 +151,7 @@ pub fn spawn_pruner(state: AppState) {
                 .write(move |c| storage::sessions_prune(c, &now_s, &idle_s))
                 .await
             {
-                Ok(ended) => state.hub.end_sessions(&ended),
+                Ok(ended) => state.end_sessions(&ended),
                 Err(e) => tracing::warn!("pruning sessions failed: {e}"),
             }
             state.login_guard.prune();

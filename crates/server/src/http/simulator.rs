@@ -62,10 +62,10 @@ pub async fn inbound(
             let msg = InboundMessage {
                 number,
                 channel,
-                from,
-                body,
+                from: from.clone(),
+                body: body.clone(),
                 provider: ProviderKind::Simulator,
-                provider_message_id: pmid2,
+                provider_message_id: pmid2.clone(),
                 unsupported: None,
                 button: None,
                 carrier_opt_out: false,

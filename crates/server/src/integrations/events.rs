@@ -8,9 +8,9 @@
 //! Body of every delivery: `{"type", "timestamp", "data"}` (Standard
 //! Webhooks); see the README for each type's `data`.
 
+use crate::storage::Conn;
 use optline_api::DeliveryStatus;
 use optline_engine as engine;
-use rusqlite::Connection;
 use serde_json::{json, Value};
 
 use super::signing::new_event_id;
@@ -21,7 +21,7 @@ use crate::storage::{self, AuditRow, ConvRow, EventType, MessageRow, NewEvent, S
 /// The payload is built only when someone subscribed: this runs for every
 /// message, and most organizations have no endpoint.
 fn emit(
-    c: &Connection,
+    c: &Conn,
     org: i64,
     t: EventType,
     contact: Option<&str>,
@@ -36,7 +36,7 @@ fn emit(
 }
 
 fn enqueue(
-    c: &Connection,
+    c: &Conn,
     org: i64,
     t: EventType,
     contact: Option<&str>,
@@ -63,7 +63,7 @@ fn enqueue(
 /// `consent.changed`: an engine record that moved a thread's consent
 /// state, with everything its audit row holds (`audit_id` names that row).
 pub fn consent_changed(
-    c: &Connection,
+    c: &Conn,
     row: &ConvRow,
     record: &engine::AuditRecord,
     audit: &AuditRow,
@@ -109,7 +109,7 @@ pub fn consent_changed(
 
 /// `message.received`: a contact's message was stored.
 pub fn message_received(
-    c: &Connection,
+    c: &Conn,
     row: &ConvRow,
     m: &MessageRow,
     provider: &str,
@@ -141,7 +141,7 @@ pub fn message_received(
 
 /// `message.status`: an outbound message's delivery status moved.
 pub fn message_status(
-    c: &Connection,
+    c: &Conn,
     row: &ConvRow,
     message_id: i64,
     status: DeliveryStatus,
@@ -174,7 +174,7 @@ pub fn message_status(
 /// `message.status` for a message known by id only (loads its conversation
 /// when an endpoint listens).
 pub fn message_status_of(
-    c: &Connection,
+    c: &Conn,
     conversation_id: i64,
     message_id: i64,
     status: DeliveryStatus,
@@ -193,7 +193,7 @@ pub fn message_status_of(
 /// `ownership.changed`: a WhatsApp contact's holder in a line of business
 /// changed (`user_id` None: released).
 pub fn ownership_changed(
-    c: &Connection,
+    c: &Conn,
     org: i64,
     line_of_business_id: i64,
     contact: &str,
@@ -212,7 +212,7 @@ pub fn ownership_changed(
 }
 
 /// `webhook.test`: an admin's test event to one endpoint; returns its delivery id.
-pub fn test_event(c: &Connection, org: i64, endpoint: i64, at: &str) -> StorageResult<i64> {
+pub fn test_event(c: &Conn, org: i64, endpoint: i64, at: &str) -> StorageResult<i64> {
     let data = json!({
         "message": "A test event from Optline. Verify its signature with your endpoint's secret.",
         "endpoint_id": endpoint,

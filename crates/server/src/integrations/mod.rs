@@ -18,14 +18,14 @@ pub mod worker;
 
 pub use worker::Config;
 
-use rusqlite::Connection;
+use crate::storage::Conn;
 
 use crate::secrets;
 use crate::storage::{self, StorageResult};
 
 /// Seals endpoint secrets stored plain or with the previous key with the
 /// current key (at start, like the provider settings); returns how many.
-pub fn reseal_secrets(c: &Connection) -> StorageResult<usize> {
+pub fn reseal_secrets(c: &Conn) -> StorageResult<usize> {
     let reseal = |stored: &str| -> Option<String> {
         if !secrets::needs_reseal(stored) {
             return Some(stored.to_string());

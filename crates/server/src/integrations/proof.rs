@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::storage::Conn;
 use optline_api as api;
-use rusqlite::Connection;
 
 use crate::storage::{self, AuditFilter, StorageResult};
 use crate::views;
@@ -16,7 +16,7 @@ const PAGE: i64 = 1000;
 
 /// The proof for contact `contact_id` of `org` (None: no such contact there).
 pub fn consent_proof(
-    c: &Connection,
+    c: &Conn,
     org: i64,
     contact_id: i64,
     generated_at: &str,

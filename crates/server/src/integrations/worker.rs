@@ -1,7 +1,9 @@
 //! The delivery worker: a task that works through the webhook outbox.
 //!
-//! It polls for due deliveries (pending, endpoint enabled, no earlier
-//! delivery for the same contact still pending), sends each with the
+//! It claims due deliveries (pending, endpoint enabled, no earlier
+//! delivery for the same contact still pending; claimed for the attempt's
+//! timeout plus a margin, so another server process on the same database
+//! leaves them alone, and takes them over if this one stops), sends each with the
 //! Standard Webhooks headers and records the outcome in a write job. The
 //! outbox is the only state: a delivery is pending until an attempt's 2xx
 //! is recorded, so a restart — even after SIGKILL — simply resumes (at least
@@ -39,6 +41,9 @@ const RETRY_CAP: Duration = Duration::from_secs(10 * 3600);
 /// Deliveries attempted at once (the due query asks for as many, so the
 /// ones in flight never hide a due one).
 const MAX_IN_FLIGHT: usize = 64;
+/// A claimed delivery is due again after its attempt's timeout and this
+/// margin, should the claiming process stop before recording the outcome.
+const LEASE_MARGIN: Duration = Duration::from_secs(60);
 /// Settled deliveries (delivered or given up) are kept this long in the log.
 pub const RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(30);
 /// How often settled deliveries past [`RETENTION`] are deleted.
@@ -126,11 +131,26 @@ pub fn spawn(state: AppState) {
                     tracing::warn!("could not prune the webhook log: {e}");
                 }
             }
-            let now = fmt(state.now());
-            let due = state
-                .db
-                .read(move |c| storage::webhook_due(c, &now, MAX_IN_FLIGHT as i64))
-                .await;
+            // Claimed, not just read: another server process on the same
+            // database must not send the same deliveries meanwhile.
+            let now = state.now();
+            let lease = Duration::from_millis(state.config.webhooks.timeout_ms) + LEASE_MARGIN;
+            let (now, until) = (
+                fmt(now),
+                fmt(now + chrono::Duration::from_std(lease).unwrap_or_default()),
+            );
+            let free = {
+                let set = in_flight.lock().unwrap_or_else(|e| e.into_inner());
+                MAX_IN_FLIGHT.saturating_sub(set.len()) as i64
+            };
+            let due = if free == 0 {
+                Ok(Vec::new())
+            } else {
+                state
+                    .db
+                    .write(move |c| storage::webhook_claim_due(c, &now, &until, free))
+                    .await
+            };
             if let Ok(ids) = due {
                 for id in ids {
                     let start = {

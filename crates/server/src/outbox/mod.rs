@@ -4,6 +4,7 @@
 //! delivered ([`simulator`]). Everything is rebuilt from stored rows, never
 //! from wire types.
 
+pub mod recovery;
 pub mod send;
 pub mod simulator;
 
@@ -13,7 +14,7 @@ use crate::state::AppState;
 /// Carries out the effects of a committed change.
 pub fn run(state: &AppState, fx: Effects) {
     for (users, event) in &fx.live {
-        state.hub.publish(users, event);
+        state.publish(users, event);
     }
     for s in fx.sends {
         send::dispatch(state, s);

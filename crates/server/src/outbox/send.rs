@@ -66,6 +66,16 @@ pub fn dispatch(state: &AppState, send: ProviderSend) {
         let Ok(Some(((message, row), template))) = loaded else {
             return;
         };
+        // Ours to send, and marked started before any request leaves: if
+        // this process stops from here on, no other one resends it.
+        let me = storage::process_id();
+        let started = state
+            .db
+            .write(move |c| storage::outbound_start(c, id, me))
+            .await;
+        if !matches!(started, Ok(true)) {
+            return;
+        }
         let Ok(Some(number)) = state.provider_numbers.by_id(&state.db, row.number_id).await else {
             return;
         };

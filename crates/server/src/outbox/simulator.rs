@@ -29,7 +29,7 @@ pub fn deliver(state: &AppState, sent: Vec<SimulatedDelivery>) {
                 )?;
                 let listening =
                     storage::webhook_any_subscriber(c, storage::EventType::MessageStatus)?;
-                for (m, conv) in ids.into_iter().filter(|_| listening) {
+                for &(m, conv) in ids.iter().filter(|_| listening) {
                     // Only those this job moved (never a status twice).
                     let moved = storage::message_by_id(c, m)?
                         .is_some_and(|row| row.status == DeliveryStatus::Delivered);
@@ -50,7 +50,7 @@ pub fn deliver(state: &AppState, sent: Vec<SimulatedDelivery>) {
             .await;
         if done.is_ok() {
             for s in sent {
-                state.hub.publish(
+                state.publish(
                     &s.recipients,
                     &views::status_event(
                         s.message_id,

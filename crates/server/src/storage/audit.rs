@@ -1,8 +1,8 @@
 //! The append-only consent audit: rows are inserted and read, never
 //! updated or deleted.
 
+use super::sql::{params, Conn, OptionalExtension};
 use optline_engine::Channel;
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{text_enum, StorageResult};
 
@@ -34,32 +34,32 @@ pub struct AuditRow {
 /// an admin's own action.
 pub const SOURCE_MANUAL: &str = "manual";
 
-pub fn audit_insert(c: &Connection, a: &AuditRow) -> StorageResult<()> {
-    c.prepare_cached(
+/// Appends an audit row; answers its id.
+pub fn audit_insert(c: &Conn, a: &AuditRow) -> StorageResult<i64> {
+    c.insert(
         "INSERT INTO audit(org_id, at, number, contact, channel, actor, action, from_state,
             to_state, evidence, request_text, provider_message_id, source, signature_verified,
             template_name, template_language)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-    )?
-    .execute(params![
-        a.org_id,
-        a.at,
-        a.number,
-        a.contact,
-        a.channel.as_str(),
-        a.actor,
-        a.action,
-        a.from_state,
-        a.to_state,
-        a.evidence,
-        a.request_text,
-        a.provider_message_id,
-        a.source,
-        a.signature_verified,
-        a.template_name,
-        a.template_language
-    ])?;
-    Ok(())
+        params![
+            a.org_id,
+            a.at,
+            a.number,
+            a.contact,
+            a.channel.as_str(),
+            a.actor,
+            a.action,
+            a.from_state,
+            a.to_state,
+            a.evidence,
+            a.request_text,
+            a.provider_message_id,
+            a.source,
+            a.signature_verified,
+            a.template_name,
+            a.template_language
+        ],
+    )
 }
 
 #[derive(Debug, Clone, Default)]
@@ -83,7 +83,7 @@ pub struct AuditFilter {
 }
 
 /// Audit records of `org` in id order (oldest first), after `after_id`.
-pub fn audit_query(c: &Connection, org: i64, f: &AuditFilter) -> StorageResult<Vec<AuditRow>> {
+pub fn audit_query(c: &Conn, org: i64, f: &AuditFilter) -> StorageResult<Vec<AuditRow>> {
     let (stage, how) = (
         super::insights::stage_sql("a"),
         super::insights::opt_out_how_sql("a"),
@@ -92,13 +92,13 @@ pub fn audit_query(c: &Connection, org: i64, f: &AuditFilter) -> StorageResult<V
         "SELECT id, org_id, at, number, contact, channel, actor, action, from_state, to_state,
                 evidence, request_text, provider_message_id, source, signature_verified,
                 template_name, template_language FROM audit a
-         WHERE org_id = ?1 AND (?2 IS NULL OR contact = ?2) AND (?3 IS NULL OR number = ?3)
-           AND (?4 IS NULL OR channel = ?4) AND (?5 IS NULL OR action = ?5)
-           AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL OR at < ?7) AND (?8 IS NULL OR id > ?8)
-           AND (?10 IS NULL OR {stage} = ?10) AND (?11 IS NULL OR {how} = ?11)
-           AND ((?12 IS NULL AND ?13 IS NULL) OR number IN (
+         WHERE org_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR contact = ?2) AND (CAST(?3 AS TEXT) IS NULL OR number = ?3)
+           AND (CAST(?4 AS TEXT) IS NULL OR channel = ?4) AND (CAST(?5 AS TEXT) IS NULL OR action = ?5)
+           AND (CAST(?6 AS TEXT) IS NULL OR at >= ?6) AND (CAST(?7 AS TEXT) IS NULL OR at < ?7) AND (CAST(?8 AS BIGINT) IS NULL OR id > ?8)
+           AND (CAST(?10 AS TEXT) IS NULL OR {stage} = ?10) AND (CAST(?11 AS TEXT) IS NULL OR {how} = ?11)
+           AND ((CAST(?12 AS BIGINT) IS NULL AND CAST(?13 AS BIGINT) IS NULL) OR number IN (
                 SELECT e164 FROM numbers WHERE org_id = ?1
-                  AND (?12 IS NULL OR lob_id = ?12) AND (?13 IS NULL OR user_id = ?13)))
+                  AND (CAST(?12 AS BIGINT) IS NULL OR lob_id = ?12) AND (CAST(?13 AS BIGINT) IS NULL OR user_id = ?13)))
          ORDER BY id LIMIT ?9"
     ))?;
     let rows = st.query_map(
@@ -139,23 +139,23 @@ pub fn audit_query(c: &Connection, org: i64, f: &AuditFilter) -> StorageResult<V
             })
         },
     )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// The last opt-in request text sent on (number, contact, channel), from the audit.
 pub fn audit_last_request(
-    c: &Connection,
+    c: &Conn,
     org: i64,
     number: &str,
     contact: &str,
     channel: Channel,
 ) -> StorageResult<Option<String>> {
-    Ok(c.prepare_cached(
+    c.prepare_cached(
         "SELECT request_text FROM audit WHERE org_id = ?1 AND number = ?2 AND contact = ?3
              AND channel = ?4 AND request_text IS NOT NULL ORDER BY id DESC LIMIT 1",
     )?
     .query_row(params![org, number, contact, channel.as_str()], |r| {
         r.get(0)
     })
-    .optional()?)
+    .optional()
 }

@@ -1,6 +1,6 @@
 //! Contacts (the clients), per organization, with their time zone.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use super::sql::{params, Conn, OptionalExtension, Row};
 
 use super::StorageResult;
 
@@ -17,7 +17,7 @@ pub struct ContactRow {
 /// contact is created — an existing contact's zone changes only through
 /// [`contact_set_time_zone`].
 pub fn contact_upsert(
-    c: &Connection,
+    c: &Conn,
     org: i64,
     e164: &str,
     name: Option<&str>,
@@ -35,41 +35,43 @@ pub fn contact_upsert(
             Ok(row)
         }
         None => {
-            c.prepare_cached(
-                "INSERT INTO contacts(org_id, e164, name, tz) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![org, e164, name, tz])?;
-            Ok(ContactRow {
-                id: c.last_insert_rowid(),
-                e164: e164.to_string(),
-                name: name.map(str::to_string),
-                tz: tz.to_string(),
-            })
+            // Another server process may create the same contact at the
+            // same moment (PostgreSQL): then its row is the one.
+            let id = c
+                .insert(
+                    "INSERT INTO contacts(org_id, e164, name, tz) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (org_id, e164) DO NOTHING",
+                    params![org, e164, name, tz],
+                )
+                .optional()?;
+            match id {
+                Some(id) => Ok(ContactRow {
+                    id,
+                    e164: e164.to_string(),
+                    name: name.map(str::to_string),
+                    tz: tz.to_string(),
+                }),
+                None => contact_by_e164(c, org, e164)?.ok_or(super::StorageError::NoRow),
+            }
         }
     }
 }
 
 /// The contact `e164` of `org`, if stored.
-pub fn contact_by_e164(c: &Connection, org: i64, e164: &str) -> StorageResult<Option<ContactRow>> {
-    Ok(
-        c.prepare_cached(
-            "SELECT id, e164, name, tz FROM contacts WHERE org_id = ?1 AND e164 = ?2",
-        )?
+pub fn contact_by_e164(c: &Conn, org: i64, e164: &str) -> StorageResult<Option<ContactRow>> {
+    c.prepare_cached("SELECT id, e164, name, tz FROM contacts WHERE org_id = ?1 AND e164 = ?2")?
         .query_row(params![org, e164], contact_row)
-        .optional()?,
-    )
+        .optional()
 }
 
 /// The contact `id` of `org`, if stored (another organization's is `None`).
-pub fn contact_by_id(c: &Connection, org: i64, id: i64) -> StorageResult<Option<ContactRow>> {
-    Ok(
-        c.prepare_cached("SELECT id, e164, name, tz FROM contacts WHERE org_id = ?1 AND id = ?2")?
-            .query_row(params![org, id], contact_row)
-            .optional()?,
-    )
+pub fn contact_by_id(c: &Conn, org: i64, id: i64) -> StorageResult<Option<ContactRow>> {
+    c.prepare_cached("SELECT id, e164, name, tz FROM contacts WHERE org_id = ?1 AND id = ?2")?
+        .query_row(params![org, id], contact_row)
+        .optional()
 }
 
-fn contact_row(r: &rusqlite::Row) -> rusqlite::Result<ContactRow> {
+fn contact_row(r: &Row) -> StorageResult<ContactRow> {
     Ok(ContactRow {
         id: r.get(0)?,
         e164: r.get(1)?,
@@ -79,16 +81,14 @@ fn contact_row(r: &rusqlite::Row) -> rusqlite::Result<ContactRow> {
 }
 
 /// Replaces a contact's zones (an admin's decision; the caller audits it).
-pub fn contact_set_time_zone(c: &Connection, id: i64, tz: &str) -> StorageResult<()> {
+pub fn contact_set_time_zone(c: &Conn, id: i64, tz: &str) -> StorageResult<()> {
     c.prepare_cached("UPDATE contacts SET tz = ?2 WHERE id = ?1")?
         .execute(params![id, tz])?;
     Ok(())
 }
 
-pub fn contact_id_by_e164(c: &Connection, org: i64, e164: &str) -> StorageResult<Option<i64>> {
-    Ok(
-        c.prepare_cached("SELECT id FROM contacts WHERE org_id = ?1 AND e164 = ?2")?
-            .query_row(params![org, e164], |r| r.get(0))
-            .optional()?,
-    )
+pub fn contact_id_by_e164(c: &Conn, org: i64, e164: &str) -> StorageResult<Option<i64>> {
+    c.prepare_cached("SELECT id FROM contacts WHERE org_id = ?1 AND e164 = ?2")?
+        .query_row(params![org, e164], |r| r.get(0))
+        .optional()
 }

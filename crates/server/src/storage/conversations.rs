@@ -4,14 +4,14 @@
 //! beside it for filtering, so no query reads the engine's serde layout.
 //! Also the WhatsApp holder per (line of business, contact).
 
+use super::sql::{params, Conn, OptionalExtension, Param, Row};
 use optline_engine::{Channel, StateName, Thread};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::messages::message_row_at;
 use super::{text_enum, ContactRow, MessageRow, ProviderKind, StorageResult};
 
 pub fn conversation_get_or_create(
-    c: &Connection,
+    c: &Conn,
     org: i64,
     number: i64,
     contact: i64,
@@ -28,15 +28,26 @@ pub fn conversation_get_or_create(
     {
         return Ok((id, false));
     }
-    c.prepare_cached(
-        "INSERT INTO conversations(org_id, number_id, contact_id, channel, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![org, number, contact, channel, now])?;
-    Ok((c.last_insert_rowid(), true))
+    // Another server process may create it at the same moment (PostgreSQL).
+    let id = c
+        .insert(
+            "INSERT INTO conversations(org_id, number_id, contact_id, channel, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (number_id, contact_id, channel) DO NOTHING",
+            params![org, number, contact, channel, now],
+        )
+        .optional()?;
+    match id {
+        Some(id) => Ok((id, true)),
+        None => c
+            .prepare_cached(
+                "SELECT id FROM conversations WHERE number_id = ?1 AND contact_id = ?2 AND channel = ?3",
+            )?
+            .query_row(params![number, contact, channel], |r| Ok((r.get(0)?, false))),
+    }
 }
 
-pub fn conversation_mark_read(c: &Connection, id: i64) -> StorageResult<()> {
+pub fn conversation_mark_read(c: &Conn, id: i64) -> StorageResult<()> {
     c.execute("UPDATE conversations SET unread = 0 WHERE id = ?1", [id])?;
     Ok(())
 }
@@ -45,10 +56,10 @@ pub fn conversation_mark_read(c: &Connection, id: i64) -> StorageResult<()> {
 /// raises its consent version; returns the new version. Writes are
 /// serialized, so versions of one conversation only grow and each names one
 /// stored thread (the browser keeps the newest view by it).
-pub fn thread_put(c: &Connection, conversation: i64, thread: &Thread) -> StorageResult<i64> {
+pub fn thread_put(c: &Conn, conversation: i64, thread: &Thread) -> StorageResult<i64> {
     let json = serde_json::to_string(thread)
         .map_err(|e| super::StorageError::Unreadable(e.to_string()))?;
-    Ok(c.prepare_cached(
+    c.prepare_cached(
         "UPDATE conversations SET thread = ?2, consent_state = ?3,
                  consent_version = consent_version + 1
              WHERE id = ?1 RETURNING consent_version",
@@ -56,7 +67,7 @@ pub fn thread_put(c: &Connection, conversation: i64, thread: &Thread) -> Storage
     .query_row(
         params![conversation, json, thread.consent.name().as_str()],
         |r| r.get(0),
-    )?)
+    )
 }
 
 /// A stored thread: the engine's value, or why it could not be read (then
@@ -126,8 +137,8 @@ const CONV_SELECT: &str = "SELECT c.id, c.org_id, c.number_id, n.e164, n.user_id
     LEFT JOIN messages m ON m.id = c.last_message_id
     LEFT JOIN users au ON au.id = n.user_id";
 
-fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
-    let last_message = match r.get::<_, Option<i64>>(21)? {
+fn conv_row(r: &Row) -> StorageResult<ConvRow> {
+    let last_message = match r.get::<Option<i64>>(21)? {
         Some(_) => Some(message_row_at(r, 21)?),
         None => None,
     };
@@ -160,29 +171,52 @@ fn conv_row(r: &Row) -> rusqlite::Result<ConvRow> {
     })
 }
 
-pub fn conversation_row(c: &Connection, id: i64) -> StorageResult<Option<ConvRow>> {
-    Ok(c.prepare_cached(&format!("{CONV_SELECT} WHERE c.id = ?1"))?
+/// The conversation `id`. Read by a write job on PostgreSQL, the
+/// conversation and its contact are locked first and stay locked until the
+/// commit: another server process cannot change the thread read here (no
+/// lost update) nor claim the contact's WhatsApp line meanwhile. The row is
+/// read after the lock, so it shows what the process that held it committed
+/// (a holder, say), not what was there when the wait began.
+pub fn conversation_row(c: &Conn, id: i64) -> StorageResult<Option<ConvRow>> {
+    lock_conversations(c, "c.id = ?1", params![id])?;
+    c.prepare_cached(&format!("{CONV_SELECT} WHERE c.id = ?1"))?
         .query_row([id], conv_row)
-        .optional()?)
+        .optional()
 }
 
 /// The conversation of (number, contact phone, channel), if it exists: the
-/// inbound path's one query for a known contact.
+/// inbound path's one query for a known contact (locked as
+/// [`conversation_row`] is).
 pub fn conversation_row_by_key(
-    c: &Connection,
+    c: &Conn,
     org: i64,
     number: i64,
     contact_e164: &str,
     channel: Channel,
 ) -> StorageResult<Option<ConvRow>> {
-    Ok(c.prepare_cached(&format!(
-        "{CONV_SELECT} WHERE ct.org_id = ?1 AND ct.e164 = ?2 AND c.number_id = ?3 AND c.channel = ?4"
+    let key = "ct.org_id = ?1 AND ct.e164 = ?2 AND c.number_id = ?3 AND c.channel = ?4";
+    lock_conversations(c, key, params![org, contact_e164, number, channel.as_str()])?;
+    c.prepare_cached(&format!("{CONV_SELECT} WHERE {key}"))?
+        .query_row(
+            params![org, contact_e164, number, channel.as_str()],
+            conv_row,
+        )
+        .optional()
+}
+
+/// Locks the conversations matching `filter` and their contacts when `c`
+/// is the writer's PostgreSQL connection (see [`conversation_row`]).
+fn lock_conversations(c: &Conn, filter: &str, params: &[&dyn Param]) -> StorageResult<()> {
+    let lock = c.lock_clause("c, ct");
+    if lock.is_empty() {
+        return Ok(());
+    }
+    c.prepare_cached(&format!(
+        "SELECT c.id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+         WHERE {filter}{lock}"
     ))?
-    .query_row(
-        params![org, contact_e164, number, channel.as_str()],
-        conv_row,
-    )
-    .optional()?)
+    .query_map(params, |_| Ok(()))?
+    .collect()
 }
 
 /// Who may see what.
@@ -217,7 +251,7 @@ fn like_pattern(q: &str) -> String {
 
 /// A page of conversations (newest activity first) and the total matching.
 pub fn conversations_list(
-    c: &Connection,
+    c: &Conn,
     scope: Scope,
     f: &ConvFilter,
 ) -> StorageResult<(Vec<ConvRow>, u64)> {
@@ -225,10 +259,11 @@ pub fn conversations_list(
         Scope::User(u) => ("n.user_id = ?1", u),
         Scope::Org(o) => ("c.org_id = ?1", o),
     };
-    let filter = "(?2 IS NULL OR ct.name LIKE ?2 ESCAPE '\\' OR ct.e164 LIKE ?2 ESCAPE '\\'
+    let filter =
+        "(CAST(?2 AS TEXT) IS NULL OR ct.name LIKE ?2 ESCAPE '\\' OR ct.e164 LIKE ?2 ESCAPE '\\'
             OR c.id IN (SELECT conversation_id FROM messages WHERE body LIKE ?2 ESCAPE '\\'))
-        AND (?3 IS NULL OR c.consent_state = ?3)
-        AND (?4 IS NULL OR c.channel = ?4)";
+        AND (CAST(?3 AS TEXT) IS NULL OR c.consent_state = ?3)
+        AND (CAST(?4 AS TEXT) IS NULL OR c.channel = ?4)";
     let state = f.state.map(StateName::as_str);
     let channel = f.channel.map(Channel::as_str);
     let q =
@@ -248,7 +283,7 @@ pub fn conversations_list(
     };
     let mut st = c.prepare_cached(&format!(
         "{CONV_SELECT} WHERE {scope_sql} AND {filter}
-         AND (?5 IS NULL OR c.updated_at < ?5 OR (c.updated_at = ?5 AND c.id < ?6))
+         AND (CAST(?5 AS TEXT) IS NULL OR c.updated_at < ?5 OR (c.updated_at = ?5 AND c.id < ?6))
          ORDER BY c.updated_at DESC, c.id DESC LIMIT ?7"
     ))?;
     let rows = st.query_map(
@@ -260,16 +295,14 @@ pub fn conversations_list(
 
 // ------------------------------------------------------------ WhatsApp holder
 
-pub fn holder_get(c: &Connection, lob: i64, contact: i64) -> StorageResult<Option<i64>> {
-    Ok(
-        c.prepare_cached("SELECT user_id FROM ownership WHERE lob_id = ?1 AND contact_id = ?2")?
-            .query_row(params![lob, contact], |r| r.get(0))
-            .optional()?,
-    )
+pub fn holder_get(c: &Conn, lob: i64, contact: i64) -> StorageResult<Option<i64>> {
+    c.prepare_cached("SELECT user_id FROM ownership WHERE lob_id = ?1 AND contact_id = ?2")?
+        .query_row(params![lob, contact], |r| r.get(0))
+        .optional()
 }
 
 pub fn holder_set(
-    c: &Connection,
+    c: &Conn,
     lob: i64,
     contact: i64,
     user: Option<i64>,
@@ -293,7 +326,7 @@ pub fn holder_set(
 
 /// (lob, contact phone, user, since) of every holder in `org` (optionally one lob).
 pub fn holders(
-    c: &Connection,
+    c: &Conn,
     org: i64,
     lob: Option<i64>,
 ) -> StorageResult<Vec<(i64, String, i64, String)>> {
@@ -301,18 +334,18 @@ pub fn holders(
         "SELECT o.lob_id, ct.e164, o.user_id, o.since FROM ownership o
          JOIN contacts ct ON ct.id = o.contact_id
          JOIN lines_of_business l ON l.id = o.lob_id
-         WHERE l.org_id = ?1 AND (?2 IS NULL OR o.lob_id = ?2) ORDER BY o.since DESC",
+         WHERE l.org_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR o.lob_id = ?2) ORDER BY o.since DESC",
     )?;
     let rows = st.query_map(params![org, lob], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// Conversations of a contact in a line of business on WhatsApp:
 /// (conversation id, the number's user).
 pub fn whatsapp_conversations_in_lob(
-    c: &Connection,
+    c: &Conn,
     lob: i64,
     contact: i64,
 ) -> StorageResult<Vec<(i64, Option<i64>)>> {
@@ -321,26 +354,22 @@ pub fn whatsapp_conversations_in_lob(
          WHERE n.lob_id = ?1 AND c.contact_id = ?2 AND c.channel = 'whatsapp'",
     )?;
     let rows = st.query_map(params![lob, contact], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// Ids of every conversation with a contact (any number, any channel).
-pub fn conversations_of_contact(c: &Connection, contact: i64) -> StorageResult<Vec<i64>> {
+pub fn conversations_of_contact(c: &Conn, contact: i64) -> StorageResult<Vec<i64>> {
     let mut st =
         c.prepare_cached("SELECT id FROM conversations WHERE contact_id = ?1 ORDER BY id")?;
     let rows = st.query_map(params![contact], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// Ids of the conversations of a number on one channel.
-pub fn conversations_of_number(
-    c: &Connection,
-    number: i64,
-    channel: Channel,
-) -> StorageResult<Vec<i64>> {
+pub fn conversations_of_number(c: &Conn, number: i64, channel: Channel) -> StorageResult<Vec<i64>> {
     let mut st = c.prepare_cached(
         "SELECT id FROM conversations WHERE number_id = ?1 AND channel = ?2 ORDER BY id",
     )?;
     let rows = st.query_map(params![number, channel.as_str()], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }

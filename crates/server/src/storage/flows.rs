@@ -1,8 +1,8 @@
 //! Saved opt-in flows per (line of business, channel), stored as the
 //! engine's JSON.
 
+use super::sql::{params, Conn, OptionalExtension};
 use optline_engine::{Channel, Flow};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{StorageError, StorageResult};
 
@@ -13,22 +13,20 @@ pub struct SavedFlow {
     pub updated_at: String,
 }
 
-pub fn flow_get(c: &Connection, lob: i64, channel: Channel) -> StorageResult<Option<SavedFlow>> {
-    Ok(
-        c.prepare_cached("SELECT flow, updated_at FROM flows WHERE lob_id = ?1 AND channel = ?2")?
-            .query_row(params![lob, channel.as_str()], |r| {
-                let json: String = r.get(0)?;
-                Ok(SavedFlow {
-                    flow: serde_json::from_str(&json).ok(),
-                    updated_at: r.get(1)?,
-                })
+pub fn flow_get(c: &Conn, lob: i64, channel: Channel) -> StorageResult<Option<SavedFlow>> {
+    c.prepare_cached("SELECT flow, updated_at FROM flows WHERE lob_id = ?1 AND channel = ?2")?
+        .query_row(params![lob, channel.as_str()], |r| {
+            let json: String = r.get(0)?;
+            Ok(SavedFlow {
+                flow: serde_json::from_str(&json).ok(),
+                updated_at: r.get(1)?,
             })
-            .optional()?,
-    )
+        })
+        .optional()
 }
 
 pub fn flow_put(
-    c: &Connection,
+    c: &Conn,
     lob: i64,
     channel: Channel,
     flow: &Flow,

@@ -24,10 +24,11 @@
 //!
 //! The audit stays append-only: the triggers only add to these tables.
 
+use super::sql::{params, Conn, Param, Row, Value};
 use chrono::{DateTime, Duration, Utc};
 use optline_api::FunnelStage;
 use optline_engine::Channel;
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::Transaction;
 
 use super::{text_enum, StorageResult};
 use crate::clock::fmt;
@@ -67,12 +68,56 @@ fn answers_sql(t: &str) -> String {
     )
 }
 
-/// Migration 12: the rollup tables, their triggers, and their contents for
-/// the records already stored.
-pub fn install(tx: &Transaction) -> rusqlite::Result<()> {
+/// What the rollups gain from one appended audit row `NEW`: its day's
+/// count, the answer to the request it answers, its acceptance time, and
+/// the request it is. Statements both backends' triggers run as they are.
+pub fn audit_rollup_sql() -> String {
     let stage_new = stage_sql("NEW");
     let how_new = opt_out_how_sql("NEW");
     let answers_new = answers_sql("NEW");
+    format!(
+        "INSERT INTO insight_daily(org_id, day, number, channel, stage, how, n)
+             SELECT NEW.org_id, substr(NEW.at, 1, 10), NEW.number, NEW.channel,
+                    {stage_new}, {how_new}, 1
+             WHERE {stage_new} IS NOT NULL
+             ON CONFLICT (org_id, day, number, channel, stage, how)
+                 DO UPDATE SET n = insight_daily.n + 1;
+         UPDATE insight_requests
+             SET answer_secs = unixepoch(NEW.at, 'subsec') - unixepoch(at, 'subsec')
+             WHERE {answers_new} AND answer_secs IS NULL
+               AND audit_id = (SELECT MAX(audit_id) FROM insight_requests r
+                   WHERE r.number = NEW.number AND r.contact = NEW.contact
+                     AND r.channel = NEW.channel);
+         INSERT INTO insight_accepts(org_id, number, channel, at, secs)
+             SELECT NEW.org_id, NEW.number, NEW.channel, NEW.at,
+                    unixepoch(NEW.at, 'subsec') - unixepoch(r.at, 'subsec')
+             FROM insight_requests r
+             WHERE NEW.from_state = 'pending' AND NEW.to_state = 'accepted'
+               AND r.audit_id = (SELECT MAX(audit_id) FROM insight_requests q
+                   WHERE q.number = NEW.number AND q.contact = NEW.contact
+                     AND q.channel = NEW.channel AND q.by_agent = 1);
+         INSERT INTO insight_requests(audit_id, org_id, at, number, contact, channel, by_agent)
+             SELECT NEW.id, NEW.org_id, NEW.at, NEW.number, NEW.contact, NEW.channel,
+                    CASE WHEN {stage_new} = 'agent_request' THEN 1 ELSE 0 END
+             WHERE {stage_new} IN ('agent_request', 'auto_reprompt');"
+    )
+}
+
+/// What the failure rollup gains from a send `NEW` that just failed.
+pub fn failed_send_rollup_sql() -> String {
+    "INSERT INTO insight_failures(org_id, day, number_id, channel, provider, error, n)
+         SELECT cv.org_id, substr(NEW.created_at, 1, 10), cv.number_id, cv.channel,
+                NEW.provider, COALESCE(NEW.error, ''), 1
+         FROM conversations cv WHERE cv.id = NEW.conversation_id
+         ON CONFLICT (org_id, day, number_id, channel, provider, error)
+             DO UPDATE SET n = insight_failures.n + 1;"
+        .to_string()
+}
+
+/// Migration 12: the rollup tables, their triggers, and their contents for
+/// the records already stored.
+pub fn install(tx: &Transaction) -> rusqlite::Result<()> {
+    let (audit_rollup, failed_rollup) = (audit_rollup_sql(), failed_send_rollup_sql());
     tx.execute_batch(&format!(
         "CREATE INDEX audit_insights ON audit(org_id, at, number, channel, action, from_state,
              to_state, source);
@@ -100,48 +145,18 @@ pub fn install(tx: &Transaction) -> rusqlite::Result<()> {
              PRIMARY KEY (org_id, day, number_id, channel, provider, error)) WITHOUT ROWID;
 
          CREATE TRIGGER insight_audit AFTER INSERT ON audit BEGIN
-             INSERT INTO insight_daily(org_id, day, number, channel, stage, how, n)
-                 SELECT NEW.org_id, substr(NEW.at, 1, 10), NEW.number, NEW.channel,
-                        {stage_new}, {how_new}, 1
-                 WHERE {stage_new} IS NOT NULL
-                 ON CONFLICT DO UPDATE SET n = n + 1;
-             UPDATE insight_requests
-                 SET answer_secs = unixepoch(NEW.at, 'subsec') - unixepoch(at, 'subsec')
-                 WHERE {answers_new} AND answer_secs IS NULL
-                   AND audit_id = (SELECT MAX(audit_id) FROM insight_requests r
-                       WHERE r.number = NEW.number AND r.contact = NEW.contact
-                         AND r.channel = NEW.channel);
-             INSERT INTO insight_accepts(org_id, number, channel, at, secs)
-                 SELECT NEW.org_id, NEW.number, NEW.channel, NEW.at,
-                        unixepoch(NEW.at, 'subsec') - unixepoch(r.at, 'subsec')
-                 FROM insight_requests r
-                 WHERE NEW.from_state = 'pending' AND NEW.to_state = 'accepted'
-                   AND r.audit_id = (SELECT MAX(audit_id) FROM insight_requests q
-                       WHERE q.number = NEW.number AND q.contact = NEW.contact
-                         AND q.channel = NEW.channel AND q.by_agent = 1);
-             INSERT INTO insight_requests(audit_id, org_id, at, number, contact, channel, by_agent)
-                 SELECT NEW.id, NEW.org_id, NEW.at, NEW.number, NEW.contact, NEW.channel,
-                        {stage_new} = 'agent_request'
-                 WHERE {stage_new} IN ('agent_request', 'auto_reprompt');
+             {audit_rollup}
          END;
 
          CREATE TRIGGER insight_failed_update AFTER UPDATE OF status ON messages
          WHEN NEW.status = 'failed' AND OLD.status <> 'failed' AND NEW.direction = 'outbound'
          BEGIN
-             INSERT INTO insight_failures(org_id, day, number_id, channel, provider, error, n)
-                 SELECT cv.org_id, substr(NEW.created_at, 1, 10), cv.number_id, cv.channel,
-                        NEW.provider, COALESCE(NEW.error, ''), 1
-                 FROM conversations cv WHERE cv.id = NEW.conversation_id
-                 ON CONFLICT DO UPDATE SET n = n + 1;
+             {failed_rollup}
          END;
          CREATE TRIGGER insight_failed_insert AFTER INSERT ON messages
          WHEN NEW.status = 'failed' AND NEW.direction = 'outbound'
          BEGIN
-             INSERT INTO insight_failures(org_id, day, number_id, channel, provider, error, n)
-                 SELECT cv.org_id, substr(NEW.created_at, 1, 10), cv.number_id, cv.channel,
-                        NEW.provider, COALESCE(NEW.error, ''), 1
-                 FROM conversations cv WHERE cv.id = NEW.conversation_id
-                 ON CONFLICT DO UPDATE SET n = n + 1;
+             {failed_rollup}
          END;"
     ))?;
     backfill(tx)
@@ -245,22 +260,25 @@ pub struct InsightsFilter {
 impl InsightsFilter {
     /// The numbered parameters every insights query takes: `?1` org, `?2`
     /// `from`, `?3` `to`, `?4` line of business, `?5` agent, `?6` channel.
-    fn params<'a>(&self, from: &'a str, to: &'a str) -> impl rusqlite::Params + 'a {
-        (
-            self.org,
-            from,
-            to,
-            self.lob,
-            self.agent,
-            self.channel.map(Channel::as_str),
-        )
+    fn params<'a>(&'a self, from: &'a str, to: &'a str) -> Vec<Value<'a>> {
+        vec![
+            self.org.value(),
+            from.value(),
+            to.value(),
+            self.lob.value(),
+            self.agent.value(),
+            match self.channel {
+                Some(ch) => Value::Text(ch.as_str()),
+                None => Value::Null,
+            },
+        ]
     }
 }
 
 /// The business numbers the filter keeps (`?1` org, `?4` lob, `?5` agent),
 /// as a CTE named `nums`.
 const NUMS_CTE: &str = "nums(e164, lob_id) AS (SELECT e164, lob_id FROM numbers
-    WHERE org_id = ?1 AND (?4 IS NULL OR lob_id = ?4) AND (?5 IS NULL OR user_id = ?5))";
+    WHERE org_id = ?1 AND (CAST(?4 AS BIGINT) IS NULL OR lob_id = ?4) AND (CAST(?5 AS BIGINT) IS NULL OR user_id = ?5))";
 
 /// Audit records of one (day, stage, how), `how` being [`OPT_OUT_HOW_SQL`].
 #[derive(Debug, Clone, PartialEq)]
@@ -274,10 +292,10 @@ pub struct StageCount {
 
 /// Funnel records of the filter grouped by UTC day, stage and how: whole
 /// days from `insight_daily`, the partial days at the ends from the audit.
-pub fn insights_stage_counts(c: &Connection, f: &InsightsFilter) -> StorageResult<Vec<StageCount>> {
+pub fn insights_stage_counts(c: &Conn, f: &InsightsFilter) -> StorageResult<Vec<StageCount>> {
     let (days, edges) = split(&f.from, &f.to);
     let mut out = Vec::new();
-    let row = |r: &rusqlite::Row| {
+    let row = |r: &Row| {
         Ok(StageCount {
             day: r.get(0)?,
             stage: text_enum(r, 1, FunnelStage::parse)?,
@@ -290,7 +308,7 @@ pub fn insights_stage_counts(c: &Connection, f: &InsightsFilter) -> StorageResul
             "WITH {NUMS_CTE}
              SELECT day, stage, how, SUM(n) FROM insight_daily
              WHERE org_id = ?1 AND day >= ?2 AND day < ?3
-               AND number IN (SELECT e164 FROM nums) AND (?6 IS NULL OR channel = ?6)
+               AND number IN (SELECT e164 FROM nums) AND (CAST(?6 AS TEXT) IS NULL OR channel = ?6)
              GROUP BY day, stage, how"
         ))?;
         let rows = st.query_map(f.params(&d1, &d2), row)?;
@@ -300,14 +318,15 @@ pub fn insights_stage_counts(c: &Connection, f: &InsightsFilter) -> StorageResul
     }
     let stage = stage_sql("a");
     let how = opt_out_how_sql("a");
+    let audit_hint = c.index_hint("audit_insights");
     let mut st = c.prepare_cached(&format!(
         "WITH {NUMS_CTE}
          SELECT day, stage, how, COUNT(*) FROM (
             SELECT substr(a.at, 1, 10) AS day, {stage} AS stage, {how} AS how
-            FROM audit a INDEXED BY audit_insights
+            FROM audit a {audit_hint}
             WHERE a.org_id = ?1 AND a.at >= ?2 AND a.at < ?3
               AND a.number IN (SELECT e164 FROM nums)
-              AND (?6 IS NULL OR a.channel = ?6))
+              AND (CAST(?6 AS TEXT) IS NULL OR a.channel = ?6)) AS staged
          WHERE stage IS NOT NULL
          GROUP BY day, stage, how"
     ))?;
@@ -328,7 +347,7 @@ pub fn insights_stage_counts(c: &Connection, f: &InsightsFilter) -> StorageResul
 /// acceptance, a rejection, an opt-out, a re-prompt after an unclear
 /// reply), never an admin's or an agent's action.
 pub fn insights_no_answer(
-    c: &Connection,
+    c: &Conn,
     f: &InsightsFilter,
     intervals: &[(String, Channel, i64)],
     now: &str,
@@ -358,7 +377,7 @@ pub fn insights_no_answer(
         }
         total += st.query_row(
             params![f.org, number, channel.as_str(), f.from, to, *secs as f64],
-            |r| r.get::<_, i64>(0),
+            |r| r.get::<i64>(0),
         )?;
     }
     Ok(total)
@@ -366,22 +385,22 @@ pub fn insights_no_answer(
 
 /// Seconds from the agent's latest request to each acceptance of the
 /// filter that answered one (a pending consent becoming accepted).
-pub fn insights_accept_seconds(c: &Connection, f: &InsightsFilter) -> StorageResult<Vec<f64>> {
+pub fn insights_accept_seconds(c: &Conn, f: &InsightsFilter) -> StorageResult<Vec<f64>> {
     let mut st = c.prepare_cached(&format!(
         "WITH {NUMS_CTE}
          SELECT secs FROM insight_accepts
          WHERE org_id = ?1 AND number IN (SELECT e164 FROM nums)
-           AND (?6 IS NULL OR channel = ?6) AND at >= ?2 AND at < ?3"
+           AND (CAST(?6 AS TEXT) IS NULL OR channel = ?6) AND at >= ?2 AND at < ?3"
     ))?;
-    let rows = st.query_map(f.params(&f.from, &f.to), |r| r.get::<_, f64>(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let rows = st.query_map(f.params(&f.from, &f.to), |r| r.get::<f64>(0))?;
+    rows.collect::<Result<_, _>>()
 }
 
 /// Failed outbound messages of the filter created in the period, by
 /// provider and error, most first: whole days from `insight_failures`, the
 /// partial days at the ends from the messages.
 pub fn insights_failures(
-    c: &Connection,
+    c: &Conn,
     f: &InsightsFilter,
 ) -> StorageResult<Vec<(String, String, i64)>> {
     let (days, edges) = split(&f.from, &f.to);
@@ -396,8 +415,8 @@ pub fn insights_failures(
             "SELECT x.provider, x.error, SUM(x.n) FROM insight_failures x
              JOIN numbers n ON n.id = x.number_id
              WHERE x.org_id = ?1 AND x.day >= ?2 AND x.day < ?3
-               AND (?4 IS NULL OR n.lob_id = ?4) AND (?5 IS NULL OR n.user_id = ?5)
-               AND (?6 IS NULL OR x.channel = ?6)
+               AND (CAST(?4 AS BIGINT) IS NULL OR n.lob_id = ?4) AND (CAST(?5 AS BIGINT) IS NULL OR n.user_id = ?5)
+               AND (CAST(?6 AS TEXT) IS NULL OR x.channel = ?6)
              GROUP BY 1, 2",
         )?;
         let rows = st.query_map(f.params(&d1, &d2), |r| {
@@ -405,17 +424,18 @@ pub fn insights_failures(
         })?;
         add(rows.collect::<Result<_, _>>()?);
     }
-    let mut st = c.prepare_cached(
+    let mut st = c.prepare_cached(&format!(
         "SELECT m.provider, COALESCE(m.error, ''), COUNT(*)
-         FROM messages m INDEXED BY messages_failed_created
+         FROM messages m {}
          JOIN conversations cv ON cv.id = m.conversation_id
          JOIN numbers n ON n.id = cv.number_id
          WHERE m.created_at >= ?2 AND m.created_at < ?3 AND m.status = 'failed'
            AND m.direction = 'outbound' AND cv.org_id = ?1
-           AND (?4 IS NULL OR n.lob_id = ?4) AND (?5 IS NULL OR n.user_id = ?5)
-           AND (?6 IS NULL OR cv.channel = ?6)
+           AND (CAST(?4 AS BIGINT) IS NULL OR n.lob_id = ?4) AND (CAST(?5 AS BIGINT) IS NULL OR n.user_id = ?5)
+           AND (CAST(?6 AS TEXT) IS NULL OR cv.channel = ?6)
          GROUP BY 1, 2",
-    )?;
+        c.index_hint("messages_failed_created")
+    ))?;
     for (from, to) in edges {
         let rows = st.query_map(f.params(&from, &to), |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -430,15 +450,15 @@ pub fn insights_failures(
 
 /// The filter's business numbers with their line of business (the caller
 /// looks up each one's flow for the resend interval).
-pub fn insights_numbers(c: &Connection, f: &InsightsFilter) -> StorageResult<Vec<(String, i64)>> {
+pub fn insights_numbers(c: &Conn, f: &InsightsFilter) -> StorageResult<Vec<(String, i64)>> {
     let mut st = c.prepare_cached(
         "SELECT e164, lob_id FROM numbers
-         WHERE org_id = ?1 AND (?2 IS NULL OR lob_id = ?2) AND (?3 IS NULL OR user_id = ?3)",
+         WHERE org_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR lob_id = ?2) AND (CAST(?3 AS BIGINT) IS NULL OR user_id = ?3)",
     )?;
     let rows = st.query_map(params![f.org, f.lob, f.agent], |r| {
         Ok((r.get(0)?, r.get(1)?))
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 #[cfg(test)]
@@ -494,7 +514,7 @@ mod tests {
           (1, '2026-03-02T13:00:09.000Z', '+1', '+4', 'whatsapp', 'contact', 'opted_out:keyword', 'pending', 'opted_out', 'STOP', 'whatsapp'),
           (1, '2026-03-03T09:00:00.000Z', '+1', '+2', 'sms', 'admin:1', 'opted_out:manual_record', 'accepted', 'opted_out', 'call', 'manual');";
 
-    fn dump(c: &Connection) -> Vec<String> {
+    fn dump(c: &rusqlite::Connection) -> Vec<String> {
         let mut out = Vec::new();
         for t in [
             "insight_daily",
@@ -522,11 +542,11 @@ mod tests {
     #[test]
     fn the_backfill_equals_what_the_triggers_keep() {
         use super::super::migrations::{migrate, migrate_to};
-        let mut before = Connection::open_in_memory().unwrap();
+        let mut before = rusqlite::Connection::open_in_memory().unwrap();
         migrate_to(&mut before, 9).unwrap();
         before.execute_batch(HISTORY).unwrap();
         migrate(&mut before).unwrap();
-        let mut after = Connection::open_in_memory().unwrap();
+        let mut after = rusqlite::Connection::open_in_memory().unwrap();
         migrate(&mut after).unwrap();
         after.execute_batch(HISTORY).unwrap();
         let (b, a) = (dump(&before), dump(&after));

@@ -1,9 +1,9 @@
 //! Messages and their delivery: inserts, pages, provider ids, statuses
 //! (also those that arrive before their message is known) and send outcomes.
 
+use super::sql::{params, Conn, OptionalExtension, Row, NO_PARAMS};
 use optline_api::{DeliveryStatus, Direction, MessageKind};
 use optline_engine::Channel;
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{text_enum, ProviderKind, StorageResult};
 
@@ -28,7 +28,7 @@ pub struct MessageRow {
 const MSG_COLS: &str = "id, conversation_id, direction, kind, body, status, error, provider_message_id, user_id, created_at, template, sender_unverified";
 
 /// Reads a message from the columns of [`MSG_COLS`] starting at `at`.
-pub(crate) fn message_row_at(r: &Row, at: usize) -> rusqlite::Result<MessageRow> {
+pub(crate) fn message_row_at(r: &Row, at: usize) -> StorageResult<MessageRow> {
     Ok(MessageRow {
         id: r.get(at)?,
         conversation_id: r.get(at + 1)?,
@@ -45,7 +45,7 @@ pub(crate) fn message_row_at(r: &Row, at: usize) -> rusqlite::Result<MessageRow>
     })
 }
 
-fn message_row(r: &Row) -> rusqlite::Result<MessageRow> {
+fn message_row(r: &Row) -> StorageResult<MessageRow> {
     message_row_at(r, 0)
 }
 
@@ -63,25 +63,28 @@ pub struct NewMessage<'a> {
 
 /// Inserts a message and updates its conversation (last message, unread,
 /// last inbound time).
-pub fn message_insert(c: &Connection, m: &NewMessage, now: &str) -> StorageResult<MessageRow> {
-    c.prepare_cached(
+pub fn message_insert(c: &Conn, m: &NewMessage, now: &str) -> StorageResult<MessageRow> {
+    // A queued send belongs to this process from the start (see
+    // `outbound_start`).
+    let claimed_by = (m.status == DeliveryStatus::Queued).then(super::process_id);
+    let id = c.insert(
         "INSERT INTO messages(conversation_id, direction, kind, body, status, provider,
-            provider_message_id, user_id, created_at, template)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        m.conversation_id,
-        m.direction.as_str(),
-        m.kind.as_str(),
-        m.body,
-        m.status.as_str(),
-        m.provider.as_str(),
-        m.provider_message_id,
-        m.user_id,
-        now,
-        m.template
-    ])?;
-    let id = c.last_insert_rowid();
+            provider_message_id, user_id, created_at, template, claimed_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            m.conversation_id,
+            m.direction.as_str(),
+            m.kind.as_str(),
+            m.body,
+            m.status.as_str(),
+            m.provider.as_str(),
+            m.provider_message_id,
+            m.user_id,
+            now,
+            m.template,
+            claimed_by
+        ],
+    )?;
     let inbound = m.direction == Direction::Inbound;
     c.prepare_cached(
         "UPDATE conversations SET last_message_id = ?2, updated_at = ?3,
@@ -107,35 +110,31 @@ pub fn message_insert(c: &Connection, m: &NewMessage, now: &str) -> StorageResul
 
 /// The message already stored for (provider, provider id), if any.
 pub fn message_by_provider_id(
-    c: &Connection,
+    c: &Conn,
     provider: ProviderKind,
     pmid: &str,
 ) -> StorageResult<Option<i64>> {
-    Ok(c.prepare_cached(
-        "SELECT id FROM messages WHERE provider = ?1 AND provider_message_id = ?2",
-    )?
-    .query_row(params![provider.as_str(), pmid], |r| r.get(0))
-    .optional()?)
+    c.prepare_cached("SELECT id FROM messages WHERE provider = ?1 AND provider_message_id = ?2")?
+        .query_row(params![provider.as_str(), pmid], |r| r.get(0))
+        .optional()
 }
 
 /// One message by id.
-pub fn message_by_id(c: &Connection, id: i64) -> StorageResult<Option<MessageRow>> {
-    Ok(
-        c.prepare_cached(&format!("SELECT {MSG_COLS} FROM messages WHERE id = ?1"))?
-            .query_row([id], message_row)
-            .optional()?,
-    )
+pub fn message_by_id(c: &Conn, id: i64) -> StorageResult<Option<MessageRow>> {
+    c.prepare_cached(&format!("SELECT {MSG_COLS} FROM messages WHERE id = ?1"))?
+        .query_row([id], message_row)
+        .optional()
 }
 
 /// Messages of a conversation before id `before` (newest `limit`), oldest first.
 pub fn messages_page(
-    c: &Connection,
+    c: &Conn,
     conv: i64,
     before: Option<i64>,
     limit: i64,
 ) -> StorageResult<(Vec<MessageRow>, bool)> {
     let mut st = c.prepare_cached(&format!(
-        "SELECT {MSG_COLS} FROM messages WHERE conversation_id = ?1 AND (?2 IS NULL OR id < ?2)
+        "SELECT {MSG_COLS} FROM messages WHERE conversation_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR id < ?2)
          ORDER BY id DESC LIMIT ?3"
     ))?;
     let rows = st.query_map(params![conv, before, limit + 1], message_row)?;
@@ -151,11 +150,7 @@ pub fn messages_page(
 pub type PhoneMessage = (MessageRow, String, Channel);
 
 /// Everything a simulated phone sent or received, oldest first.
-pub fn sim_phone_messages(
-    c: &Connection,
-    e164: &str,
-    limit: i64,
-) -> StorageResult<Vec<PhoneMessage>> {
+pub fn sim_phone_messages(c: &Conn, e164: &str, limit: i64) -> StorageResult<Vec<PhoneMessage>> {
     let mut st = c.prepare_cached(
         "SELECT m.id, m.conversation_id, m.direction, m.kind, m.body, m.status, m.error,
                 m.provider_message_id, m.user_id, m.created_at, m.template, m.sender_unverified,
@@ -178,13 +173,13 @@ pub fn sim_phone_messages(
 }
 
 /// Count of messages stored (for tests and the load generator).
-pub fn message_count(c: &Connection) -> StorageResult<i64> {
-    Ok(c.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?)
+pub fn message_count(c: &Conn) -> StorageResult<i64> {
+    c.query_row("SELECT COUNT(*) FROM messages", NO_PARAMS, |r| r.get(0))
 }
 
 /// Moves messages still at `from` to `to` (never backwards).
 pub fn messages_set_status(
-    c: &Connection,
+    c: &Conn,
     ids: &[i64],
     from: DeliveryStatus,
     to: DeliveryStatus,
@@ -198,10 +193,10 @@ pub fn messages_set_status(
 }
 
 /// Marks every message still `sent` as `delivered` (the demo seed's simulator).
-pub fn messages_deliver_all_sent(c: &Connection) -> StorageResult<()> {
+pub fn messages_deliver_all_sent(c: &Conn) -> StorageResult<()> {
     c.execute(
         "UPDATE messages SET status = 'delivered' WHERE status = 'sent'",
-        [],
+        NO_PARAMS,
     )?;
     Ok(())
 }
@@ -235,7 +230,7 @@ pub struct StatusKey<'a> {
 /// answer not recorded yet): the report is kept in `pending_statuses` and
 /// applied when the message gets its provider id.
 pub fn status_apply(
-    c: &Connection,
+    c: &Conn,
     key: StatusKey,
     status: DeliveryStatus,
     error: Option<&str>,
@@ -243,10 +238,10 @@ pub fn status_apply(
 ) -> StorageResult<Option<AppliedStatus>> {
     let row = |r: &Row| {
         Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
+            r.get::<i64>(0)?,
+            r.get::<i64>(1)?,
             text_enum(r, 2, DeliveryStatus::parse)?,
-            r.get::<_, i64>(3)?,
+            r.get::<i64>(3)?,
         ))
     };
     let cur = c
@@ -322,16 +317,16 @@ pub fn status_apply(
 /// Deletes waiting status reports received before `before`: their message
 /// never got that provider id (another system's message, or a send whose
 /// answer never came), and nothing else would ever remove them.
-pub fn pending_statuses_prune(c: &Connection, before: &str) -> StorageResult<usize> {
-    Ok(
-        c.prepare_cached("DELETE FROM pending_statuses WHERE received_at < ?1")?
-            .execute([before])?,
-    )
+pub fn pending_statuses_prune(c: &Conn, before: &str) -> StorageResult<usize> {
+    c.prepare_cached("DELETE FROM pending_statuses WHERE received_at < ?1")?
+        .execute([before])
 }
 
 /// Waiting status reports (tests, diagnostics).
-pub fn pending_status_count(c: &Connection) -> StorageResult<i64> {
-    Ok(c.query_row("SELECT COUNT(*) FROM pending_statuses", [], |r| r.get(0))?)
+pub fn pending_status_count(c: &Conn) -> StorageResult<i64> {
+    c.query_row("SELECT COUNT(*) FROM pending_statuses", NO_PARAMS, |r| {
+        r.get(0)
+    })
 }
 
 /// How a send ended, as stored.
@@ -346,15 +341,83 @@ pub enum SendResult<'a> {
     Unknown(&'a str),
 }
 
-/// At start no sender is running, so a message still `queued` was handed
-/// to no provider or its answer was lost. It is marked failed rather than
-/// sent again (which could duplicate it at the provider); the agent sees why.
-pub fn outbound_fail_orphaned(c: &Connection) -> StorageResult<usize> {
+/// What a send left behind by a stopped process says (never resent: the
+/// request may have reached the provider).
+pub const NOT_RESENT: &str = "Not sent: the server stopped before the provider confirmed it. It is not resent automatically (that could deliver it twice); send it again if needed.";
+
+/// Marks a queued send as started by `me` just before its first request
+/// to the provider. False when it is not `me`'s any more, or no longer
+/// queued: then `me` must not send it.
+pub fn outbound_start(c: &Conn, id: i64, me: &str) -> StorageResult<bool> {
     Ok(c.execute(
-        "UPDATE messages SET status = 'failed', error = ?1
-         WHERE status = 'queued' AND direction = 'outbound'",
-        ["Not sent: the server stopped before the provider confirmed it. It is not resent automatically (that could deliver it twice); send it again if needed."],
-    )?)
+        "UPDATE messages SET send_started = 1
+         WHERE id = ?1 AND claimed_by = ?2 AND status = 'queued' AND send_started = 0",
+        params![id, me],
+    )? == 1)
+}
+
+/// Records that process `me` is alive (`at`).
+pub fn process_heartbeat(c: &Conn, me: &str, at: &str) -> StorageResult<()> {
+    c.execute(
+        "INSERT INTO server_processes(id, started_at, seen_at) VALUES (?1, ?2, ?2)
+         ON CONFLICT (id) DO UPDATE SET seen_at = ?2",
+        params![me, at],
+    )?;
+    Ok(())
+}
+
+/// Sends whose process stopped (not seen since `alive_since`, or gone)
+/// after a request may have reached the provider: failed, not resent.
+/// Returns how many.
+pub fn outbound_fail_orphaned(c: &Conn, me: &str, alive_since: &str) -> StorageResult<usize> {
+    c.execute(
+        "UPDATE messages SET status = 'failed', error = ?3
+         WHERE status = 'queued' AND direction = 'outbound' AND send_started = 1
+           AND claimed_by <> ?1
+           AND claimed_by NOT IN (SELECT id FROM server_processes WHERE seen_at >= ?2)",
+        params![me, alive_since, NOT_RESENT],
+    )
+}
+
+/// Claims for `me` up to `limit` sends that a stopped process never
+/// started; their ids. On PostgreSQL, rows another process is claiming at
+/// this moment are skipped, so each send has one sender.
+pub fn outbound_claim_orphaned(
+    c: &Conn,
+    me: &str,
+    alive_since: &str,
+    limit: i64,
+) -> StorageResult<Vec<i64>> {
+    let skip = c.skip_locked_clause();
+    c.prepare_cached(&format!(
+        "UPDATE messages SET claimed_by = ?1 WHERE id IN (
+             SELECT id FROM messages
+             WHERE status = 'queued' AND direction = 'outbound' AND send_started = 0
+               AND (claimed_by IS NULL OR (claimed_by <> ?1 AND claimed_by NOT IN
+                   (SELECT id FROM server_processes WHERE seen_at >= ?2)))
+             ORDER BY id LIMIT ?3{skip})
+         RETURNING id"
+    ))?
+    .query_map(params![me, alive_since, limit], |r| r.get(0))?
+    .collect()
+}
+
+/// How many processes other than `me` were seen since `alive_since`.
+pub fn processes_alive(c: &Conn, me: &str, alive_since: &str) -> StorageResult<i64> {
+    c.query_row(
+        "SELECT COUNT(*) FROM server_processes WHERE id <> ?1 AND seen_at >= ?2",
+        params![me, alive_since],
+        |r| r.get(0),
+    )
+}
+
+/// Forgets processes not seen since `before` that hold no send.
+pub fn processes_prune(c: &Conn, before: &str) -> StorageResult<usize> {
+    c.execute(
+        "DELETE FROM server_processes WHERE seen_at < ?1 AND NOT EXISTS (
+             SELECT 1 FROM messages m WHERE m.status = 'queued' AND m.claimed_by = server_processes.id)",
+        [before],
+    )
 }
 
 /// Records a send's outcome: accepted (provider id, `sent`), failed, or
@@ -362,7 +425,7 @@ pub fn outbound_fail_orphaned(c: &Connection) -> StorageResult<usize> {
 /// this provider id. A status report that already settled the message
 /// (through its echoed id) is never overwritten by `unknown`.
 pub fn outbound_finish(
-    c: &Connection,
+    c: &Conn,
     message_id: i64,
     number_id: i64,
     provider: ProviderKind,
@@ -414,23 +477,21 @@ pub fn outbound_finish(
 }
 
 /// Send attempts of a message (tests, diagnostics).
-pub fn message_attempts(c: &Connection, id: i64) -> StorageResult<i64> {
-    Ok(
-        c.prepare_cached("SELECT attempts FROM messages WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?,
-    )
+pub fn message_attempts(c: &Conn, id: i64) -> StorageResult<i64> {
+    c.prepare_cached("SELECT attempts FROM messages WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
 }
 
 /// Flags an inbound message whose sender address the phone library did
 /// not accept (stored raw, as the provider signed it).
-pub fn message_flag_sender_unverified(c: &Connection, id: i64) -> StorageResult<()> {
+pub fn message_flag_sender_unverified(c: &Conn, id: i64) -> StorageResult<()> {
     c.prepare_cached("UPDATE messages SET sender_unverified = 1 WHERE id = ?1")?
         .execute([id])?;
     Ok(())
 }
 
 /// Marks an inbound message as not handed to the engine (unsupported type).
-pub fn message_set_error(c: &Connection, id: i64, error: &str) -> StorageResult<()> {
+pub fn message_set_error(c: &Conn, id: i64, error: &str) -> StorageResult<()> {
     c.prepare_cached("UPDATE messages SET error = ?2 WHERE id = ?1")?
         .execute(params![id, error])?;
     Ok(())

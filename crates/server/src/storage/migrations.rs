@@ -260,6 +260,21 @@ CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id);
     // indexes and their backfill — all in `storage::insights::install`, next
     // to the queries that read them.
     "",
+    // 13 (several server processes, #14): each process announces itself
+    // (a heartbeat); a queued send belongs to the process that claimed it,
+    // and says whether a request for it may have reached the provider. A
+    // process that stopped leaves its never-started sends to a survivor
+    // and its started ones settled as not resent (`outbox::recovery`).
+    r#"
+CREATE TABLE server_processes (
+    id          TEXT PRIMARY KEY,
+    started_at  TEXT NOT NULL,
+    seen_at     TEXT NOT NULL
+);
+ALTER TABLE messages ADD COLUMN claimed_by TEXT;
+ALTER TABLE messages ADD COLUMN send_started INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_queued ON messages(id) WHERE status = 'queued';
+"#,
 ];
 
 /// Migration 7's data step: the name of every stored thread's state, read

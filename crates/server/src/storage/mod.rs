@@ -1,21 +1,27 @@
-//! All SQL lives here: this module owns the connections and the writer; its
-//! children own one table group each and return typed rows (enums, not
-//! strings) and [`StorageError`]. A PostgreSQL backend is an addition beside
-//! it, not a rewrite of the layers above.
+//! All SQL lives here: this module owns the connections and the writers;
+//! its children own one table group each and return typed rows (enums, not
+//! strings) and [`StorageError`]. The database is an SQLite file or a
+//! PostgreSQL database ([`Location`]); [`sql::Conn`] gives both one SQL
+//! interface, so the layers above do not know which.
 //!
-//! Writes go through one dedicated writer thread that owns the only writing
-//! connection and practises *group commit*: it takes every write job waiting
-//! in its queue, runs each inside its own SAVEPOINT of one transaction, commits
-//! once, and only then answers each job. A job that fails is rolled back to
-//! its savepoint and does not disturb the others. Writes are therefore
-//! serialised (which makes races such as two agents claiming one WhatsApp
-//! contact atomic) while a busy server commits thousands of requests per
-//! fsync. Reads use a small pool of read-only connections (WAL lets them run
-//! beside the writer).
+//! Writes go through dedicated writer threads, each owning a writing
+//! connection and practising *group commit*: it takes every write job
+//! waiting in the queue, runs each inside its own SAVEPOINT of one
+//! transaction, commits once, and only then answers each job. A job that
+//! fails is rolled back to its savepoint and does not disturb the others; a
+//! job that another transaction made fail (a deadlock victim, a lost
+//! connection) runs again in the next batch. SQLite has one writer, so its
+//! writes are serialised (which makes races such as two agents claiming one
+//! WhatsApp contact atomic); on PostgreSQL, where several writers and
+//! several server processes write at once, the rows a job changes are
+//! locked as it reads them (see `conversations::conversation_row`). A busy
+//! server commits thousands of requests per fsync. Reads use a small pool of
+//! read connections (SQLite's WAL lets them run beside the writer).
 
 pub mod audit;
 pub mod contacts;
 pub mod conversations;
+pub mod copy_to_postgres;
 mod error;
 pub mod flows;
 pub mod insights;
@@ -23,12 +29,14 @@ pub mod messages;
 pub mod migrations;
 pub mod numbers;
 pub mod orgs;
+pub mod postgres_schema;
 pub mod sessions;
+pub mod sql;
 pub mod users;
 pub mod webhooks;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -38,7 +46,7 @@ use tokio::sync::oneshot;
 pub use audit::*;
 pub use contacts::*;
 pub use conversations::*;
-pub(crate) use error::{taken_or, text_enum};
+pub(crate) use error::{taken_or, text_enum, unique_violation};
 pub use error::{StorageError, StorageResult, Taken};
 pub use flows::*;
 pub use insights::*;
@@ -46,17 +54,79 @@ pub use messages::*;
 pub use numbers::*;
 pub use orgs::*;
 pub use sessions::*;
+pub use sql::{Backend, Conn};
 pub use users::*;
 pub use webhooks::*;
 
 type Completion = Box<dyn FnOnce(bool) + Send>;
-type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Completion) + Send>;
+type Job = Box<dyn FnMut(Option<&Conn>) -> Attempt + Send>;
+
+/// How one run of a job ended.
+enum Attempt {
+    /// Whether it succeeded, and what to do once the batch is (or is not)
+    /// committed.
+    Done(bool, Completion),
+    /// Another server process's concurrent transaction made it fail
+    /// (PostgreSQL chose it as a deadlock's victim): its savepoint is rolled
+    /// back and it runs again in the next batch, after this batch's locks
+    /// are released.
+    Retry,
+}
+
+/// Runs of one job before a transient failure is answered as an error.
+const MAX_TRIES: u32 = 5;
+
+/// This server process's name among the processes sharing a database:
+/// random, new at every start (a restarted process is a new one).
+pub fn process_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let mut b = [0u8; 8];
+        getrandom::fill(&mut b).expect("the system's random source");
+        hex::encode(b)
+    })
+}
 
 /// Maximum number of jobs committed together.
 const MAX_BATCH: usize = 512;
 /// Jobs waiting for the writer before new writes are turned away (503):
 /// a bounded queue keeps memory and latency bounded under overload.
 pub const DEFAULT_QUEUE: usize = 20_000;
+/// Writer connections per process on PostgreSQL. Each runs its own group
+/// commit; rows are locked as they are changed, so they can run side by
+/// side, and more of them keep more transactions in flight while each
+/// waits for the network (measured in the server README).
+pub const DEFAULT_POSTGRES_WRITERS: usize = 4;
+/// Read connections kept for reuse.
+const READERS_KEPT: usize = 8;
+
+/// Where the data lives: an SQLite file (the default), or a PostgreSQL
+/// database that several server processes may share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; anything else is
+    /// an SQLite file path.
+    pub fn parse(s: &str) -> Location {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Location::Postgres(s.to_string())
+        } else {
+            Location::Sqlite(PathBuf::from(s))
+        }
+    }
+
+    /// For messages: the file, or the database without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(url) => postgres_schema::redact(url),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Db {
@@ -65,8 +135,8 @@ pub struct Db {
 
 struct DbInner {
     writer: Mutex<mpsc::SyncSender<Job>>,
-    readers: Mutex<Vec<Connection>>,
-    path: std::path::PathBuf,
+    readers: Mutex<Vec<Conn>>,
+    location: Location,
     /// Whether the last batch committed (health answers 503 otherwise).
     writes_ok: Arc<AtomicBool>,
 }
@@ -87,47 +157,79 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 impl Db {
     /// Opens (creating it and its parent folders if needed) and migrates.
     pub fn open(path: &Path) -> Result<Db, String> {
-        Db::open_with_queue(path, DEFAULT_QUEUE)
+        Db::open_at(&Location::Sqlite(path.to_path_buf()), DEFAULT_QUEUE)
     }
 
     /// Like [`Db::open`] with at most `queue` writes waiting.
     pub fn open_with_queue(path: &Path, queue: usize) -> Result<Db, String> {
-        if let Some(parent) = path.parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-            }
-        }
-        let mut conn = Connection::open(path).map_err(|e| e.to_string())?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| e.to_string())?;
-        configure(&conn).map_err(|e| e.to_string())?;
-        // 32 MiB page cache for the writer (the hot pages of every table).
-        conn.pragma_update(None, "cache_size", -32768)
-            .map_err(|e| e.to_string())?;
-        // The writer never checkpoints itself (that stalls every request
-        // queued behind it); a background connection does, see below.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)
-            .map_err(|e| e.to_string())?;
-        migrations::migrate(&mut conn).map_err(|e| format!("migration failed: {e}"))?;
-        spawn_checkpointer(path.to_path_buf())?;
+        Db::open_at(&Location::Sqlite(path.to_path_buf()), queue)
+    }
+
+    /// Opens either backend and migrates it.
+    pub fn open_at(location: &Location, queue: usize) -> Result<Db, String> {
+        Db::open_with_writers(location, queue, DEFAULT_POSTGRES_WRITERS)
+    }
+
+    /// Like [`Db::open_at`] with `writers` writer connections on
+    /// PostgreSQL (SQLite always has one).
+    pub fn open_with_writers(
+        location: &Location,
+        queue: usize,
+        writers: usize,
+    ) -> Result<Db, String> {
+        let writers = match location {
+            Location::Sqlite(_) => 1,
+            Location::Postgres(_) => writers.clamp(1, 64),
+        };
         let (tx, rx) = mpsc::sync_channel::<Job>(queue.max(1));
+        let rx = Arc::new(Mutex::new(rx));
         let writes_ok = Arc::new(AtomicBool::new(true));
-        let ok = writes_ok.clone();
-        std::thread::Builder::new()
-            .name("optline-db-writer".into())
-            .spawn(move || {
-                let _exit = ExitIfWriterDies;
-                writer_loop(conn, rx, &ok)
-            })
-            .map_err(|e| e.to_string())?;
+        // Each writer thread opens its own connection: the blocking
+        // PostgreSQL client must never start inside the async runtime.
+        // The first one migrates; the others start once it has.
+        for n in 0..writers {
+            let (opened_tx, opened_rx) = mpsc::sync_channel::<Result<(), String>>(1);
+            let (at, rx, ok) = (location.clone(), rx.clone(), writes_ok.clone());
+            std::thread::Builder::new()
+                .name(format!("optline-db-writer-{n}"))
+                .spawn(move || {
+                    let conn = match open_writer(&at) {
+                        Ok(c) => c,
+                        Err(e) => {
+                            let _ = opened_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = opened_tx.send(Ok(()));
+                    let _exit = ExitIfWriterDies;
+                    writer_loop(conn, &at, &rx, &ok)
+                })
+                .map_err(|e| e.to_string())?;
+            opened_rx
+                .recv()
+                .map_err(|_| "the database writer stopped while opening".to_string())??;
+        }
         Ok(Db {
             inner: Arc::new(DbInner {
                 writer: Mutex::new(tx),
                 readers: Mutex::new(Vec::new()),
-                path: path.to_path_buf(),
+                location: location.clone(),
                 writes_ok,
             }),
         })
+    }
+
+    /// Which backend this database is.
+    pub fn backend(&self) -> Backend {
+        match self.inner.location {
+            Location::Sqlite(_) => Backend::Sqlite,
+            Location::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Where the data lives.
+    pub fn location(&self) -> &Location {
+        &self.inner.location
     }
 
     /// Whether writes are succeeding (the last batch committed).
@@ -141,23 +243,35 @@ impl Db {
     where
         R: Send + 'static,
         E: From<StorageError> + Send + 'static,
-        F: FnOnce(&Connection) -> Result<R, E> + Send + 'static,
+        F: FnMut(&Conn) -> Result<R, E> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<R, E>>();
+        let mut tx = Some(tx);
+        let mut f = f;
+        let mut tries = 0;
         let job: Job = Box::new(move |conn| {
             let r = match conn {
                 Some(conn) => f(conn),
                 None => Err(StorageError::Writer("could not start a transaction").into()),
             };
+            tries += 1;
+            if r.is_err() && tries < MAX_TRIES && conn.is_some_and(Conn::take_transient_failure) {
+                return Attempt::Retry;
+            }
             let ok = r.is_ok();
-            let done: Completion = Box::new(move |committed| {
-                let r = match r {
-                    Ok(_) if !committed => Err(StorageError::Writer("could not commit").into()),
-                    r => r,
-                };
-                let _ = tx.send(r);
-            });
-            (ok, done)
+            let tx = tx.take();
+            Attempt::Done(
+                ok,
+                Box::new(move |committed| {
+                    let r = match r {
+                        Ok(_) if !committed => Err(StorageError::Writer("could not commit").into()),
+                        r => r,
+                    };
+                    if let Some(tx) = tx {
+                        let _ = tx.send(r);
+                    }
+                }),
+            )
         });
         self.inner
             .writer
@@ -177,35 +291,22 @@ impl Db {
     where
         R: Send + 'static,
         E: From<StorageError> + Send + 'static,
-        F: FnOnce(&Connection) -> Result<R, E> + Send + 'static,
+        F: FnOnce(&Conn) -> Result<R, E> + Send + 'static,
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = inner.readers.lock().ok().and_then(|mut v| v.pop());
-            let conn = match conn {
+            let pooled = inner.readers.lock().ok().and_then(|mut v| v.pop());
+            let conn = match pooled {
                 Some(c) => c,
-                None => {
-                    let c = Connection::open_with_flags(
-                        &inner.path,
-                        OpenFlags::SQLITE_OPEN_READ_ONLY
-                            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                            | OpenFlags::SQLITE_OPEN_URI,
-                    )
-                    .map_err(StorageError::from)?;
-                    c.busy_timeout(std::time::Duration::from_secs(10))
-                        .map_err(StorageError::from)?;
-                    c.set_prepared_statement_cache_capacity(256);
-                    c.set_db_config(
-                        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-                        true,
-                    )
-                    .map_err(StorageError::from)?;
-                    c
-                }
+                None => open_reader(&inner.location)?,
             };
             let r = f(&conn);
-            if let Ok(mut v) = inner.readers.lock() {
-                if v.len() < 8 {
+            let reusable = match &conn {
+                Conn::Sqlite(_) => true,
+                Conn::Postgres(p) => !p.is_closed(),
+            };
+            if let (true, Ok(mut v)) = (reusable, inner.readers.lock()) {
+                if v.len() < READERS_KEPT {
                     v.push(conn);
                 }
             }
@@ -213,6 +314,69 @@ impl Db {
         })
         .await
         .map_err(|_| StorageError::Writer("a read task panicked"))?
+    }
+}
+
+/// The writer's connection, migrated.
+fn open_writer(location: &Location) -> Result<Conn, String> {
+    Ok(match location {
+        Location::Sqlite(path) => Conn::Sqlite(open_sqlite_writer(path)?),
+        Location::Postgres(url) => {
+            let mut client = postgres_schema::connect(url)?;
+            postgres_schema::migrate(&mut client)?;
+            Conn::Postgres(sql::PgConn::writer(client))
+        }
+    })
+}
+
+/// The one writing SQLite connection: WAL, migrated, with a checkpointer
+/// beside it.
+fn open_sqlite_writer(path: &Path) -> Result<Connection, String> {
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+    }
+    let mut conn = Connection::open(path).map_err(|e| e.to_string())?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| e.to_string())?;
+    configure(&conn).map_err(|e| e.to_string())?;
+    // 32 MiB page cache for the writer (the hot pages of every table).
+    conn.pragma_update(None, "cache_size", -32768)
+        .map_err(|e| e.to_string())?;
+    // The writer never checkpoints itself (that stalls every request
+    // queued behind it); a background connection does, see below.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)
+        .map_err(|e| e.to_string())?;
+    migrations::migrate(&mut conn).map_err(|e| format!("migration failed: {e}"))?;
+    spawn_checkpointer(path.to_path_buf())?;
+    Ok(conn)
+}
+
+/// A read connection: read-only for SQLite (WAL lets it run beside the
+/// writer), an ordinary session for PostgreSQL.
+fn open_reader(location: &Location) -> StorageResult<Conn> {
+    match location {
+        Location::Sqlite(path) => {
+            let c = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )?;
+            c.busy_timeout(std::time::Duration::from_secs(10))?;
+            c.set_prepared_statement_cache_capacity(256);
+            c.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+                true,
+            )?;
+            Ok(Conn::Sqlite(c))
+        }
+        Location::Postgres(url) => {
+            let client = postgres_schema::connect(url)
+                .map_err(|_| StorageError::Writer("could not connect to PostgreSQL for a read"))?;
+            Ok(Conn::Postgres(sql::PgConn::new(client)))
+        }
     }
 }
 
@@ -242,9 +406,18 @@ fn spawn_checkpointer(path: std::path::PathBuf) -> Result<(), String> {
     Ok(())
 }
 
-fn exec_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([])?;
+fn exec_cached(conn: &Conn, sql: &str) -> StorageResult<()> {
+    conn.prepare_cached(sql)?.execute(sql::NO_PARAMS)?;
     Ok(())
+}
+
+/// How the writer opens its transaction: SQLite takes the write lock at
+/// once; PostgreSQL locks rows as the jobs touch them.
+fn begin_sql(conn: &Conn) -> &'static str {
+    match conn.backend() {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    }
 }
 
 /// Jobs and commits so far (for the load generator's report).
@@ -268,42 +441,66 @@ impl Drop for ExitIfWriterDies {
 
 /// Runs one job; a panic inside it is that job's failure only (its
 /// savepoint is rolled back and it is answered with an error).
-fn run_job(job: Job, conn: Option<&Connection>) -> (bool, Completion) {
+fn run_job(job: &mut Job, conn: Option<&Conn>) -> Attempt {
     match catch_unwind(AssertUnwindSafe(|| job(conn))) {
-        Ok(r) => r,
+        Ok(a) => a,
         Err(_) => {
             tracing::error!("a write job panicked; it was rolled back");
-            (false, Box::new(|_| {}))
+            Attempt::Done(false, Box::new(|_| {}))
         }
     }
 }
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>, writes_ok: &AtomicBool) {
+fn writer_loop(
+    mut conn: Conn,
+    at: &Location,
+    rx: &Mutex<mpsc::Receiver<Job>>,
+    writes_ok: &AtomicBool,
+) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while let Ok(first) = rx.recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(j) => batch.push(j),
-                Err(_) => break,
+    let mut again: Vec<Job> = Vec::new();
+    loop {
+        reconnect_if_lost(&mut conn, at);
+        batch.append(&mut again);
+        {
+            // One writer takes what waits; the others wait their turn.
+            let Ok(rx) = rx.lock() else { return };
+            if batch.is_empty() {
+                match rx.recv() {
+                    Ok(j) => batch.push(j),
+                    Err(_) => return,
+                }
+            }
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(j) => batch.push(j),
+                    Err(_) => break,
+                }
             }
         }
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
-        let began = exec_cached(&conn, "BEGIN IMMEDIATE").is_ok();
-        for job in batch.drain(..) {
+        let began = exec_cached(&conn, begin_sql(&conn)).is_ok();
+        for mut job in batch.drain(..) {
             if !began || exec_cached(&conn, "SAVEPOINT job").is_err() {
-                let (_, done) = run_job(job, None);
-                completions.push(done);
+                if let Attempt::Done(_, done) = run_job(&mut job, None) {
+                    completions.push(done);
+                }
                 continue;
             }
-            let (ok, done) = run_job(job, Some(&conn));
-            if ok {
-                let _ = exec_cached(&conn, "RELEASE job");
-            } else {
-                let _ = exec_cached(&conn, "ROLLBACK TO job");
-                let _ = exec_cached(&conn, "RELEASE job");
+            match run_job(&mut job, Some(&conn)) {
+                Attempt::Done(true, done) => {
+                    let _ = exec_cached(&conn, "RELEASE job");
+                    completions.push(done);
+                }
+                Attempt::Done(false, done) => {
+                    rollback_job(&conn);
+                    completions.push(done);
+                }
+                Attempt::Retry => {
+                    rollback_job(&conn);
+                    again.push(job);
+                }
             }
-            completions.push(done);
         }
         let committed = began && exec_cached(&conn, "COMMIT").is_ok();
         writes_ok.store(committed, Ordering::Relaxed);
@@ -319,6 +516,27 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>, writes_ok: &AtomicBool
             done(committed);
         }
     }
+}
+
+/// A PostgreSQL server that restarted or a network cut closes the
+/// writer's connection: open a new one before the next batch (until then
+/// writes fail, and health answers 503).
+fn reconnect_if_lost(conn: &mut Conn, at: &Location) {
+    let lost = matches!(conn, Conn::Postgres(p) if p.is_closed());
+    if lost {
+        match open_writer(at) {
+            Ok(c) => {
+                tracing::warn!("the database connection was lost; reconnected");
+                *conn = c;
+            }
+            Err(e) => tracing::error!("the database connection was lost: {e}"),
+        }
+    }
+}
+
+fn rollback_job(conn: &Conn) {
+    let _ = exec_cached(conn, "ROLLBACK TO job");
+    let _ = exec_cached(conn, "RELEASE job");
 }
 
 #[cfg(test)]
@@ -374,7 +592,7 @@ mod tests {
     async fn health_follows_whether_batches_commit() {
         let (_d, db) = db(16);
         // A job that ends the writer's transaction makes its COMMIT fail.
-        let r: StorageResult<()> = db.write(|c| Ok(c.execute_batch("ROLLBACK")?)).await;
+        let r: StorageResult<()> = db.write(|c| c.execute_batch("ROLLBACK")).await;
         assert!(r.is_err(), "not acknowledged: nothing was committed");
         assert!(!db.writes_ok());
         let n: StorageResult<i64> = db.write(org_count).await;

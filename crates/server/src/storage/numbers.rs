@@ -1,6 +1,6 @@
 //! Business numbers: their line of business, user, channel switches and provider settings.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use super::sql::{params, Conn, OptionalExtension, Row, NO_PARAMS};
 
 use optline_engine::Channel;
 
@@ -82,7 +82,7 @@ impl NumberRow {
 const NUMBER_COLS: &str =
     "id, org_id, lob_id, user_id, e164, sms_enabled, whatsapp_enabled, provider, provider_config";
 
-fn number_row(r: &Row) -> rusqlite::Result<NumberRow> {
+fn number_row(r: &Row) -> StorageResult<NumberRow> {
     Ok(NumberRow {
         id: r.get(0)?,
         org_id: r.get(1)?,
@@ -97,70 +97,70 @@ fn number_row(r: &Row) -> rusqlite::Result<NumberRow> {
 }
 
 pub fn number_insert(
-    c: &Connection,
+    c: &Conn,
     org: i64,
     lob: i64,
     user: Option<i64>,
     e164: &str,
 ) -> StorageResult<i64> {
-    match c.execute(
+    match c.insert(
         "INSERT INTO numbers(org_id, lob_id, user_id, e164) VALUES (?1, ?2, ?3, ?4)",
         params![org, lob, user, e164],
     ) {
-        Ok(_) => Ok(c.last_insert_rowid()),
+        Ok(id) => Ok(id),
         Err(e) => Err(taken_or(e, Taken::Number)),
     }
 }
 
-pub fn number_by_user(c: &Connection, user: i64) -> StorageResult<Option<NumberRow>> {
-    Ok(c.prepare_cached(&format!(
+pub fn number_by_user(c: &Conn, user: i64) -> StorageResult<Option<NumberRow>> {
+    c.prepare_cached(&format!(
         "SELECT {NUMBER_COLS} FROM numbers WHERE user_id = ?1 ORDER BY id LIMIT 1"
     ))?
     .query_row([user], number_row)
-    .optional()?)
+    .optional()
 }
 
-pub fn number_by_id(c: &Connection, id: i64) -> StorageResult<Option<NumberRow>> {
-    Ok(
-        c.prepare_cached(&format!("SELECT {NUMBER_COLS} FROM numbers WHERE id = ?1"))?
-            .query_row([id], number_row)
-            .optional()?,
-    )
+pub fn number_by_id(c: &Conn, id: i64) -> StorageResult<Option<NumberRow>> {
+    c.prepare_cached(&format!("SELECT {NUMBER_COLS} FROM numbers WHERE id = ?1"))?
+        .query_row([id], number_row)
+        .optional()
 }
 
-pub fn number_by_e164(c: &Connection, e164: &str) -> StorageResult<Option<NumberRow>> {
-    Ok(c.prepare_cached(&format!(
+pub fn number_by_e164(c: &Conn, e164: &str) -> StorageResult<Option<NumberRow>> {
+    c.prepare_cached(&format!(
         "SELECT {NUMBER_COLS} FROM numbers WHERE e164 = ?1"
     ))?
     .query_row([e164], number_row)
-    .optional()?)
+    .optional()
 }
 
-pub fn numbers_in_org(c: &Connection, org: i64) -> StorageResult<Vec<NumberRow>> {
+pub fn numbers_in_org(c: &Conn, org: i64) -> StorageResult<Vec<NumberRow>> {
     let mut st = c.prepare_cached(&format!(
         "SELECT {NUMBER_COLS} FROM numbers WHERE org_id = ?1 ORDER BY id"
     ))?;
     let rows = st.query_map([org], number_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// Every simulator number with its organization, line of business and agent names.
 /// (number, organization, line of business, agent name)
 pub type DirectoryRow = (String, String, String, Option<String>);
 
-pub fn sim_directory(c: &Connection) -> StorageResult<Vec<DirectoryRow>> {
+pub fn sim_directory(c: &Conn) -> StorageResult<Vec<DirectoryRow>> {
     let mut st = c.prepare_cached(
         "SELECT n.e164, o.name, l.name, u.name FROM numbers n
          JOIN organizations o ON o.id = n.org_id
          JOIN lines_of_business l ON l.id = n.lob_id
          LEFT JOIN users u ON u.id = n.user_id WHERE n.provider = 'simulator' ORDER BY n.id",
     )?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let rows = st.query_map(NO_PARAMS, |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    rows.collect::<Result<_, _>>()
 }
 
 pub fn number_update(
-    c: &Connection,
+    c: &Conn,
     id: i64,
     sms: Option<bool>,
     whatsapp: Option<bool>,
@@ -177,7 +177,7 @@ pub fn number_update(
 
 /// Sets a number's provider, its webhook key and its settings (JSON).
 pub fn number_set_provider(
-    c: &Connection,
+    c: &Conn,
     id: i64,
     provider: ProviderKind,
     key: Option<&str>,
@@ -194,40 +194,37 @@ pub fn number_set_provider(
 
 /// The number a provider's webhook names by its key (WhatsApp phone_number_id).
 pub fn number_by_provider_key(
-    c: &Connection,
+    c: &Conn,
     provider: ProviderKind,
     key: &str,
 ) -> StorageResult<Option<NumberRow>> {
-    Ok(c.prepare_cached(&format!(
+    c.prepare_cached(&format!(
         "SELECT {NUMBER_COLS} FROM numbers WHERE provider = ?1 AND provider_key = ?2"
     ))?
     .query_row(params![provider.as_str(), key], number_row)
-    .optional()?)
+    .optional()
 }
 
 /// Every number using `provider` (few; for the WhatsApp verification handshake).
-pub fn numbers_by_provider(
-    c: &Connection,
-    provider: ProviderKind,
-) -> StorageResult<Vec<NumberRow>> {
+pub fn numbers_by_provider(c: &Conn, provider: ProviderKind) -> StorageResult<Vec<NumberRow>> {
     let mut st = c.prepare_cached(&format!(
         "SELECT {NUMBER_COLS} FROM numbers WHERE provider = ?1"
     ))?;
     let rows = st.query_map([provider.as_str()], number_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// Every number's stored provider settings: (number id, stored value).
-pub fn provider_configs(c: &Connection) -> StorageResult<Vec<(i64, String)>> {
+pub fn provider_configs(c: &Conn) -> StorageResult<Vec<(i64, String)>> {
     let mut st = c.prepare_cached(
         "SELECT id, provider_config FROM numbers WHERE provider_config IS NOT NULL",
     )?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let rows = st.query_map(NO_PARAMS, |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect::<Result<_, _>>()
 }
 
 /// Replaces a number's stored provider settings (re-sealing them).
-pub fn provider_config_put(c: &Connection, id: i64, stored: &str) -> StorageResult<()> {
+pub fn provider_config_put(c: &Conn, id: i64, stored: &str) -> StorageResult<()> {
     c.prepare_cached("UPDATE numbers SET provider_config = ?2 WHERE id = ?1")?
         .execute(params![id, stored])?;
     Ok(())

@@ -1,6 +1,6 @@
 //! Users (agents and admins) of an organization.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use super::sql::{params, Conn, OptionalExtension, Row};
 
 use optline_api::Role;
 
@@ -20,7 +20,7 @@ pub struct UserRow {
 
 const USER_COLS: &str = "id, org_id, lob_id, email, name, role, password_hash, active";
 
-pub(crate) fn user_row(r: &Row) -> rusqlite::Result<UserRow> {
+pub(crate) fn user_row(r: &Row) -> StorageResult<UserRow> {
     Ok(UserRow {
         id: r.get(0)?,
         org_id: r.get(1)?,
@@ -42,8 +42,8 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
 }
 
-pub fn user_insert(c: &Connection, u: &NewUser, now: &str) -> StorageResult<i64> {
-    match c.execute(
+pub fn user_insert(c: &Conn, u: &NewUser, now: &str) -> StorageResult<i64> {
+    match c.insert(
         "INSERT INTO users(org_id, lob_id, email, name, role, password_hash, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
@@ -56,45 +56,41 @@ pub fn user_insert(c: &Connection, u: &NewUser, now: &str) -> StorageResult<i64>
             now
         ],
     ) {
-        Ok(_) => Ok(c.last_insert_rowid()),
+        Ok(id) => Ok(id),
         Err(e) => Err(taken_or(e, Taken::Email)),
     }
 }
 
-pub fn user_by_email(c: &Connection, email: &str) -> StorageResult<Option<UserRow>> {
-    Ok(
-        c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE email = ?1"))?
-            .query_row([email], user_row)
-            .optional()?,
-    )
+pub fn user_by_email(c: &Conn, email: &str) -> StorageResult<Option<UserRow>> {
+    c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE email = ?1"))?
+        .query_row([email], user_row)
+        .optional()
 }
 
-pub fn user_by_id(c: &Connection, id: i64) -> StorageResult<Option<UserRow>> {
-    Ok(
-        c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"))?
-            .query_row([id], user_row)
-            .optional()?,
-    )
+pub fn user_by_id(c: &Conn, id: i64) -> StorageResult<Option<UserRow>> {
+    c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"))?
+        .query_row([id], user_row)
+        .optional()
 }
 
-pub fn users_in_org(c: &Connection, org: i64) -> StorageResult<Vec<UserRow>> {
+pub fn users_in_org(c: &Conn, org: i64) -> StorageResult<Vec<UserRow>> {
     let mut st = c.prepare_cached(&format!(
         "SELECT {USER_COLS} FROM users WHERE org_id = ?1 ORDER BY id"
     ))?;
     let rows = st.query_map([org], user_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
-pub fn admin_ids(c: &Connection, org: i64) -> StorageResult<Vec<i64>> {
+pub fn admin_ids(c: &Conn, org: i64) -> StorageResult<Vec<i64>> {
     let mut st = c.prepare_cached(
         "SELECT id FROM users WHERE org_id = ?1 AND role = 'admin' AND active = 1",
     )?;
     let rows = st.query_map([org], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 pub fn user_update(
-    c: &Connection,
+    c: &Conn,
     id: i64,
     name: Option<&str>,
     password_hash: Option<&str>,

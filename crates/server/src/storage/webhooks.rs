@@ -7,7 +7,7 @@
 //! Secrets are stored as the caller gives them (sealed by `secrets::seal`
 //! above this layer); this module never sees them in the clear.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use super::sql::{params, Conn, OptionalExtension, Row, NO_PARAMS};
 
 use super::{text_enum, StorageResult};
 
@@ -119,7 +119,7 @@ fn types_parse(s: &str) -> Option<Vec<EventType>> {
 const ENDPOINT_COLS: &str = "id, org_id, url, description, event_types, enabled, disabled_reason,
     secret, previous_secret, previous_secret_until, created_at, updated_at";
 
-fn endpoint_row(r: &rusqlite::Row) -> rusqlite::Result<EndpointRow> {
+fn endpoint_row(r: &Row) -> StorageResult<EndpointRow> {
     Ok(EndpointRow {
         id: r.get(0)?,
         org_id: r.get(1)?,
@@ -145,43 +145,42 @@ pub struct NewEndpoint<'a> {
     pub sealed_secret: &'a str,
 }
 
-pub fn webhook_endpoint_insert(c: &Connection, e: &NewEndpoint, now: &str) -> StorageResult<i64> {
-    c.prepare_cached(
+pub fn webhook_endpoint_insert(c: &Conn, e: &NewEndpoint, now: &str) -> StorageResult<i64> {
+    c.insert(
         "INSERT INTO webhook_endpoints(org_id, url, description, event_types, enabled, secret,
             created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-    )?
-    .execute(params![
-        e.org_id,
-        e.url,
-        e.description,
-        types_text(e.event_types),
-        e.enabled,
-        e.sealed_secret,
-        now
-    ])?;
-    Ok(c.last_insert_rowid())
+        params![
+            e.org_id,
+            e.url,
+            e.description,
+            types_text(e.event_types),
+            e.enabled,
+            e.sealed_secret,
+            now
+        ],
+    )
 }
 
-pub fn webhook_endpoints_of_org(c: &Connection, org: i64) -> StorageResult<Vec<EndpointRow>> {
+pub fn webhook_endpoints_of_org(c: &Conn, org: i64) -> StorageResult<Vec<EndpointRow>> {
     let mut st = c.prepare_cached(&format!(
         "SELECT {ENDPOINT_COLS} FROM webhook_endpoints WHERE org_id = ?1 ORDER BY id"
     ))?;
     let rows = st.query_map([org], endpoint_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// Endpoint `id` of `org` (None for another organization's: tenant isolation).
-pub fn webhook_endpoint(c: &Connection, org: i64, id: i64) -> StorageResult<Option<EndpointRow>> {
-    Ok(c.prepare_cached(&format!(
+pub fn webhook_endpoint(c: &Conn, org: i64, id: i64) -> StorageResult<Option<EndpointRow>> {
+    c.prepare_cached(&format!(
         "SELECT {ENDPOINT_COLS} FROM webhook_endpoints WHERE id = ?1 AND org_id = ?2"
     ))?
     .query_row(params![id, org], endpoint_row)
-    .optional()?)
+    .optional()
 }
 
 /// Changes the settings an admin edits; enabling clears the reason it was disabled for.
 pub fn webhook_endpoint_update(
-    c: &Connection,
+    c: &Conn,
     id: i64,
     url: &str,
     description: &str,
@@ -191,7 +190,7 @@ pub fn webhook_endpoint_update(
 ) -> StorageResult<()> {
     c.prepare_cached(
         "UPDATE webhook_endpoints SET url = ?2, description = ?3, event_types = ?4, enabled = ?5,
-            disabled_reason = CASE WHEN ?5 THEN NULL ELSE disabled_reason END, updated_at = ?6
+            disabled_reason = CASE WHEN CAST(?5 AS BIGINT) <> 0 THEN NULL ELSE disabled_reason END, updated_at = ?6
          WHERE id = ?1",
     )?
     .execute(params![
@@ -207,7 +206,7 @@ pub fn webhook_endpoint_update(
 
 /// A new current secret; the old one stays valid until `previous_until`.
 pub fn webhook_endpoint_rotate(
-    c: &Connection,
+    c: &Conn,
     id: i64,
     sealed_secret: &str,
     previous_until: &str,
@@ -222,12 +221,7 @@ pub fn webhook_endpoint_rotate(
 }
 
 /// The worker gave up on the endpoint: disabled, with the reason admins see.
-pub fn webhook_endpoint_disable(
-    c: &Connection,
-    id: i64,
-    reason: &str,
-    now: &str,
-) -> StorageResult<()> {
+pub fn webhook_endpoint_disable(c: &Conn, id: i64, reason: &str, now: &str) -> StorageResult<()> {
     c.prepare_cached(
         "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?2, updated_at = ?3
          WHERE id = ?1",
@@ -237,7 +231,7 @@ pub fn webhook_endpoint_disable(
 }
 
 /// Deletes an endpoint and its deliveries (events other endpoints share stay).
-pub fn webhook_endpoint_delete(c: &Connection, id: i64) -> StorageResult<()> {
+pub fn webhook_endpoint_delete(c: &Conn, id: i64) -> StorageResult<()> {
     c.prepare_cached("DELETE FROM webhook_deliveries WHERE endpoint_id = ?1")?
         .execute([id])?;
     c.prepare_cached("DELETE FROM webhook_endpoints WHERE id = ?1")?
@@ -256,43 +250,41 @@ pub struct NewEvent<'a> {
     pub contact_key: Option<&'a str>,
 }
 
-fn event_insert(c: &Connection, e: &NewEvent, now: &str) -> StorageResult<i64> {
-    c.prepare_cached(
+fn event_insert(c: &Conn, e: &NewEvent, now: &str) -> StorageResult<i64> {
+    c.insert(
         "INSERT INTO webhook_events(org_id, event_id, type, body, contact_key, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        e.org_id,
-        e.event_id,
-        e.event_type.as_str(),
-        e.body,
-        e.contact_key,
-        now
-    ])?;
-    Ok(c.last_insert_rowid())
+        params![
+            e.org_id,
+            e.event_id,
+            e.event_type.as_str(),
+            e.body,
+            e.contact_key,
+            now
+        ],
+    )
 }
 
 fn delivery_insert(
-    c: &Connection,
+    c: &Conn,
     event: i64,
     endpoint: i64,
     contact_key: Option<&str>,
     now: &str,
 ) -> StorageResult<i64> {
-    c.prepare_cached(
+    c.insert(
         "INSERT INTO webhook_deliveries(event_id, endpoint_id, contact_key, state,
             next_attempt_at, window_started_at) VALUES (?1, ?2, ?3, 'pending', ?4, ?4)",
-    )?
-    .execute(params![event, endpoint, contact_key, now])?;
-    Ok(c.last_insert_rowid())
+        params![event, endpoint, contact_key, now],
+    )
 }
 
 /// The enabled endpoints of `org` subscribed to `t` (cheap when there are none).
-pub fn webhook_subscribers(c: &Connection, org: i64, t: EventType) -> StorageResult<Vec<i64>> {
+pub fn webhook_subscribers(c: &Conn, org: i64, t: EventType) -> StorageResult<Vec<i64>> {
     let mut st = c.prepare_cached(
         "SELECT id, event_types FROM webhook_endpoints WHERE org_id = ?1 AND enabled = 1",
     )?;
-    let rows = st.query_map([org], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    let rows = st.query_map([org], |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (id, types) = row?;
@@ -306,7 +298,7 @@ pub fn webhook_subscribers(c: &Connection, org: i64, t: EventType) -> StorageRes
 /// Stores `e` with one pending delivery per endpoint in `endpoints`;
 /// returns the delivery ids.
 pub fn webhook_enqueue(
-    c: &Connection,
+    c: &Conn,
     e: &NewEvent,
     endpoints: &[i64],
     now: &str,
@@ -321,22 +313,46 @@ pub fn webhook_enqueue(
         .collect()
 }
 
+/// The ids of [`webhook_due`] (`?1` now, `?2` limit).
+const DUE: &str = "SELECT d.id FROM webhook_deliveries d
+       JOIN webhook_endpoints e ON e.id = d.endpoint_id
+     WHERE d.state = 'pending' AND d.next_attempt_at <= ?1 AND e.enabled = 1
+       AND (d.contact_key IS NULL OR NOT EXISTS (
+           SELECT 1 FROM webhook_deliveries p
+           WHERE p.endpoint_id = d.endpoint_id AND p.contact_key = d.contact_key
+             AND p.state = 'pending' AND p.id < d.id))
+     ORDER BY d.id LIMIT ?2";
+
 /// Deliveries due at `now`, oldest first: pending, their endpoint enabled,
 /// and no earlier delivery for the same contact to the same endpoint still
 /// pending (a contact's events arrive in order, even across retries).
-pub fn webhook_due(c: &Connection, now: &str, limit: i64) -> StorageResult<Vec<i64>> {
-    let mut st = c.prepare_cached(
-        "SELECT d.id FROM webhook_deliveries d
-           JOIN webhook_endpoints e ON e.id = d.endpoint_id
-         WHERE d.state = 'pending' AND d.next_attempt_at <= ?1 AND e.enabled = 1
-           AND (d.contact_key IS NULL OR NOT EXISTS (
-               SELECT 1 FROM webhook_deliveries p
-               WHERE p.endpoint_id = d.endpoint_id AND p.contact_key = d.contact_key
-                 AND p.state = 'pending' AND p.id < d.id))
-         ORDER BY d.id LIMIT ?2",
-    )?;
+pub fn webhook_due(c: &Conn, now: &str, limit: i64) -> StorageResult<Vec<i64>> {
+    let mut st = c.prepare_cached(DUE)?;
     let rows = st.query_map(params![now, limit], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
+}
+
+/// Claims up to `limit` of the deliveries due at `now` (as
+/// [`webhook_due`] finds them) for one attempt: they are not due again
+/// before `lease_until`, so another server process on the same database
+/// does not send them too; the attempt's outcome sets when they are due
+/// next. Rows another process is claiming at this moment are skipped.
+pub fn webhook_claim_due(
+    c: &Conn,
+    now: &str,
+    lease_until: &str,
+    limit: i64,
+) -> StorageResult<Vec<i64>> {
+    let skip = c.skip_locked_clause();
+    let mut ids: Vec<i64> = c
+        .prepare_cached(&format!(
+            "UPDATE webhook_deliveries SET next_attempt_at = ?3
+             WHERE id IN ({DUE}{skip}) RETURNING id"
+        ))?
+        .query_map(params![now, limit, lease_until], |r| r.get(0))?
+        .collect::<StorageResult<_>>()?;
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// A delivery with its event, as the log and the worker read it.
@@ -364,7 +380,7 @@ const DELIVERY_SELECT: &str = "SELECT d.id, d.endpoint_id, v.event_id, v.type, v
     d.last_attempt_at, d.last_status, d.last_response, d.delivered_at
     FROM webhook_deliveries d JOIN webhook_events v ON v.id = d.event_id";
 
-fn delivery_row(r: &rusqlite::Row) -> rusqlite::Result<DeliveryRow> {
+fn delivery_row(r: &Row) -> StorageResult<DeliveryRow> {
     Ok(DeliveryRow {
         id: r.get(0)?,
         endpoint_id: r.get(1)?,
@@ -384,27 +400,25 @@ fn delivery_row(r: &rusqlite::Row) -> rusqlite::Result<DeliveryRow> {
     })
 }
 
-pub fn webhook_delivery(c: &Connection, id: i64) -> StorageResult<Option<DeliveryRow>> {
-    Ok(
-        c.prepare_cached(&format!("{DELIVERY_SELECT} WHERE d.id = ?1"))?
-            .query_row([id], delivery_row)
-            .optional()?,
-    )
+pub fn webhook_delivery(c: &Conn, id: i64) -> StorageResult<Option<DeliveryRow>> {
+    c.prepare_cached(&format!("{DELIVERY_SELECT} WHERE d.id = ?1"))?
+        .query_row([id], delivery_row)
+        .optional()
 }
 
 /// Deliveries of `endpoint`, newest first, before id `before`.
 pub fn webhook_deliveries_page(
-    c: &Connection,
+    c: &Conn,
     endpoint: i64,
     before: Option<i64>,
     limit: i64,
 ) -> StorageResult<Vec<DeliveryRow>> {
     let mut st = c.prepare_cached(&format!(
-        "{DELIVERY_SELECT} WHERE d.endpoint_id = ?1 AND (?2 IS NULL OR d.id < ?2)
+        "{DELIVERY_SELECT} WHERE d.endpoint_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR d.id < ?2)
          ORDER BY d.id DESC LIMIT ?3"
     ))?;
     let rows = st.query_map(params![endpoint, before, limit], delivery_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// What one attempt came to.
@@ -421,7 +435,7 @@ pub enum AttemptResult<'a> {
 /// Records an attempt on a pending delivery (a delivery no longer pending,
 /// e.g. its endpoint deleted meanwhile, is left alone).
 pub fn webhook_attempt_record(
-    c: &Connection,
+    c: &Conn,
     id: i64,
     status: Option<u16>,
     response: &str,
@@ -453,12 +467,7 @@ pub fn webhook_attempt_record(
 
 /// Queues delivery `id` of `endpoint` again now, with a fresh retry window
 /// (same event id: receivers that already have it can tell).
-pub fn webhook_delivery_resend(
-    c: &Connection,
-    endpoint: i64,
-    id: i64,
-    now: &str,
-) -> StorageResult<bool> {
+pub fn webhook_delivery_resend(c: &Conn, endpoint: i64, id: i64, now: &str) -> StorageResult<bool> {
     let n = c
         .prepare_cached(
             "UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = ?3,
@@ -470,42 +479,42 @@ pub fn webhook_delivery_resend(
 }
 
 /// Pending deliveries of `endpoint` (shown beside it).
-pub fn webhook_pending_count(c: &Connection, endpoint: i64) -> StorageResult<i64> {
-    Ok(c.prepare_cached(
+pub fn webhook_pending_count(c: &Conn, endpoint: i64) -> StorageResult<i64> {
+    c.prepare_cached(
         "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ?1 AND state = 'pending'",
     )?
-    .query_row([endpoint], |r| r.get(0))?)
+    .query_row([endpoint], |r| r.get(0))
 }
 
 /// Endpoint `id` whatever its organization (the delivery worker's view).
-pub fn webhook_endpoint_by_id(c: &Connection, id: i64) -> StorageResult<Option<EndpointRow>> {
-    Ok(c.prepare_cached(&format!(
+pub fn webhook_endpoint_by_id(c: &Conn, id: i64) -> StorageResult<Option<EndpointRow>> {
+    c.prepare_cached(&format!(
         "SELECT {ENDPOINT_COLS} FROM webhook_endpoints WHERE id = ?1"
     ))?
     .query_row([id], endpoint_row)
-    .optional()?)
+    .optional()
 }
 
 /// Whether any organization's enabled endpoint subscribes to `t` (lets hot
 /// paths skip loading what an event would need).
-pub fn webhook_any_subscriber(c: &Connection, t: EventType) -> StorageResult<bool> {
-    Ok(c.prepare_cached(
+pub fn webhook_any_subscriber(c: &Conn, t: EventType) -> StorageResult<bool> {
+    c.prepare_cached(
         "SELECT EXISTS(SELECT 1 FROM webhook_endpoints WHERE enabled = 1
             AND (',' || event_types || ',') LIKE '%,' || ?1 || ',%')",
     )?
-    .query_row([t.as_str()], |r| r.get(0))?)
+    .query_row([t.as_str()], |r| r.get(0))
 }
 
 /// Every endpoint's stored secrets (id, current, previous), for resealing.
-pub fn webhook_secrets_all(c: &Connection) -> StorageResult<Vec<(i64, String, Option<String>)>> {
-    let mut st = c.prepare("SELECT id, secret, previous_secret FROM webhook_endpoints")?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn webhook_secrets_all(c: &Conn) -> StorageResult<Vec<(i64, String, Option<String>)>> {
+    let mut st = c.prepare_cached("SELECT id, secret, previous_secret FROM webhook_endpoints")?;
+    let rows = st.query_map(NO_PARAMS, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect::<Result<_, _>>()
 }
 
 /// Replaces an endpoint's stored secrets (same values, sealed anew).
 pub fn webhook_secrets_put(
-    c: &Connection,
+    c: &Conn,
     id: i64,
     secret: &str,
     previous: Option<&str>,
@@ -520,7 +529,7 @@ pub fn webhook_secrets_put(
 /// Deletes deliveries settled (delivered or given up) before `before`, and
 /// events no delivery refers to any more; returns the deliveries deleted.
 /// Pending deliveries are never deleted, however old.
-pub fn webhook_prune(c: &Connection, before: &str) -> StorageResult<usize> {
+pub fn webhook_prune(c: &Conn, before: &str) -> StorageResult<usize> {
     let n = c
         .prepare_cached(
             "DELETE FROM webhook_deliveries WHERE state != 'pending'
@@ -539,15 +548,15 @@ pub fn webhook_prune(c: &Connection, before: &str) -> StorageResult<usize> {
 mod tests {
     use super::*;
 
-    fn db() -> Connection {
-        let mut c = Connection::open_in_memory().unwrap();
+    fn db() -> Conn {
+        let mut c = rusqlite::Connection::open_in_memory().unwrap();
         super::super::migrations::migrate(&mut c).unwrap();
         c.execute_batch("INSERT INTO organizations VALUES (1, 'o', 't');")
             .unwrap();
-        c
+        Conn::Sqlite(c)
     }
 
-    fn endpoint(c: &Connection, types: &[EventType]) -> i64 {
+    fn endpoint(c: &Conn, types: &[EventType]) -> i64 {
         webhook_endpoint_insert(
             c,
             &NewEndpoint {
@@ -563,7 +572,7 @@ mod tests {
         .unwrap()
     }
 
-    fn event(c: &Connection, id: &str, contact: Option<&str>, endpoints: &[i64], at: &str) -> i64 {
+    fn event(c: &Conn, id: &str, contact: Option<&str>, endpoints: &[i64], at: &str) -> i64 {
         webhook_enqueue(
             c,
             &NewEvent {
@@ -659,7 +668,9 @@ mod tests {
         assert!(webhook_delivery(&c, waiting).unwrap().is_some());
         assert!(webhook_delivery(&c, recent).unwrap().is_some());
         let events: i64 = c
-            .query_row("SELECT COUNT(*) FROM webhook_events", [], |r| r.get(0))
+            .query_row("SELECT COUNT(*) FROM webhook_events", NO_PARAMS, |r| {
+                r.get(0)
+            })
             .unwrap();
         assert_eq!(events, 2);
     }

@@ -10,6 +10,11 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+#[allow(unused_imports)]
+pub use optline_server::storage::sql::NO_PARAMS;
+#[allow(unused_imports)]
+pub use optline_server::storage::StorageResult;
+use optline_server::storage::{Conn, Location};
 use serde_json::Value;
 
 pub struct Server {
@@ -22,6 +27,66 @@ pub struct Server {
     pub banner: Vec<String>,
     /// Where its stderr goes when started with `start_logged`.
     pub log: Option<PathBuf>,
+    /// The PostgreSQL database it runs on, when the suite runs on
+    /// PostgreSQL (`OPTLINE_TEST_POSTGRES`); otherwise it runs on `db`.
+    pub postgres: Option<String>,
+}
+
+/// The PostgreSQL server the suite runs against, as a URL of a database
+/// the test user may create databases from (`scripts/test.sh` starts one
+/// and sets it); unset, every server runs on its own SQLite file.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("OPTLINE_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// Runs `f` on the database a server started with `db` used (also after
+/// it was killed), on a thread of its own: the blocking PostgreSQL client
+/// must not run on the test's async runtime.
+pub fn sql_at<R: Send>(
+    db: &std::path::Path,
+    f: impl FnOnce(&Conn) -> StorageResult<R> + Send,
+) -> R {
+    let location = match std::fs::read_to_string(db.with_extension("postgres-url")) {
+        Ok(url) => Location::Postgres(url),
+        Err(_) => Location::Sqlite(db.to_path_buf()),
+    };
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let conn = Conn::open(&location).expect("open the test database");
+                f(&conn).expect("test SQL")
+            })
+            .join()
+            .expect("test SQL thread")
+    })
+}
+
+/// A new, empty PostgreSQL database for one server; its URL.
+pub fn fresh_postgres_database(admin: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "t_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let (admin_url, create) = (admin.to_string(), name.clone());
+    // The blocking client must not run on the test's async runtime.
+    std::thread::spawn(move || {
+        let mut c =
+            postgres::Client::connect(&admin_url, postgres::NoTls).expect("connect to PostgreSQL");
+        c.batch_execute(&format!("CREATE DATABASE {create}"))
+            .expect("create database");
+    })
+    .join()
+    .unwrap();
+    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+    format!("{base}/{name}")
 }
 
 pub const INDEX_HTML: &str =
@@ -49,6 +114,26 @@ impl Server {
     /// Like `start`, with stderr written to `self.log` (to inspect logs).
     pub fn start_logged(extra: &[&str]) -> Server {
         Self::start_inner(&with_simulator(extra), true)
+    }
+
+    /// A second server process on `first`'s PostgreSQL database (simulator
+    /// on, `extra` arguments), with its own port and static folder.
+    pub fn start_peer(first: &Server, extra: &[&str]) -> Server {
+        assert!(
+            first.postgres.is_some(),
+            "peers share a PostgreSQL database"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let static_dir = dir.path().join("dist");
+        std::fs::create_dir_all(&static_dir).unwrap();
+        std::fs::write(static_dir.join("index.html"), INDEX_HTML).unwrap();
+        Self::spawn(
+            dir,
+            first.db.clone(),
+            static_dir,
+            &with_simulator(extra),
+            Stdio::inherit(),
+        )
     }
 
     /// Starts as in production: no simulator unless `extra` asks for it.
@@ -93,11 +178,31 @@ impl Server {
         extra: &[&str],
         stderr: Stdio,
     ) -> Server {
+        // On PostgreSQL, a restarted server (same `db` path) finds its
+        // database again: the URL is kept in a file beside the path.
+        let postgres = postgres_admin_url().map(|admin| {
+            let marker = db.with_extension("postgres-url");
+            match std::fs::read_to_string(&marker) {
+                Ok(url) => url,
+                Err(_) => {
+                    let url = fresh_postgres_database(&admin);
+                    if let Some(parent) = marker.parent() {
+                        std::fs::create_dir_all(parent).unwrap();
+                    }
+                    std::fs::write(&marker, &url).unwrap();
+                    url
+                }
+            }
+        });
+        let db_arg = match &postgres {
+            Some(url) => std::ffi::OsString::from(url),
+            None => db.clone().into_os_string(),
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_optline-server"))
             .arg("--port")
             .arg("0")
             .arg("--db")
-            .arg(&db)
+            .arg(&db_arg)
             .arg("--static-dir")
             .arg(&static_dir)
             .args(extra)
@@ -135,7 +240,23 @@ impl Server {
             static_dir,
             banner,
             log: None,
+            postgres,
         }
+    }
+
+    /// The `--db` this server runs on (file path or PostgreSQL URL), for
+    /// the server's own subcommands run beside it.
+    pub fn db_arg(&self) -> std::ffi::OsString {
+        match &self.postgres {
+            Some(url) => url.into(),
+            None => self.db.clone().into_os_string(),
+        }
+    }
+
+    /// Runs `f` on a connection of this server's database, whichever
+    /// backend it is (tests that look at or age stored rows).
+    pub fn sql<R: Send>(&self, f: impl FnOnce(&Conn) -> StorageResult<R> + Send) -> R {
+        sql_at(&self.db, f)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -103,10 +103,10 @@ pub async fn save(
                 channel,
                 flow: valid.flow().clone(),
                 is_default: false,
-                updated_at: Some(now),
+                updated_at: Some(now.clone()),
             })
         })
         .await?;
-    state.flows.invalidate(lob, channel);
+    state.flow_changed(lob, channel);
     Ok(Json(doc))
 }

@@ -260,7 +260,7 @@ pub async fn get(
 
 /// A line of business or agent of another organization is refused as
 /// unknown (422), never counted: the filter must not reveal other tenants.
-fn check_in_org(c: &rusqlite::Connection, f: &InsightsFilter) -> ApiResult<()> {
+fn check_in_org(c: &crate::storage::Conn, f: &InsightsFilter) -> ApiResult<()> {
     if let Some(lob) = f.lob {
         if !storage::lob_in_org(c, f.org, lob)? {
             return Err(invalid(
@@ -284,7 +284,7 @@ fn check_in_org(c: &rusqlite::Connection, f: &InsightsFilter) -> ApiResult<()> {
 /// filter, in seconds, from the engine's validated flows.
 fn resend_intervals(
     st: &AppState,
-    c: &rusqlite::Connection,
+    c: &crate::storage::Conn,
     f: &InsightsFilter,
 ) -> Result<Vec<(String, Channel, i64)>, StorageError> {
     let channels: Vec<Channel> = match f.channel {

@@ -66,6 +66,6 @@ pub async fn update(
         })
         .await;
     // Settings, user or switches may have changed: forget cached numbers.
-    state.provider_numbers.clear();
+    state.numbers_changed();
     Ok(Json(views::number(&n?)))
 }

@@ -1,9 +1,9 @@
 //! `/admin/users`: list, create and update the organization's users.
 
+use crate::storage::Conn;
 use axum::extract::State;
 use axum::http::StatusCode;
 use optline_api as api;
-use rusqlite::Connection;
 
 use crate::clock::fmt;
 use crate::http::auth::{self, AdminUser, SessionHash};
@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::storage::{self, UserRow};
 use crate::views;
 
-fn user_view(c: &Connection, u: &UserRow) -> ApiResult<api::User> {
+fn user_view(c: &Conn, u: &UserRow) -> ApiResult<api::User> {
     let number = storage::number_by_user(c, u.id)?;
     Ok(views::user(u, number.as_ref()))
 }
@@ -169,7 +169,7 @@ pub async fn update(
         })
         .await?;
     if ends_sessions {
-        state.hub.end_user_sessions(id, keep.as_deref());
+        state.end_user_sessions(id, keep.as_deref());
     }
     Ok(Json(user))
 }
