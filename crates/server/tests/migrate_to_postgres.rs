@@ -7,9 +7,8 @@
 mod common;
 use common::*;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use optline_server::storage::{postgres_schema, Location};
 
@@ -68,55 +67,6 @@ fn migrate(from: &Path, to: &str) -> Output {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-/// A server on an SQLite file whatever the suite's backend (the harness
-/// would put it on PostgreSQL): the installation before the move.
-fn start_on_sqlite(extra: &[&str]) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("optline.sqlite");
-    let static_dir = dir.path().join("dist");
-    std::fs::create_dir_all(&static_dir).unwrap();
-    std::fs::write(static_dir.join("index.html"), INDEX_HTML).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_optline-server"))
-        .args(["--port", "0", "--simulator", "--db"])
-        .arg(&db)
-        .arg("--static-dir")
-        .arg(&static_dir)
-        .args(extra)
-        .env_remove("OPTLINE_PORT")
-        .env_remove("OPTLINE_BIND")
-        .env_remove("OPTLINE_DB")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn optline-server");
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut banner = Vec::new();
-    let base = loop {
-        let mut line = String::new();
-        let n = reader.read_line(&mut line).expect("read stdout");
-        assert!(n > 0, "server exited before listening: {banner:?}");
-        if let Some(url) = line.trim_end().strip_prefix("Optline listening on ") {
-            break url.to_string();
-        }
-        banner.push(line.trim_end().to_string());
-    };
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-            sink.clear();
-        }
-    });
-    Server {
-        child,
-        base,
-        dir,
-        db,
-        static_dir,
-        banner,
-        log: None,
-        postgres: None,
-    }
 }
 
 /// A server on the PostgreSQL database `url` (the harness finds it through
@@ -209,7 +159,7 @@ async fn an_sqlite_installation_moves_to_postgresql_with_its_data() {
     let Some(admin_url) = postgres() else { return };
     let target = Database::new(&admin_url);
     let url = target.url.clone();
-    let before = start_on_sqlite(&["--demo"]);
+    let before = Server::start_on_sqlite(&["--demo"]);
     let ana = Client::login(&before, ANA.0, ANA.1).await;
     let asked = ana.start_conv("+12025550901", "sms").await;
     assert_eq!(ana.request_opt_in(asked).await.status, 200);

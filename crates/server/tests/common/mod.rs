@@ -171,6 +171,24 @@ impl Server {
         Self::spawn(dir, db, static_dir, extra, Stdio::inherit())
     }
 
+    /// A server on an SQLite file whatever backend the suite runs on
+    /// (simulator on, `extra` arguments).
+    pub fn start_on_sqlite(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("optline.sqlite");
+        let static_dir = dir.path().join("dist");
+        std::fs::create_dir_all(&static_dir).unwrap();
+        std::fs::write(static_dir.join("index.html"), INDEX_HTML).unwrap();
+        Self::spawn_on(
+            dir,
+            db,
+            static_dir,
+            &with_simulator(extra),
+            Stdio::inherit(),
+            None,
+        )
+    }
+
     fn spawn(
         dir: tempfile::TempDir,
         db: PathBuf,
@@ -178,14 +196,28 @@ impl Server {
         extra: &[&str],
         stderr: Stdio,
     ) -> Server {
+        let admin = postgres_admin_url();
+        Self::spawn_on(dir, db, static_dir, extra, stderr, admin.as_deref())
+    }
+
+    /// Starts the binary on `db`, or on PostgreSQL when `postgres_admin`
+    /// is given.
+    fn spawn_on(
+        dir: tempfile::TempDir,
+        db: PathBuf,
+        static_dir: PathBuf,
+        extra: &[&str],
+        stderr: Stdio,
+        postgres_admin: Option<&str>,
+    ) -> Server {
         // On PostgreSQL, a restarted server (same `db` path) finds its
         // database again: the URL is kept in a file beside the path.
-        let postgres = postgres_admin_url().map(|admin| {
+        let postgres = postgres_admin.map(|admin| {
             let marker = db.with_extension("postgres-url");
             match std::fs::read_to_string(&marker) {
                 Ok(url) => url,
                 Err(_) => {
-                    let url = fresh_postgres_database(&admin);
+                    let url = fresh_postgres_database(admin);
                     if let Some(parent) = marker.parent() {
                         std::fs::create_dir_all(parent).unwrap();
                     }
