@@ -373,8 +373,8 @@ pub fn outbound_fail_orphaned(c: &Conn, me: &str, alive_since: &str) -> StorageR
     c.execute(
         "UPDATE messages SET status = 'failed', error = ?3
          WHERE status = 'queued' AND direction = 'outbound' AND send_started = 1
-           AND claimed_by <> ?1
-           AND claimed_by NOT IN (SELECT id FROM server_processes WHERE seen_at >= ?2)",
+           AND (claimed_by IS NULL OR (claimed_by <> ?1 AND claimed_by NOT IN
+               (SELECT id FROM server_processes WHERE seen_at >= ?2)))",
         params![me, alive_since, NOT_RESENT],
     )
 }

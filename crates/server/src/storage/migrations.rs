@@ -273,6 +273,9 @@ CREATE TABLE server_processes (
 );
 ALTER TABLE messages ADD COLUMN claimed_by TEXT;
 ALTER TABLE messages ADD COLUMN send_started INTEGER NOT NULL DEFAULT 0;
+-- Sends still queued from before this version may have been in flight when
+-- their server stopped: never resent (they are failed as not resent).
+UPDATE messages SET send_started = 1 WHERE status = 'queued';
 CREATE INDEX messages_queued ON messages(id) WHERE status = 'queued';
 "#,
 ];
@@ -385,6 +388,41 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(names, ["accepted", "not_requested"]);
+    }
+
+    #[test]
+    fn v13_never_resends_what_was_queued_before_it() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate_to(&mut c, 12).unwrap();
+        c.execute_batch(
+            "INSERT INTO organizations VALUES (1, 'o', 't');
+             INSERT INTO lines_of_business VALUES (1, 1, 'l');
+             INSERT INTO numbers(id, org_id, lob_id, e164) VALUES (1, 1, 1, '+1');
+             INSERT INTO contacts VALUES (1, 1, '+2', NULL, 'UTC');
+             INSERT INTO conversations(id, org_id, number_id, contact_id, channel, updated_at)
+                 VALUES (7, 1, 1, 1, 'sms', 't');
+             INSERT INTO messages(id, conversation_id, direction, kind, body, status, provider,
+                 created_at) VALUES
+                 (1, 7, 'outbound', 'agent', 'maybe in flight', 'queued', 'twilio', 't'),
+                 (2, 7, 'outbound', 'agent', 'done', 'sent', 'twilio', 't');",
+        )
+        .unwrap();
+        migrate(&mut c).unwrap();
+        let started: Vec<(i64, i64)> = c
+            .prepare("SELECT id, send_started FROM messages ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        // A send queued when an older server stopped may have reached the
+        // provider: recovery fails it instead of sending it again.
+        assert_eq!(started, [(1, 1), (2, 0)]);
+        let c = super::super::Conn::Sqlite(c);
+        let failed = super::super::outbound_fail_orphaned(&c, "new-process", "t").unwrap();
+        assert_eq!(failed, 1);
+        let claimed = super::super::outbound_claim_orphaned(&c, "new-process", "t", 10).unwrap();
+        assert!(claimed.is_empty(), "nothing resent: {claimed:?}");
     }
 
     #[test]

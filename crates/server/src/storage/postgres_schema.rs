@@ -109,6 +109,7 @@ const LATER: &[(i64, &str)] = &[(
      );
      ALTER TABLE messages ADD COLUMN claimed_by TEXT;
      ALTER TABLE messages ADD COLUMN send_started BIGINT NOT NULL DEFAULT 0;
+     UPDATE messages SET send_started = 1 WHERE status = 'queued';
      CREATE INDEX messages_queued ON messages(id) WHERE status = 'queued';",
 )];
 
