@@ -408,6 +408,18 @@ async fn main() {
     };
     // The first seeds the demo; the others join the database it made.
     let mut servers = vec![start_server(&a, dir.path(), &db, true, &wa_base)];
+    if let Some(d) = &pg {
+        // A server binary from before PostgreSQL support takes the URL for
+        // a file name and measures SQLite: refuse to report that.
+        let url = d.url.clone();
+        if pg_admin(&url, "SELECT 1 FROM optline_schema LIMIT 1".into()).is_err() {
+            usage(&format!(
+                "{} did not create its schema in the PostgreSQL database: is it an old build? \
+                 cargo build --release -p optline-server --bins --examples",
+                a.bin.display()
+            ));
+        }
+    }
     for _ in 1..a.servers {
         servers.push(start_server(&a, dir.path(), &db, false, &wa_base));
     }
