@@ -427,6 +427,14 @@ async fn a_lost_database_connection_is_reopened() {
     }
     let s = Server::start(&["--demo"]);
     let ana = Client::login(&s, ANA.0, ANA.1).await;
+    let mut stream = ana
+        .http
+        .get(s.url("/api/v1/events"))
+        .header("cookie", ana.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    stream.chunk().await.unwrap().unwrap();
     // The database ends every session of the server (as a restart would).
     let ended: i64 = s.sql(|c| {
         c.query_row(
@@ -437,6 +445,13 @@ async fn a_lost_database_connection_is_reopened() {
         )
     });
     assert!(ended >= 1, "the server's connections were ended");
+    // Events relayed meanwhile may be lost: once the relay listens again,
+    // the live stream ends, so the browser reconnects and refetches.
+    let resync = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(resync.is_ok(), "the live stream ended for a resync");
     // Writes work again shortly (a request in flight may fail meanwhile).
     let mut status = 0;
     for _ in 0..50 {
