@@ -99,15 +99,7 @@ async fn a_message_stored_by_one_process_reaches_a_stream_on_the_other() {
     let a = Server::start(&["--demo"]);
     let b = Server::start_peer(&a, &[]);
     let ana_on_b = Client::login(&b, ANA.0, ANA.1).await;
-    let mut stream = ana_on_b
-        .http
-        .get(b.url("/api/v1/events"))
-        .header("cookie", ana_on_b.cookie.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
-    let first = stream.chunk().await.unwrap().unwrap();
-    assert!(String::from_utf8_lossy(&first).contains("ready"));
+    let mut stream = ana_on_b.open_events().await;
     // The contact writes; process A stores it.
     let r = Client::new(&a)
         .inbound(
@@ -147,14 +139,7 @@ async fn a_logout_on_one_process_ends_the_stream_on_the_other() {
         200,
         "sessions are valid on every process"
     );
-    let mut stream = on_b
-        .http
-        .get(b.url("/api/v1/events"))
-        .header("cookie", on_b.cookie.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
-    stream.chunk().await.unwrap().unwrap();
+    let mut stream = on_b.open_events().await;
     assert_eq!(ana.post("/api/v1/auth/logout", json!({})).await.status, 204);
     let ended = tokio::time::timeout(Duration::from_secs(10), async {
         while let Ok(Some(_)) = stream.chunk().await {}
@@ -427,14 +412,7 @@ async fn a_lost_database_connection_is_reopened() {
     }
     let s = Server::start(&["--demo"]);
     let ana = Client::login(&s, ANA.0, ANA.1).await;
-    let mut stream = ana
-        .http
-        .get(s.url("/api/v1/events"))
-        .header("cookie", ana.cookie.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
-    stream.chunk().await.unwrap().unwrap();
+    let mut stream = ana.open_events().await;
     // The database ends every session of the server (as a restart would).
     let ended: i64 = s.sql(|c| {
         c.query_row(

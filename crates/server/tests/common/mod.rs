@@ -419,6 +419,20 @@ impl Client {
     }
 
     /// Logs in and keeps the session cookie.
+    /// Opens this client's live event stream and reads its `ready` line.
+    pub async fn open_events(&self) -> reqwest::Response {
+        let mut stream = self
+            .http
+            .get(format!("{}/api/v1/events", self.base))
+            .header("cookie", self.cookie.clone().expect("logged in"))
+            .send()
+            .await
+            .unwrap();
+        let first = stream.chunk().await.unwrap().unwrap();
+        assert!(String::from_utf8_lossy(&first).contains("ready"));
+        stream
+    }
+
     pub async fn login(server: &Server, email: &str, password: &str) -> Client {
         let mut c = Client::new(server);
         let r = c
