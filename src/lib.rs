@@ -4,10 +4,11 @@
 //! say at once what will happen; the server runs the same engine and has the
 //! final word.
 //!
-//! The pure modules ([`thread_model`], [`api_client::ApiFailure`]) also build
+//! The pure modules ([`address`], [`thread_model`], [`api_client::ApiFailure`]) also build
 //! natively, for their unit tests: `cargo test -p optline-app --lib`. Everything
 //! that touches the browser is compiled for wasm only.
 
+pub mod address;
 pub mod api_client;
 pub mod thread_model;
 
@@ -17,6 +18,8 @@ mod app;
 mod components;
 #[cfg(target_arch = "wasm32")]
 mod live;
+#[cfg(target_arch = "wasm32")]
+mod navigation;
 #[cfg(target_arch = "wasm32")]
 mod on_demand;
 #[cfg(target_arch = "wasm32")]

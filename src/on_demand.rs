@@ -19,7 +19,6 @@ use std::future::Future;
 use std::pin::Pin;
 
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 
 /// A chunk of the app's code could not be fetched (offline, server restarting).
 #[derive(Clone, Copy, Debug)]
@@ -74,39 +73,57 @@ pub struct Wording {
 
 /// The view `load` builds once its chunk is here, with "Retry" when
 /// fetching it fails.
+///
+/// The wait is a task and two counters rather than `<Suspense>`: the first
+/// load then carries no suspense machinery (issue 13).
 #[component]
 pub fn OnDemand(
     /// Starts fetching (again, after "Retry").
     load: Box<dyn Fn() -> Pending>,
     wording: Wording,
 ) -> impl IntoView {
-    // Bumped by "Retry": re-runs the load below.
+    let load = StoredValue::new_local(load);
+    // What the last fetch gave, taken by the view that shows it.
+    let result = StoredValue::new_local(None::<Result<AnyView, ChunkUnavailable>>);
+    // Bumped by "Retry" (fetch again) and when a fetch ends (look again).
     let attempt = RwSignal::new(0u32);
-    // The app runs on one thread; the view wants `Send` closures.
-    let load = SendWrapper::new(load);
-    view! {
-        // A whole screen waits in the page's frame, a part of one in place.
-        <Suspense fallback=move || view! {
-            <p class:page=wording.title.is_some() role="status">{wording.loading}</p>
-        }>
-            {move || {
-                attempt.track();
-                let pending = load();
-                Suspend::new(SendWrapper::new(async move {
-                    match pending.await {
-                        Ok(view) => view,
-                        Err(ChunkUnavailable) => view! { <LoadFailed wording attempt /> }.into_any(),
-                    }
-                }))
-            }}
-        </Suspense>
+    let arrived = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        attempt.track();
+        // The view is built in the task, under this owner (its screens ask
+        // for contexts) and tracking nothing (a signal it reads must not
+        // fetch again).
+        untrack(|| {
+            leptos::task::spawn_local_scoped(async move {
+                let view = load.with_value(|load| load()).await;
+                result.set_value(Some(view));
+                arrived.update(|n| *n += 1);
+            })
+        });
+    });
+    let retry = move || {
+        result.set_value(None);
+        arrived.update(|n| *n += 1);
+        attempt.update(|n| *n += 1);
+    };
+    move || {
+        arrived.track();
+        match result.try_update_value(Option::take).flatten() {
+            Some(Ok(view)) => view,
+            Some(Err(ChunkUnavailable)) => view! { <LoadFailed wording retry /> }.into_any(),
+            // A whole screen waits in the page's frame, a part of one in place.
+            None => view! {
+                <p class:page=wording.title.is_some() role="status">{wording.loading}</p>
+            }
+            .into_any(),
+        }
     }
 }
 
 /// Shown when a chunk could not be fetched.
 #[component]
-fn LoadFailed(wording: Wording, attempt: RwSignal<u32>) -> impl IntoView {
-    let retry = move |_| attempt.update(|n| *n += 1);
+fn LoadFailed(wording: Wording, retry: impl Fn() + Copy + 'static) -> impl IntoView {
+    let retry = move |_| retry();
     match wording.title {
         Some(title) => view! {
             <section class="page" aria-labelledby="on-demand-failed">

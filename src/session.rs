@@ -3,11 +3,10 @@
 //! brought back to where they were.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
-use leptos_router::NavigateOptions;
 use optline_api::Me;
 
 use crate::api_client;
+use crate::navigation::use_location;
 
 /// Shown on the login page after a 401 from an authenticated screen.
 pub const EXPIRED: &str = "Your session has expired. Please log in again.";
@@ -79,17 +78,17 @@ impl Session {
 }
 
 /// Sends the user to log in when any call finds the session gone. Called
-/// once from inside the router (it navigates).
+/// once, under the app's location.
 pub fn redirect_on_expiry() {
     let s = use_session();
-    let navigate = use_navigate();
+    let location = use_location();
     api_client::on_unauthorized(move || {
         // Only a session that existed can expire; a visitor who never logged
         // in is simply asked to log in.
         if s.me.get_untracked().is_some() {
             s.me.set(None);
             s.flash.set(Some(EXPIRED.to_string()));
-            navigate(&login_url(&here()), NavigateOptions::default());
+            location.go(&login_url(&here()));
         }
     });
 }
@@ -100,24 +99,17 @@ pub fn redirect_on_expiry() {
 pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
     let s = use_session();
     s.ensure_checked();
-    let navigate = use_navigate();
     let location = use_location();
     let logged_in = Memo::new(move |_| s.me.with(|m| m.is_some()));
     Effect::new(move |_| {
         if s.checked.get() && !logged_in.get() {
             // Track the route so a later visit to a guarded page re-checks.
-            location.pathname.track();
+            let _page = location.page.get();
             let next = here();
             if next.starts_with("/login") {
                 return; // the expiry handler already went there, keeping `next`
             }
-            navigate(
-                &login_url(&next),
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
+            location.replace(&login_url(&next));
         }
     });
     move || {

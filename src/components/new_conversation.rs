@@ -8,12 +8,12 @@
 //! (the `dialogs` chunk, see [`crate::on_demand`]).
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use optline_api::{Channel, StartConversationRequest};
 use wasm_bindgen::JsCast;
 
 use crate::api_client;
 use crate::components::select::ChannelSelect;
+use crate::navigation::use_location;
 use crate::on_demand::{on_demand, OnDemand, Wording};
 use crate::pages::workspace;
 
@@ -101,7 +101,7 @@ const FORM: Wording = Wording {
 #[component]
 fn NewConversationForm(on_close: Callback<()>) -> impl IntoView {
     focus("new-phone");
-    let navigate = use_navigate();
+    let location = use_location();
     let phone = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let channel = RwSignal::new(Channel::Sms);
@@ -115,10 +115,7 @@ fn NewConversationForm(on_close: Callback<()>) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(c)) = start.value().get() {
             let search = window().location().search().unwrap_or_default();
-            navigate(
-                &format!("/conversations/{}{search}", c.id),
-                Default::default(),
-            );
+            location.go(&format!("/conversations/{}{search}", c.id));
             on_close.run(());
             workspace::focus_conversation();
         }

@@ -6,9 +6,14 @@ use crate::api_client;
 
 #[component]
 pub fn ServerStatus() -> impl IntoView {
-    let health = LocalResource::new(api_client::health);
-    // Read directly, not through <Transition>: the app uses no other, and
-    // its suspense machinery is compiled once per kind (0.5 KB gzipped).
+    // A signal filled by a task, not a resource: the first load then has no
+    // resource or suspense machinery at all (issue 13).
+    let health = RwSignal::new(None);
+    let check = move || {
+        health.set(None);
+        leptos::task::spawn_local(async move { health.set(Some(api_client::health().await)) })
+    };
+    check();
     view! {
         <p role="status" class="server-status">
             {move || match health.get() {
@@ -20,7 +25,7 @@ pub fn ServerStatus() -> impl IntoView {
                 Some(Err(e)) => {
                     view! {
                         <span class="error">"Server unreachable: " {e.to_string()} " "</span>
-                        <button type="button" on:click=move |_| health.refetch()>
+                        <button type="button" on:click=move |_| check()>
                             "Retry"
                         </button>
                     }

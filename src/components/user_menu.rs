@@ -2,31 +2,30 @@
 //! (or "Log in" for a visitor).
 
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 use crate::api_client;
 use crate::live::LiveIndicator;
+use crate::navigation::use_location;
 use crate::session::{redirect_on_expiry, use_session};
 
 #[component]
 pub fn UserMenu() -> impl IntoView {
     redirect_on_expiry();
     let session = use_session();
-    let navigate = use_navigate();
+    let location = use_location();
     let logout = Action::new_local(|_: &()| api_client::logout());
     Effect::new(move |_| {
         if logout.value().get().is_some() {
             // Even if the server could not be told, forget the session here.
             session.me.set(None);
-            navigate("/login", Default::default());
+            location.go("/login");
         }
     });
     move || {
         // A visitor is offered the way in (once the probe said so).
         if session.checked.get() && session.me.with(Option::is_none) {
             return Some(
-                view! { <div class="user-menu"><A href="/login">"Log in"</A></div> }.into_any(),
+                view! { <div class="user-menu"><a href="/login">"Log in"</a></div> }.into_any(),
             );
         }
         session.me.get().map(|me| {

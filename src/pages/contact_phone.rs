@@ -7,13 +7,12 @@
 //! [`crate::on_demand`]).
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
 use optline_api::{Channel, Direction, SimInboundRequest, SimPhoneInbox};
 
 use crate::api_client::{self, ApiFailure};
 use crate::components::new_conversation::phone_problem;
 use crate::components::select::ChannelSelect;
+use crate::navigation::use_location;
 use crate::on_demand::{on_demand, OnDemand, Wording};
 use crate::time;
 
@@ -40,9 +39,8 @@ pub fn ContactPhonePage() -> impl IntoView {
 
 #[component]
 fn ContactPhone() -> impl IntoView {
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let q = |k: &str| query.with_untracked(|q| q.get(k));
+    let location = use_location();
+    let q = |k: &str| location.query(k);
     let me = RwSignal::new(q("from").unwrap_or_else(|| "+12125550199".into()));
     let to = RwSignal::new(q("to").unwrap_or_default());
     let channel = RwSignal::new(
@@ -73,14 +71,7 @@ fn ContactPhone() -> impl IntoView {
             api_client::encode(&to.get()),
             channel.get().as_str()
         );
-        navigate(
-            &url,
-            NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        location.replace(&url);
     });
 
     let valid_me = Memo::new(move |_| me.with(|p| phone_problem(p).is_none()));

@@ -1,7 +1,6 @@
 //! The landing screen.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::session::use_session;
 
@@ -20,13 +19,13 @@ pub fn Home() -> impl IntoView {
             {move || {
                 s.checked.get().then(|| {
                     if s.me.with(Option::is_some) {
-                        view! { <p class="home-next"><A href="/inbox">"Open your inbox"</A></p> }.into_any()
+                        view! { <p class="home-next"><a href="/inbox">"Open your inbox"</a></p> }.into_any()
                     } else {
                         view! {
                             <p class="home-next">
-                                <A href="/login">"Log in"</A>
+                                <a href="/login">"Log in"</a>
                                 " to reach your inbox, or play a client on the "
-                                <A href="/phone">"contact phone"</A>
+                                <a href="/phone">"contact phone"</a>
                                 " page."
                             </p>
                         }

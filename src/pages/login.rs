@@ -1,10 +1,10 @@
 //! Log in with e-mail and password; come back to the requested page after.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
 use optline_api::LoginRequest;
 
 use crate::api_client;
+use crate::navigation::use_location;
 use crate::session::use_session;
 
 /// Only same-site paths are followed (an open redirect would let a link send
@@ -19,8 +19,7 @@ fn safe_next(next: Option<String>) -> String {
 #[component]
 pub fn Login() -> impl IntoView {
     let session = use_session();
-    let query = use_query_map();
-    let navigate = use_navigate();
+    let location = use_location();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let login = Action::new_local(|req: &LoginRequest| api_client::login(req.clone()));
@@ -28,8 +27,7 @@ pub fn Login() -> impl IntoView {
         if let Some(Ok(me)) = login.value().get() {
             session.me.set(Some(me));
             session.flash.set(None);
-            let next = safe_next(query.with_untracked(|q| q.get("next")));
-            navigate(&next, Default::default());
+            location.go(&safe_next(location.query("next")));
         }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

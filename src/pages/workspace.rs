@@ -7,21 +7,17 @@
 //! list is not shown, goes back to it).
 
 use leptos::prelude::*;
-use leptos_router::components::Outlet;
-use leptos_router::hooks::{use_location, use_navigate};
 use wasm_bindgen::JsCast;
 
+use crate::address::Page;
+use crate::navigation::use_location;
 use crate::pages::inbox::Inbox;
+use crate::pages::thread::Thread;
 
 /// The DOM id of the conversation list (the listbox).
 pub const LIST_ID: &str = "conversation-list";
 /// The DOM id of the pane that holds the open conversation.
 pub const PANE_ID: &str = "conversation-pane";
-
-/// The conversation a path names (`/conversations/7` → 7).
-pub fn open_in(path: &str) -> Option<i64> {
-    path.strip_prefix("/conversations/")?.parse().ok()
-}
 
 fn element(id: &str) -> Option<web_sys::HtmlElement> {
     document().get_element_by_id(id)?.dyn_into().ok()
@@ -39,8 +35,13 @@ pub fn focus_conversation() {
 #[component]
 pub fn Workspace() -> impl IntoView {
     let location = use_location();
-    let open = Memo::new(move |_| location.pathname.with(|p| open_in(p)));
-    let navigate = use_navigate();
+    let open = Memo::new(move |_| match location.page.get() {
+        Page::Workspace { open } => open,
+        _ => None,
+    });
+    // The pane is rebuilt only when a conversation opens or closes; another
+    // conversation is the same thread view with a new id.
+    let any_open = Memo::new(move |_| open.get().is_some());
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         // An Escape already handled, or meant for an open dialog (whose
         // native close must not be cancelled), is not ours.
@@ -55,17 +56,23 @@ pub fn Workspace() -> impl IntoView {
             }
             _ => {
                 let search = window().location().search().unwrap_or_default();
-                navigate(&format!("/inbox{search}"), Default::default());
+                location.go(&format!("/inbox{search}"));
             }
         }
     };
     view! {
-        <div class="workspace" class:has-open=move || open.get().is_some()>
+        <div class="workspace" class:has-open=any_open>
             <div class="workspace-list">
                 <Inbox open=Signal::derive(move || open.get()) />
             </div>
             <div class="workspace-thread" id=PANE_ID tabindex="-1" on:keydown=on_key>
-                <Outlet />
+                {move || {
+                    if any_open.get() {
+                        view! { <Thread /> }.into_any()
+                    } else {
+                        view! { <NoConversation /> }.into_any()
+                    }
+                }}
             </div>
         </div>
     }
@@ -81,7 +88,7 @@ fn inside_dialog(ev: &leptos::ev::KeyboardEvent) -> bool {
 
 /// The right pane while no conversation is open (two panes only).
 #[component]
-pub fn NoConversation() -> impl IntoView {
+fn NoConversation() -> impl IntoView {
     view! {
         <section class="page thread-empty" aria-label="Conversation">
             <p>"Choose a conversation from the list (j/k to move, Enter to open), or start a new one."</p>

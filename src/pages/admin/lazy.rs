@@ -9,19 +9,8 @@
 
 use leptos::prelude::*;
 
+use crate::address::Screen;
 use crate::on_demand::{on_demand, OnDemand, Wording};
-
-/// One settings screen, as routed in `app.rs`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Screen {
-    Users,
-    Flows,
-    Ownership,
-    Audit,
-    Insights,
-    Proof,
-    Integrations,
-}
 
 on_demand! {
     /// Builds a settings screen (the entry of the `admin` chunk).

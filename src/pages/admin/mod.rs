@@ -18,10 +18,11 @@ mod table;
 pub mod users;
 
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, A};
 use optline_api::{Me, Role};
 
+use crate::address::{Page, Screen};
 use crate::api_client;
+use crate::navigation::{use_location, NavLink};
 pub use lob_select::LobSelect;
 pub use table::Table;
 
@@ -46,54 +47,57 @@ pub fn lob_name(ctx: &AdminContext, id: Option<i64>) -> String {
 /// `/admin/*`: checks the role, then shows the sub-navigation and the screen.
 #[component]
 pub fn AdminLayout() -> impl IntoView {
-    let me = LocalResource::new(api_client::me_quietly);
-    // Share the answer with the app's session, so the header (user menu,
-    // Settings link) knows who is here without asking the server again.
+    // A signal filled by a task, not a resource: the first load then has no
+    // resource or suspense machinery at all (issue 13).
+    let me = RwSignal::new(None);
     let session = crate::session::use_session();
-    Effect::new(move |_| {
-        if let Some(Ok(m)) = me.get() {
-            if session.me.with_untracked(Option::is_none) {
-                session.me.set(Some(m));
+    let check = move || {
+        me.set(None);
+        leptos::task::spawn_local(async move {
+            let answer = api_client::me_quietly().await;
+            // Share the answer with the app's session, so the header (user
+            // menu, Settings link) knows who is here without asking again.
+            if let Ok(m) = &answer {
+                if session.me.with_untracked(Option::is_none) {
+                    session.me.set(Some(m.clone()));
+                }
             }
-        }
-    });
-    view! {
-        <Suspense fallback=|| view! { <p class="page">"Checking your access…"</p> }>
-            {move || {
-                me.get()
-                    .map(|result| match result {
-                        Ok(me) if me.user.role == Role::Admin => {
-                            provide_context(AdminContext { me });
-                            view! { <SettingsFrame /> }.into_any()
-                        }
-                        Ok(me) => view! { <NotAllowed name=me.user.name /> }.into_any(),
-                        Err(e) if e.is_unauthorized() => {
-                            view! {
-                                <section class="page" aria-labelledby="login-needed">
-                                    <h1 id="login-needed">"Please log in"</h1>
-                                    <p>"The settings are for administrators. Log in to continue."</p>
-                                    <p>
-                                        <a href="/login">"Go to the login page"</a>
-                                    </p>
-                                </section>
-                            }
-                                .into_any()
-                        }
-                        Err(e) => {
-                            view! {
-                                <section class="page" aria-labelledby="access-error">
-                                    <h1 id="access-error">"Settings unavailable"</h1>
-                                    <p role="alert">{e.to_string()}</p>
-                                    <button type="button" on:click=move |_| me.refetch()>
-                                        "Retry"
-                                    </button>
-                                </section>
-                            }
-                                .into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+            me.set(Some(answer));
+        });
+    };
+    check();
+    move || {
+        me.get()
+            .map(|result| match result {
+                Ok(me) if me.user.role == Role::Admin => {
+                    provide_context(AdminContext { me });
+                    view! { <SettingsFrame /> }.into_any()
+                }
+                Ok(me) => view! { <NotAllowed name=me.user.name /> }.into_any(),
+                Err(e) if e.is_unauthorized() => view! {
+                    <section class="page" aria-labelledby="login-needed">
+                        <h1 id="login-needed">"Please log in"</h1>
+                        <p>"The settings are for administrators. Log in to continue."</p>
+                        <p>
+                            <a href="/login">"Go to the login page"</a>
+                        </p>
+                    </section>
+                }
+                .into_any(),
+                Err(e) => view! {
+                    <section class="page" aria-labelledby="access-error">
+                        <h1 id="access-error">"Settings unavailable"</h1>
+                        <p role="alert">{e.to_string()}</p>
+                        <button type="button" on:click=move |_| check()>
+                            "Retry"
+                        </button>
+                    </section>
+                }
+                .into_any(),
+            })
+            .unwrap_or_else(|| {
+                view! { <p class="page" role="status">"Checking your access…"</p> }.into_any()
+            })
     }
 }
 
@@ -117,22 +121,29 @@ fn NotAllowed(name: String) -> impl IntoView {
 
 #[component]
 fn SettingsFrame() -> impl IntoView {
+    let location = use_location();
+    // The open screen; while the settings are being left, still the last
+    // one (its code is not fetched again for an address going away).
+    let screen = Memo::new(move |prev: Option<&Screen>| match location.page.get() {
+        Page::Settings(s) => s,
+        _ => prev.copied().unwrap_or(Screen::Users),
+    });
     view! {
         <div class="settings">
             <nav class="settings-nav" aria-label="Settings">
                 <h2 class="settings-nav-title">"Settings"</h2>
                 <ul>
-                    <li><A href="/admin/users">"Users and numbers"</A></li>
-                    <li><A href="/admin/flows">"Opt-in flows"</A></li>
-                    <li><A href="/admin/ownership">"Contact ownership"</A></li>
-                    <li><A href="/admin/audit">"Consent audit"</A></li>
-                    <li><A href="/admin/insights">"Insights"</A></li>
-                    <li><A href="/admin/proof">"Proof of consent"</A></li>
-                    <li><A href="/admin/integrations">"Integrations"</A></li>
+                    <li><NavLink href="/admin/users">"Users and numbers"</NavLink></li>
+                    <li><NavLink href="/admin/flows">"Opt-in flows"</NavLink></li>
+                    <li><NavLink href="/admin/ownership">"Contact ownership"</NavLink></li>
+                    <li><NavLink href="/admin/audit">"Consent audit"</NavLink></li>
+                    <li><NavLink href="/admin/insights">"Insights"</NavLink></li>
+                    <li><NavLink href="/admin/proof">"Proof of consent"</NavLink></li>
+                    <li><NavLink href="/admin/integrations">"Integrations"</NavLink></li>
                 </ul>
             </nav>
             <div class="settings-body">
-                <Outlet />
+                {move || view! { <lazy::LazyScreen screen=screen.get() /> }}
             </div>
         </div>
     }

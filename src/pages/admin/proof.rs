@@ -4,11 +4,11 @@
 //! hands a carrier or regulator). `?phone=` opens it for a number directly.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use optline_api::{AuditRecord, ConsentProof, ConsentProofThread};
 
 use super::{FieldError, Table};
 use crate::api_client::{self, ApiFailure};
+use crate::navigation::use_location;
 use crate::time;
 
 /// Opens the browser's print dialog (read through `Reflect`: no web-sys
@@ -25,8 +25,7 @@ fn print_page() {
 
 #[component]
 pub fn ProofPage() -> impl IntoView {
-    let query = use_query_map();
-    let initial = query.with_untracked(|q| q.get("phone")).unwrap_or_default();
+    let initial = use_location().query("phone").unwrap_or_default();
     let phone = RwSignal::new(initial.clone());
     let failure = RwSignal::new(None::<ApiFailure>);
     let proof = RwSignal::new(None::<ConsentProof>);

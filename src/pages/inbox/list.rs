@@ -5,10 +5,10 @@
 //! scroll smoothly; nearing the end asks for the next page.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use optline_api::ConversationSummary;
 
 use super::row::{ConversationRow, ROW_HEIGHT, ROW_PX};
+use crate::navigation::use_location;
 use crate::pages::workspace;
 use crate::time;
 
@@ -52,14 +52,13 @@ pub fn ConversationList(
                 .collect::<Vec<_>>()
         })
     };
-    let go = use_navigate();
-    let go_to = StoredValue::new_local(move |id: i64| {
+    let location = use_location();
+    let go_to = Callback::new(move |id: i64| {
         // The filters stay in the query beside the open conversation.
         let search = window().location().search().unwrap_or_default();
-        go(&format!("/conversations/{id}{search}"), Default::default());
+        location.go(&format!("/conversations/{id}{search}"));
         workspace::focus_conversation();
     });
-    let go_to = Callback::new(move |id: i64| go_to.with_value(|o| o(id)));
     let keep_visible = move |i: usize| {
         if let Some(el) = scroller.get() {
             let top = i as f64 * ROW_HEIGHT;

@@ -14,13 +14,12 @@ mod row;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
 use optline_api::{Channel, ConversationSummary, LiveEvent, StateName};
 
 use crate::api_client::{self, ApiFailure, ConversationFilter};
 use crate::components::new_conversation::NewConversation;
 use crate::live::use_live;
+use crate::navigation::use_location;
 use filters::InboxFilters;
 use list::ConversationList;
 
@@ -77,10 +76,9 @@ pub fn Inbox(
     #[prop(into)]
     open: Signal<Option<i64>>,
 ) -> impl IntoView {
-    let query = use_query_map();
-    let navigate = use_navigate();
+    let location = use_location();
     let live = use_live();
-    let from_url = |k: &str| query.with_untracked(|q| q.get(k)).unwrap_or_default();
+    let from_url = |k: &str| location.query(k).unwrap_or_default();
     let search = RwSignal::new(from_url("q"));
     let state = RwSignal::new(StateName::parse(&from_url("state")));
     let channel = RwSignal::new(Channel::parse(&from_url("channel")));
@@ -142,20 +140,14 @@ pub fn Inbox(
         let path = loc.pathname().unwrap_or_default();
         let target = format!("{path}{}", filter_query(&f));
         if target != format!("{path}{}", loc.search().unwrap_or_default()) {
-            let options = NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            };
             // After the list is painted: writing the URL (history and the
-            // router's own reaction) is no part of what the keystroke shows.
-            // Unless the user has gone to another page meanwhile.
-            let navigate = navigate.clone();
+            // reactions to the address) is no part of what the keystroke
+            // shows. Unless the user has gone to another page meanwhile.
             request_animation_frame(move || {
                 set_timeout(
                     move || {
                         if window().location().pathname().ok() == Some(path) {
-                            navigate(&target, options);
+                            location.replace(&target);
                         }
                     },
                     Duration::ZERO,

@@ -8,15 +8,16 @@ mod messages;
 mod notice;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use optline_api::ActionResult;
 
+use crate::address::Page;
 use crate::api_client::{self, ApiFailure};
 use crate::components::composer::Composer;
 use crate::components::consent_banner::ConsentBanner;
 use crate::components::manual_record::ManualRecords;
 use crate::components::sms_counter::SmsCounter;
 use crate::live::use_live;
+use crate::navigation::use_location;
 use crate::session::use_session;
 use crate::thread_model::{Action, Call, Follow, Retry, ThreadModel};
 use crate::time;
@@ -61,11 +62,14 @@ async fn perform(call: Call) -> Result<ActionResult, ApiFailure> {
 
 #[component]
 pub fn Thread() -> impl IntoView {
-    let params = use_params_map();
+    let location = use_location();
     let session = use_session();
     let live = use_live();
-    let id = Memo::new(move |_| {
-        params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0))
+    // The open conversation; while the page is being left, still the last one
+    // (nothing is fetched for an address that is going away).
+    let id = Memo::new(move |prev: Option<&i64>| match location.page.get() {
+        Page::Workspace { open: Some(id) } => id,
+        _ => prev.copied().unwrap_or(0),
     });
     let model: Model = RwSignal::new(ThreadModel::new(0));
     let loading_older = RwSignal::new(false);

@@ -9,10 +9,10 @@ mod filters;
 mod table;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use optline_api::AuditRecord;
 
 use crate::api_client::{self, ApiFailure, AuditFilter};
+use crate::navigation::use_location;
 use filters::AuditFilters;
 use table::AuditTable;
 
@@ -20,8 +20,8 @@ use table::AuditTable;
 pub fn AuditPage() -> impl IntoView {
     // Applied filters: the list reloads on "Apply", not on every keystroke.
     // The address's filters apply from the start.
-    let query = use_query_map();
-    let applied = RwSignal::new(query.with_untracked(|q| AuditFilter::from_query(|k| q.get(k))));
+    let location = use_location();
+    let applied = RwSignal::new(AuditFilter::from_query(|k| location.query(k)));
     let rows = RwSignal::new(Vec::<AuditRecord>::new());
     let next = RwSignal::new(None::<String>);
     let failure = RwSignal::new(None::<ApiFailure>);

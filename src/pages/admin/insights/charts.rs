@@ -7,10 +7,10 @@
 //! failed sends) are plain.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use optline_api::{Insights, InsightsDay};
 
 use crate::api_client::AuditFilter;
+use crate::navigation::use_location;
 
 /// One horizontal bar: its label, count and (when it has records) the
 /// audit page showing them.
@@ -198,13 +198,12 @@ pub fn DailyChart(ins: Insights, base: AuditFilter) -> impl IntoView {
     let n = days.len().max(1) as f64;
     // Each day is 4 units wide: three bars and a gap.
     let width = n * 4.0;
-    let navigate = use_navigate();
+    let location = use_location();
     let bars = days
         .iter()
         .enumerate()
         .flat_map(|(i, d)| {
             Series::ALL.into_iter().enumerate().map({
-                let navigate = navigate.clone();
                 let ins = ins.clone();
                 let base = base.clone();
                 move |(k, s)| {
@@ -216,7 +215,6 @@ pub fn DailyChart(ins: Insights, base: AuditFilter) -> impl IntoView {
                     };
                     let x = i as f64 * 4.0 + k as f64 + 0.5;
                     let href = day_href(&base, &ins, &d.day, s).into_iter().next();
-                    let navigate = navigate.clone();
                     view! {
                         <rect
                             class=format!("{} day-bar", s.class())
@@ -229,7 +227,7 @@ pub fn DailyChart(ins: Insights, base: AuditFilter) -> impl IntoView {
                             data-count=c
                             on:click=move |_| {
                                 if let Some(h) = &href {
-                                    navigate(h, Default::default());
+                                    location.go(h);
                                 }
                             }
                         />

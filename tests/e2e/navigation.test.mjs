@@ -1,0 +1,117 @@
+// Moving around the app: in-app links change the page without reloading it,
+// Back and Forward follow, the current page is marked in the navigation,
+// and a link opened in a new tab is left to the browser. The app routes
+// itself (src/address.rs, src/navigation.rs), so these are its behaviours,
+// not a library's. Also: the two checks every page depends on (the server's
+// health, the settings' access check) recover with Retry.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withApp, loginAs, DEMO } from './harness.mjs';
+
+const DEMO_SERVER = { args: ['--demo'] };
+
+const mainNav = (page) => page.getByRole('navigation', { name: 'Main' });
+const path = (page) => new URL(page.url()).pathname;
+
+test('in-app links change the page without a reload; Back and Forward follow; the current page is marked', withApp(async (app) => {
+  const page = await app.open('/');
+  await page.getByRole('heading', { name: 'Welcome to Optline' }).waitFor();
+  // Survives only if the document is never reloaded.
+  await page.evaluate(() => { window.__sameDocument = true; });
+  const home = mainNav(page).getByRole('link', { name: 'Home' });
+  const phone = mainNav(page).getByRole('link', { name: 'Contact phone' });
+  assert.equal(await home.getAttribute('aria-current'), 'page');
+  assert.equal(await phone.getAttribute('aria-current'), null);
+
+  await phone.click();
+  await page.getByRole('heading', { name: 'Contact phone' }).waitFor();
+  assert.equal(path(page), '/phone');
+  assert.equal(await phone.getAttribute('aria-current'), 'page');
+  assert.equal(await home.getAttribute('aria-current'), null);
+
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Welcome to Optline' }).waitFor();
+  assert.equal(path(page), '/');
+  assert.equal(await home.getAttribute('aria-current'), 'page');
+  await page.goForward();
+  await page.getByRole('heading', { name: 'Contact phone' }).waitFor();
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
+}, DEMO_SERVER));
+
+test('a link opened with Ctrl is left to the browser (a new tab); this page stays', withApp(async (app) => {
+  const page = await app.open('/');
+  await page.getByRole('heading', { name: 'Welcome to Optline' }).waitFor();
+  const opened = app.context.waitForEvent('page');
+  await mainNav(page).getByRole('link', { name: 'Contact phone' }).click({ modifiers: ['Control'] });
+  const tab = await opened;
+  await tab.waitForLoadState();
+  assert.equal(new URL(tab.url()).pathname, '/phone');
+  assert.equal(path(page), '/');
+  await page.getByRole('heading', { name: 'Welcome to Optline' }).waitFor();
+}, DEMO_SERVER));
+
+test('the settings address leads to the first screen, and Back skips it', withApp(async (app) => {
+  await loginAs(app, DEMO.admin);
+  const page = await app.open('/');
+  await mainNav(page).getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('heading', { name: 'Users and numbers' }).waitFor();
+  assert.equal(path(page), '/admin/users');
+  const settingsNav = page.getByRole('navigation', { name: 'Settings' });
+  assert.equal(await settingsNav.getByRole('link', { name: 'Users and numbers' }).getAttribute('aria-current'), 'page');
+  assert.equal(await mainNav(page).getByRole('link', { name: 'Settings' }).getAttribute('aria-current'), 'page');
+  // Another screen: the settings frame stays, its link is marked.
+  await settingsNav.getByRole('link', { name: 'Consent audit' }).click();
+  await page.getByRole('heading', { name: 'Consent audit' }).waitFor();
+  assert.equal(await settingsNav.getByRole('link', { name: 'Consent audit' }).getAttribute('aria-current'), 'page');
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Users and numbers' }).waitFor();
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Welcome to Optline' }).waitFor();
+  assert.equal(path(page), '/');
+}, DEMO_SERVER));
+
+test('addresses the app does not know show "Page not found"', withApp(async (app) => {
+  await loginAs(app, DEMO.ana);
+  for (const address of ['/conversations/abc', '/admin/nothing', '/inbox/extra']) {
+    const page = await app.open(address);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await page.close();
+  }
+}, DEMO_SERVER));
+
+test('the server status line: an unreachable server is said, and Retry checks again', withApp(async (app) => {
+  let failNext = true;
+  await app.context.route('**/api/health', (route) => {
+    if (failNext) {
+      failNext = false;
+      return route.abort('internetdisconnected');
+    }
+    return route.continue();
+  });
+  const page = await app.open('/');
+  const status = page.getByRole('status').filter({ hasText: /Server/ });
+  await status.getByText(/Server unreachable/).waitFor();
+  await status.getByRole('button', { name: 'Retry' }).click();
+  await status.getByText(/Server connected · version \d/).waitFor();
+  assert.equal(await status.getByRole('button', { name: 'Retry' }).count(), 0);
+}, { ...DEMO_SERVER, allowConsole: [/ERR_INTERNET_DISCONNECTED|Failed to fetch/] }));
+
+test('the settings access check: a failure is said, and Retry checks again', withApp(async (app) => {
+  await loginAs(app, DEMO.admin);
+  const page = await app.open('/');
+  const settings = mainNav(page).getByRole('link', { name: 'Settings' });
+  await settings.waitFor();
+  // The app's own session probe is done; the settings ask again, and fail once.
+  let failNext = true;
+  await page.route('**/api/v1/session', (route) => {
+    if (failNext) {
+      failNext = false;
+      return route.abort('internetdisconnected');
+    }
+    return route.continue();
+  });
+  await settings.click();
+  await page.getByRole('heading', { name: 'Settings unavailable' }).waitFor();
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await page.getByRole('heading', { name: 'Users and numbers' }).waitFor();
+}, { ...DEMO_SERVER, allowConsole: [/ERR_INTERNET_DISCONNECTED|Failed to fetch/] }));
