@@ -39,19 +39,32 @@ struct OwnershipData {
     ownership: Ownership,
 }
 
+/// `data` as a `T`: in the browser parsed by `JSON.parse` and read by
+/// serde-wasm-bindgen, like every answer (see `transport::decode`); in the
+/// native unit tests, which have no browser, by serde_json. Both feed the
+/// same derived decoders.
+#[cfg(target_arch = "wasm32")]
+fn parse<T: serde::de::DeserializeOwned>(data: &str) -> Option<T> {
+    serde_wasm_bindgen::from_value(js_sys::JSON::parse(data).ok()?).ok()
+}
+#[cfg(not(target_arch = "wasm32"))]
+fn parse<T: serde::de::DeserializeOwned>(data: &str) -> Option<T> {
+    serde_json::from_str(data).ok()
+}
+
 /// The event named `name` (the SSE `event:` field) with JSON `data`; `None`
 /// for an unknown name or data that does not read as that event.
 pub fn decode(name: &str, data: &str) -> Option<LiveEvent> {
     let event = match name {
         "message" => {
-            let d: MessageData = serde_json::from_str(data).ok()?;
+            let d: MessageData = parse(data)?;
             LiveEvent::Message {
                 conversation: d.conversation,
                 message: d.message,
             }
         }
         "status" => {
-            let d: StatusData = serde_json::from_str(data).ok()?;
+            let d: StatusData = parse(data)?;
             LiveEvent::Status {
                 conversation_id: d.conversation_id,
                 message_id: d.message_id,
@@ -60,14 +73,14 @@ pub fn decode(name: &str, data: &str) -> Option<LiveEvent> {
             }
         }
         "consent" => {
-            let d: ConsentData = serde_json::from_str(data).ok()?;
+            let d: ConsentData = parse(data)?;
             LiveEvent::Consent {
                 conversation_id: d.conversation_id,
                 consent: d.consent,
             }
         }
         "ownership" => {
-            let d: OwnershipData = serde_json::from_str(data).ok()?;
+            let d: OwnershipData = parse(data)?;
             LiveEvent::Ownership {
                 ownership: d.ownership,
             }
