@@ -13,14 +13,22 @@ pub fn UserMenu() -> impl IntoView {
     redirect_on_expiry();
     let session = use_session();
     let location = use_location();
-    let logout = Action::new_local(|_: &()| api_client::logout());
-    Effect::new(move |_| {
-        if logout.value().get().is_some() {
+    // A task and a signal, not an `Action`: the first load then carries no
+    // action machinery (issue 13).
+    let pending = RwSignal::new(false);
+    let logout = move || {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            let _ = api_client::logout().await;
+            pending.set(false);
             // Even if the server could not be told, forget the session here.
             session.me.set(None);
             location.go("/login");
-        }
-    });
+        });
+    };
     move || {
         // A visitor is offered the way in (once the probe said so).
         if session.checked.get() && session.me.with(Option::is_none) {
@@ -33,8 +41,8 @@ pub fn UserMenu() -> impl IntoView {
                 <div class="user-menu">
                     <LiveIndicator />
                     <span class="user-name">{me.user.name}</span>
-                    <button type="button" class="secondary" disabled=logout.pending() on:click=move |_| { logout.dispatch(()); }>
-                        {move || if logout.pending().get() { "Logging out…" } else { "Log out" }}
+                    <button type="button" class="secondary" disabled=pending on:click=move |_| logout()>
+                        {move || if pending.get() { "Logging out…" } else { "Log out" }}
                     </button>
                 </div>
             }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use optline_api::LoginRequest;
 
-use crate::api_client;
+use crate::api_client::{self, ApiFailure};
 use crate::navigation::use_location;
 use crate::session::use_session;
 
@@ -22,22 +22,35 @@ pub fn Login() -> impl IntoView {
     let location = use_location();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let login = Action::new_local(|req: &LoginRequest| api_client::login(req.clone()));
-    Effect::new(move |_| {
-        if let Some(Ok(me)) = login.value().get() {
-            session.me.set(Some(me));
-            session.flash.set(None);
-            location.go(&safe_next(location.query("next")));
-        }
-    });
+    // A task and two signals, not an `Action`: the first load then carries
+    // no action machinery (issue 13).
+    let pending = RwSignal::new(false);
+    let failure = RwSignal::new(None::<ApiFailure>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        login.dispatch(LoginRequest {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        let request = LoginRequest {
             email: email.get_untracked(),
             password: password.get_untracked(),
+        };
+        leptos::task::spawn_local(async move {
+            let answer = api_client::login(request).await;
+            pending.set(false);
+            match answer {
+                Ok(me) => {
+                    failure.set(None);
+                    session.me.set(Some(me));
+                    session.flash.set(None);
+                    location.go(&safe_next(location.query("next")));
+                }
+                Err(e) => failure.set(Some(e)),
+            }
         });
     };
-    let error = move || login.value().get().and_then(|r| r.err());
+    let error = move || failure.get();
     view! {
         <section class="page login" aria-labelledby="login-title">
             <h1 id="login-title">"Log in to Optline"</h1>
@@ -68,8 +81,8 @@ pub fn Login() -> impl IntoView {
                     on:input=move |ev| password.set(event_target_value(&ev))
                 />
                 {move || error().map(|e| view! { <p class="notice error" role="alert">{e.message}</p> })}
-                <button type="submit" disabled=move || login.pending().get()>
-                    {move || if login.pending().get() { "Logging in…" } else { "Log in" }}
+                <button type="submit" disabled=pending>
+                    {move || if pending.get() { "Logging in…" } else { "Log in" }}
                 </button>
             </form>
             <p class="hint">
