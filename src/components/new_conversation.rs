@@ -67,6 +67,8 @@ pub fn NewConversation() -> impl IntoView {
         open.set(false);
         focus("new-conversation-button");
     });
+    // A memo, so setting `open` again keeps the form.
+    let shown = Memo::new(move |_| open.get());
     view! {
         <div class="new-conversation">
             <button
@@ -78,9 +80,9 @@ pub fn NewConversation() -> impl IntoView {
             >
                 "New conversation"
             </button>
-            <Show when=move || open.get()>
+            {move || shown.get().then(|| view! {
                 <OnDemand load=Box::new(move || form_view(on_close)) wording=FORM />
-            </Show>
+            })}
         </div>
     }
 }

@@ -43,13 +43,15 @@ pub fn ContactTimeZone(
     let open = RwSignal::new(false);
     let opener = NodeRef::<html::Button>::new();
     let on_changed = Callback::new(on_changed);
+    // A memo, so setting `open` again keeps the form.
+    let shown = Memo::new(move |_| open.get());
     view! {
         <button type="button" class="secondary small" node_ref=opener
             on:click=move |_| open.set(true) aria-expanded=move || open.get().to_string()>
             "Change time zone…"
         </button>
-        <Show when=move || open.get()>
+        {move || shown.get().then(|| view! {
             <OnDemand load=Box::new(move || time_zone_form(contact, on_changed, open, opener)) wording=FORM />
-        </Show>
+        })}
     }
 }

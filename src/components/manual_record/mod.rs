@@ -80,14 +80,17 @@ fn RecordAction(model: Model, kind: Record, offered: Signal<bool>) -> impl IntoV
         wanted.set(true);
         open.set(true);
     };
+    // Memos, so a repeated press (`wanted` set again) keeps the dialog.
+    let offered = Memo::new(move |_| offered.get());
+    let wanted = Memo::new(move |_| wanted.get());
     view! {
-        <Show when=move || offered.get()>
+        {move || offered.get().then(|| view! {
             <button type="button" class="secondary" node_ref=opener on:click=press>
                 {label}
             </button>
-        </Show>
-        <Show when=move || wanted.get()>
+        })}
+        {move || wanted.get().then(|| view! {
             <OnDemand load=Box::new(move || record_dialog(model, kind, open, opener)) wording=DIALOG />
-        </Show>
+        })}
     }
 }

@@ -173,7 +173,7 @@ pub fn Thread() -> impl IntoView {
             {move || (!loaded.get() && load_error.with(Option::is_none))
                 .then(|| view! { <p aria-busy="true">"Loading the conversation…"</p> })}
             <ThreadHeader model now />
-            <Show when=move || loaded.get()>
+            {move || loaded.get().then(|| view! {
                 {move || has_more.get().then(|| view! {
                     <button type="button" class="secondary older" disabled=loading_older on:click=move |_| load_older()>
                         {move || if loading_older.get() { "Loading older messages…" } else { "Load older messages" }}
@@ -196,7 +196,7 @@ pub fn Thread() -> impl IntoView {
                 >
                     {move || sms.get().then(|| view! { <SmsCounter text=draft /> })}
                 </Composer>
-            </Show>
+            })}
         </section>
     }
 }
