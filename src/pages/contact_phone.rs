@@ -85,7 +85,9 @@ fn ContactPhone() -> impl IntoView {
             match api_client::sim_inbox(&phone).await {
                 Ok(i) => {
                     poll_error.set(None);
-                    if inbox.with_untracked(|x| x.as_ref() != Some(&i)) {
+                    // `try_`: the page may have been left meanwhile (reading
+                    // a disposed signal would abort the app).
+                    if inbox.try_with_untracked(|x| x.as_ref() != Some(&i)) == Some(true) {
                         inbox.set(Some(i));
                     }
                 }

@@ -115,3 +115,48 @@ test('the settings access check: a failure is said, and Retry checks again', wit
   await page.getByRole('button', { name: 'Retry' }).click();
   await page.getByRole('heading', { name: 'Users and numbers' }).waitFor();
 }, { ...DEMO_SERVER, allowConsole: [/ERR_INTERNET_DISCONNECTED|Failed to fetch/] }));
+
+/**
+ * Holds the first request `matches` accepts until `release()` is called;
+ * `held` resolves once it is being held.
+ */
+async function holdFirst(context, matches) {
+  let release;
+  const released = new Promise((r) => { release = r; });
+  let holding;
+  const held = new Promise((r) => { holding = r; });
+  let first = true;
+  await context.route((url) => matches(url), async (route) => {
+    if (first) {
+      first = false;
+      holding();
+      await released;
+    }
+    await route.continue();
+  });
+  return { held, release };
+}
+
+// A page's answer that arrives after the page was left must be dropped, not
+// read into the page's disposed state (which aborts the whole wasm app).
+for (const [name, address, heading, isItsData] of [
+  ['the inbox', '/inbox', 'Inbox', (url) => url.pathname === '/api/v1/conversations'],
+  ['the contact phone', '/phone', 'Contact phone', (url) => /^\/api\/v1\/sim\/phones\/.+\/messages$/.test(url.pathname)],
+]) {
+  test(`leaving ${name} while its data is on the way keeps the app working`, withApp(async (app) => {
+    await loginAs(app, DEMO.ana);
+    const answer = await holdFirst(app.context, isItsData);
+    const page = await app.open(address);
+    await page.getByRole('heading', { name: heading }).waitFor();
+    await answer.held;
+    await mainNav(page).getByRole('link', { name: 'Home' }).click();
+    await page.getByRole('heading', { name: 'Welcome to Optline' }).waitFor();
+    const arrived = page.waitForResponse((r) => isItsData(new URL(r.url())));
+    answer.release();
+    await arrived;
+    // The app still runs: another page opens, and nothing was logged.
+    await mainNav(page).getByRole('link', { name: 'Inbox' }).click();
+    await page.getByRole('listbox', { name: 'Conversations' }).getByRole('option').first().waitFor();
+    assert.deepEqual(app.consoleErrors, []);
+  }, DEMO_SERVER));
+}

@@ -110,8 +110,10 @@ pub fn Inbox(
         loading.set(true);
         leptos::task::spawn_local(async move {
             let r = api_client::conversations(&f, PAGE, cursor).await;
-            if seq.get_value() != my {
-                return; // a newer search superseded this one
+            // A newer search superseded this one, or the inbox was left
+            // meanwhile (`try_`: reading a disposed value would abort the app).
+            if seq.try_get_value() != Some(my) {
+                return;
             }
             loading.set(false);
             match r {
