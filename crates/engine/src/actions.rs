@@ -26,8 +26,10 @@ pub struct AgentActions {
     /// May the agent send an opt-in request?
     pub request_opt_in: Result<(), Refusal>,
     /// While Pending: when a new request is allowed by the resend interval.
+    #[serde(default, deserialize_with = "crate::time::optional_rfc3339")]
     pub resend_at: Option<DateTime<Utc>>,
     /// WhatsApp: when the 24-hour window closes (may be in the past).
+    #[serde(default, deserialize_with = "crate::time::optional_rfc3339")]
     pub window_closes_at: Option<DateTime<Utc>>,
     /// The consent banner: the state in words, with time left where it helps.
     pub banner: String,

@@ -97,9 +97,9 @@ impl<'de> Deserialize<'de> for ConsentState {
         #[derive(Deserialize)]
         struct Flat {
             state: StateName,
-            #[serde(default)]
+            #[serde(default, deserialize_with = "crate::time::optional_rfc3339")]
             at: Option<DateTime<Utc>>,
-            #[serde(default)]
+            #[serde(default, deserialize_with = "crate::time::optional_rfc3339")]
             requested_at: Option<DateTime<Utc>>,
             #[serde(default)]
             attempts: Option<u32>,
@@ -302,12 +302,14 @@ pub struct Thread {
     pub consent: ConsentState,
     /// When the contact last wrote to us (any inbound). Opens WhatsApp's
     /// 24-hour customer-service window.
+    #[serde(deserialize_with = "crate::time::optional_rfc3339")]
     pub last_inbound_at: Option<DateTime<Utc>>,
     /// Automatic re-prompts sent since the last agent request (loop
     /// protection: once it reaches the flow's limit the engine goes silent).
     pub auto_reprompts: u32,
     /// When the "channel deactivated" auto-reply was last sent (loop
     /// protection: at most one per 24 hours per thread).
+    #[serde(deserialize_with = "crate::time::optional_rfc3339")]
     pub last_channel_off_reply_at: Option<DateTime<Utc>>,
 }
 
@@ -424,6 +426,52 @@ mod tests {
                 _ => panic!("{json}: ours {ours:?}, derived {derived:?}"),
             }
         }
+    }
+
+    #[test]
+    fn thread_times_read_back_as_chrono_writes_them() {
+        // chrono's own form (what the server stores), with and without
+        // fractions, and an offset other than Z.
+        for at in [
+            AT,
+            "2026-01-05T15:00:00.123456789Z",
+            "2026-01-05T16:00:00+01:00",
+        ] {
+            let t: DateTime<Utc> = at.parse().unwrap();
+            let thread = Thread {
+                last_inbound_at: Some(t),
+                last_channel_off_reply_at: Some(t),
+                ..Thread::default()
+            };
+            let json = serde_json::to_string(&thread).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Thread>(&json).unwrap(),
+                thread,
+                "{json}"
+            );
+            let raw = format!(r#"{{"last_inbound_at":"{at}","last_channel_off_reply_at":null}}"#);
+            let read = serde_json::from_str::<Thread>(&raw).unwrap();
+            assert_eq!(
+                (read.last_inbound_at, read.last_channel_off_reply_at),
+                (Some(t), None)
+            );
+        }
+        // Absent times are none.
+        assert_eq!(
+            serde_json::from_str::<Thread>("{}").unwrap(),
+            Thread::default()
+        );
+    }
+
+    #[test]
+    fn a_time_that_is_not_rfc_3339_is_refused_by_name() {
+        let e = serde_json::from_str::<Thread>(r#"{"last_inbound_at":"yesterday"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("expected an RFC 3339 time, got \"yesterday\""),
+            "{e}"
+        );
     }
 
     #[test]

@@ -156,6 +156,7 @@ pub struct Refusal {
     pub code: RefusalCode,
     pub text: String,
     /// When the action becomes possible, if that is known.
+    #[serde(default, deserialize_with = "crate::time::optional_rfc3339")]
     pub retry_at: Option<DateTime<Utc>>,
 }
 

@@ -5,6 +5,7 @@
 //! README ("Quiet hours and daylight saving") for the consequence.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Deserializer};
 
 /// `t + secs`, saturating at chrono's limits instead of panicking.
 pub fn add_secs(t: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
@@ -18,6 +19,24 @@ pub fn add_secs(t: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
 /// Seconds from `a` to `b` (negative when `b` is earlier).
 pub fn secs_between(a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
     b.timestamp().saturating_sub(a.timestamp())
+}
+
+/// Reads an optional time in RFC 3339, the form chrono's `Serialize` writes,
+/// with chrono's dedicated RFC 3339 parser. chrono's own `Deserialize` goes
+/// through its general `FromStr`, which links chrono's whole format parser
+/// (RFC 2822, strftime items: about 9 KB) into the wasm app for no input
+/// the server sends. For `#[serde(default, deserialize_with = …)]` fields.
+pub(crate) fn optional_rfc3339<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    DateTime::parse_from_rfc3339(&text)
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .map_err(|e| {
+            serde::de::Error::custom(format!("{e}: expected an RFC 3339 time, got {text:?}"))
+        })
 }
 
 /// Offsets beyond ±26 h do not exist; clamp so arithmetic stays sane.
