@@ -35,7 +35,7 @@ pub(crate) fn optional_rfc3339<'de, D: Deserializer<'de>>(
     DateTime::parse_from_rfc3339(&text)
         .map(|t| Some(t.with_timezone(&Utc)))
         .map_err(|e| {
-            serde::de::Error::custom(format!("{e}: expected an RFC 3339 time, got {text:?}"))
+            serde::de::Error::custom(format!("{e}: expected an RFC 3339 time, got \"{text}\""))
         })
 }
 
