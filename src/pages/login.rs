@@ -44,7 +44,9 @@ pub fn Login() -> impl IntoView {
                     failure.set(None);
                     session.me.set(Some(me));
                     session.flash.set(None);
-                    location.go(&safe_next(location.query("next")));
+                    // In place of the login page: Back does not return to
+                    // a form for logging in again.
+                    location.replace(&safe_next(location.query("next")));
                 }
                 Err(e) => failure.set(Some(e)),
             }

@@ -70,6 +70,20 @@ test('the settings address leads to the first screen, and Back skips it', withAp
   assert.equal(path(page), '/');
 }, DEMO_SERVER));
 
+test('after logging in, Back skips the login form', withApp(async (app) => {
+  const page = await app.open('/');
+  await page.getByRole('heading', { name: 'Welcome to Optline' }).waitFor();
+  await page.getByRole('main').getByRole('link', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Log in to Optline' }).waitFor();
+  await page.getByLabel('E-mail').fill(DEMO.ana.email);
+  await page.getByLabel('Password').fill(DEMO.ana.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Welcome to Optline' }).waitFor();
+  assert.equal(path(page), '/');
+}, DEMO_SERVER));
+
 test('addresses the app does not know show "Page not found"', withApp(async (app) => {
   await loginAs(app, DEMO.ana);
   for (const address of ['/conversations/abc', '/admin/nothing', '/inbox/extra']) {
