@@ -1,8 +1,8 @@
 //! Which screen an address names: the app's routing table as plain data.
 //!
 //! The app routes itself instead of using `leptos_router`: its handful of
-//! fixed addresses did not need a general router, and that one cost about a
-//! fifth of an agent's first download (issue 13). This module is pure, so the
+//! fixed addresses did not need a general router, and that one cost 52 KB
+//! gzipped, 14 % of an agent's first download (issue 13). This module is pure, so the
 //! table is unit tested natively; [`crate::navigation`] follows the browser's
 //! address and renders the [`Page`] it names.
 
