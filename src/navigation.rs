@@ -46,6 +46,7 @@ pub fn provide_location() -> Location {
     };
     loc.follow_redirect();
     provide_context(loc);
+    // The app is never unmounted, so neither listener is ever removed.
     // Back and Forward.
     let _ = window_event_listener(leptos::ev::popstate, move |_| {
         loc.url.set(Url::current());
