@@ -16,6 +16,7 @@ use crate::components::select::ChannelSelect;
 use crate::navigation::use_location;
 use crate::on_demand::{on_demand, OnDemand, Wording};
 use crate::pages::workspace;
+use crate::server_calls::Task;
 
 /// Strips the separators people type, keeps `+` and digits.
 fn compact(raw: &str) -> String {
@@ -111,9 +112,8 @@ fn NewConversationForm(on_close: Callback<()>) -> impl IntoView {
     // tried to start: never "wrong" before anything was typed.
     let judged = RwSignal::new(false);
     let problem = Memo::new(move |_| phone.with(|p| phone_problem(p)));
-    let start = Action::new_local(|req: &StartConversationRequest| {
-        api_client::start_conversation(req.clone())
-    });
+    let start =
+        Task::new(|req: &StartConversationRequest| api_client::start_conversation(req.clone()));
     Effect::new(move |_| {
         if let Some(Ok(c)) = start.value().get() {
             let search = window().location().search().unwrap_or_default();

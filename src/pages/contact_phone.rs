@@ -14,6 +14,7 @@ use crate::components::new_conversation::phone_problem;
 use crate::components::select::ChannelSelect;
 use crate::navigation::use_location;
 use crate::on_demand::{on_demand, OnDemand, Wording};
+use crate::server_calls::{Loaded, Task};
 use crate::time;
 
 const SIMULATOR_OFF: &str = "The contact simulator is off on this server. It runs only when the server is started with --simulator (the README's run command does).";
@@ -52,7 +53,7 @@ fn ContactPhone() -> impl IntoView {
     let inbox = RwSignal::new(None::<SimPhoneInbox>);
     let poll_error = RwSignal::new(None::<ApiFailure>);
 
-    let directory = LocalResource::new(api_client::sim_numbers);
+    let directory = Loaded::new(api_client::sim_numbers);
     // Default to the first business number once the directory arrives.
     Effect::new(move |_| {
         if let Some(Ok(d)) = directory.get() {
@@ -106,7 +107,7 @@ fn ContactPhone() -> impl IntoView {
         }
     });
 
-    let send = Action::new_local(|req: &SimInboundRequest| api_client::sim_inbound(req.clone()));
+    let send = Task::new(|req: &SimInboundRequest| api_client::sim_inbound(req.clone()));
     Effect::new(move |_| {
         if let Some(Ok(_)) = send.value().get() {
             reply.set(String::new());

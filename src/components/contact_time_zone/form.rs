@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use optline_api::{Contact, ContactTimeZoneRequest};
 
 use crate::api_client::{self, ApiFailure};
+use crate::server_calls::Task;
 
 /// What the form sends: the contact and the request.
 type Change = (i64, ContactTimeZoneRequest);
@@ -26,8 +27,7 @@ pub fn TimeZoneForm(
             .unwrap_or_default(),
     );
     let note = RwSignal::new(String::new());
-    let save =
-        Action::new_local(|(id, req): &Change| api_client::set_contact_time_zone(*id, req.clone()));
+    let save = Task::new(|(id, req): &Change| api_client::set_contact_time_zone(*id, req.clone()));
     let failure = Memo::new(move |_| save.value().get().and_then(Result::err));
     // Keyboard users land in the field they came for, and back in it when
     // the server refused it (the Save button they pressed was disabled

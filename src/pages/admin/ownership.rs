@@ -7,19 +7,19 @@ use optline_api::{Ownership, OwnershipChangeRequest, User};
 
 use super::{admin, lob_name, LobSelect, Table};
 use crate::api_client::{self, ApiFailure};
+use crate::server_calls::{Loaded, Task};
 use crate::time;
 
 #[component]
 pub fn OwnershipPage() -> impl IntoView {
     let filter = RwSignal::new(None::<i64>);
-    let list = LocalResource::new(move || api_client::ownership(filter.get()));
-    let users = LocalResource::new(api_client::users);
+    let list = Loaded::new(move || api_client::ownership(filter.get()));
+    let users = Loaded::new(api_client::users);
     let status = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<String>);
 
     // `user_id: None` releases the contact.
-    let change =
-        Action::new_local(|req: &OwnershipChangeRequest| api_client::change_owner(req.clone()));
+    let change = Task::new(|req: &OwnershipChangeRequest| api_client::change_owner(req.clone()));
     Effect::new(move |_| {
         if let Some(r) = change.value().get() {
             match r {
@@ -65,7 +65,6 @@ pub fn OwnershipPage() -> impl IntoView {
             </div>
             <p class="form-status" role="status">{move || status.get()}</p>
             {move || failure.get().map(|m| view! { <p role="alert" class="error-box">{m}</p> })}
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
                     let people = users.get().and_then(Result::ok).map(|l| l.users).unwrap_or_default();
                     list.get()
@@ -76,13 +75,13 @@ pub fn OwnershipPage() -> impl IntoView {
                             Ok(l) => view! { <HolderTable items=l.items users=people change /> }.into_any(),
                             Err(e) => view! { <p role="alert" class="error-box">{e.message}</p> }.into_any(),
                         })
+                        .unwrap_or_else(|| view! { <p>"Loading…"</p> }.into_any())
                 }}
-            </Suspense>
         </section>
     }
 }
 
-type Change = Action<OwnershipChangeRequest, Result<Ownership, ApiFailure>>;
+type Change = Task<OwnershipChangeRequest, Result<Ownership, ApiFailure>>;
 
 const HEADERS: &[&str] = &[
     "Contact",

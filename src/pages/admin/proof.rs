@@ -9,6 +9,7 @@ use optline_api::{AuditRecord, ConsentProof, ConsentProofThread};
 use super::{FieldError, Table};
 use crate::api_client::{self, ApiFailure};
 use crate::navigation::use_location;
+use crate::server_calls::Task;
 use crate::time;
 
 /// Opens the browser's print dialog (read through `Reflect`: no web-sys
@@ -29,7 +30,7 @@ pub fn ProofPage() -> impl IntoView {
     let phone = RwSignal::new(initial.clone());
     let failure = RwSignal::new(None::<ApiFailure>);
     let proof = RwSignal::new(None::<ConsentProof>);
-    let load = Action::new_local(|p: &String| {
+    let load = Task::new(|p: &String| {
         let p = p.clone();
         async move { api_client::consent_proof(&p).await }
     });

@@ -13,6 +13,7 @@ use optline_api::AuditRecord;
 
 use crate::api_client::{self, ApiFailure, AuditFilter};
 use crate::navigation::use_location;
+use crate::server_calls::Task;
 use filters::AuditFilters;
 use table::AuditTable;
 
@@ -26,7 +27,7 @@ pub fn AuditPage() -> impl IntoView {
     let next = RwSignal::new(None::<String>);
     let failure = RwSignal::new(None::<ApiFailure>);
 
-    let load = Action::new_local(move |cursor: &Option<String>| {
+    let load = Task::new(move |cursor: &Option<String>| {
         let more = cursor.is_some();
         let (filter, cursor) = (applied.get_untracked(), cursor.clone());
         async move { (more, api_client::audit(&filter, cursor).await) }

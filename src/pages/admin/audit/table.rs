@@ -6,6 +6,7 @@ use optline_api::AuditRecord;
 
 use crate::api_client;
 use crate::pages::admin::Table;
+use crate::server_calls::Loaded;
 use crate::time;
 
 const HEADERS: &[&str] = &[
@@ -45,7 +46,7 @@ fn source_words(r: &AuditRecord) -> String {
 
 #[component]
 pub fn AuditTable(rows: RwSignal<Vec<AuditRecord>>) -> impl IntoView {
-    let users = LocalResource::new(api_client::users);
+    let users = Loaded::new(api_client::users);
     let actor = move |a: &str| -> String {
         let named = a
             .strip_prefix("user:")

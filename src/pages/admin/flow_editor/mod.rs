@@ -23,6 +23,7 @@ use optline_engine::{Channel, Flow};
 use super::{admin, LobSelect};
 use crate::api_client::{self, ApiFailure};
 use crate::components::select::ChannelSelect;
+use crate::server_calls::{Loaded, Task};
 use disclaimer::DisclaimerFields;
 use draft::{check, Draft};
 use fields::{OtherProblems, Problems};
@@ -38,7 +39,7 @@ pub fn FlowEditorPage() -> impl IntoView {
     let lob = RwSignal::new(ctx.me.lines_of_business.first().map(|l| l.id).unwrap_or(0));
     let channel = RwSignal::new(Channel::WhatsApp);
 
-    let doc = LocalResource::new(move || api_client::flow(lob.get(), channel.get()));
+    let doc = Loaded::new(move || api_client::flow(lob.get(), channel.get()));
     let draft = Draft::new();
     let saved = RwSignal::new(None::<Flow>);
     let is_default = RwSignal::new(false);
@@ -74,7 +75,7 @@ pub fn FlowEditorPage() -> impl IntoView {
     });
     let status = RwSignal::new(String::new());
 
-    let save = Action::new_local(move |flow: &Flow| {
+    let save = Task::new(move |flow: &Flow| {
         let req = SaveFlowRequest { flow: flow.clone() };
         api_client::save_flow(lob.get_untracked(), channel.get_untracked(), req)
     });

@@ -8,6 +8,7 @@ use optline_api::{Channel, Role};
 use crate::api_client::{self, InsightsFilter};
 use crate::components::select::{options, ChannelSelect, Select};
 use crate::pages::admin::LobSelect;
+use crate::server_calls::Loaded;
 use crate::time;
 
 /// The preset periods, in days; `None` is "custom".
@@ -34,7 +35,7 @@ pub fn InsightsFilters(applied: RwSignal<InsightsFilter>) -> impl IntoView {
     let lob = RwSignal::new(None::<i64>);
     let channel = RwSignal::new(None::<Channel>);
     let agent = RwSignal::new(None::<i64>);
-    let users = LocalResource::new(api_client::users);
+    let users = Loaded::new(api_client::users);
 
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

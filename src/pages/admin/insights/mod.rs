@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use optline_api::{FunnelStage, Insights};
 
 use crate::api_client::{self, AuditFilter, InsightsFilter};
+use crate::server_calls::Loaded;
 use charts::{Bar, BarChart, BarTable, DailyChart, DailyTable};
 use filters::InsightsFilters;
 
@@ -208,7 +209,7 @@ pub fn InsightsPage() -> impl IntoView {
         to: Some(to),
         ..InsightsFilter::default()
     });
-    let data = LocalResource::new(move || {
+    let data = Loaded::new(move || {
         let f = applied.get();
         async move { (api_client::insights(&f).await, f) }
     });

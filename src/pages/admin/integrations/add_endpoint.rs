@@ -8,6 +8,7 @@ use optline_api::{CreateWebhookRequest, WebhookEndpointCreated};
 use super::secret::ShownSecret;
 use crate::api_client::{self, ApiFailure};
 use crate::pages::admin::FieldError;
+use crate::server_calls::Task;
 
 #[component]
 pub fn AddEndpoint(
@@ -21,8 +22,7 @@ pub fn AddEndpoint(
     let chosen = RwSignal::new(vec!["consent.changed".to_string()]);
     let failure = RwSignal::new(None::<ApiFailure>);
 
-    let create =
-        Action::new_local(|req: &CreateWebhookRequest| api_client::create_webhook(req.clone()));
+    let create = Task::new(|req: &CreateWebhookRequest| api_client::create_webhook(req.clone()));
     Effect::new(move |_| match create.value().get() {
         Some(Ok(WebhookEndpointCreated { endpoint, secret })) => {
             failure.set(None);

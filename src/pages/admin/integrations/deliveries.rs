@@ -7,6 +7,7 @@ use optline_api::{WebhookDelivery, WebhookDeliveryPage};
 
 use crate::api_client::{self, ApiFailure};
 use crate::pages::admin::Table;
+use crate::server_calls::Task;
 use crate::time;
 
 const HEADERS: &[&str] = &[
@@ -52,7 +53,7 @@ pub fn DeliveryLog(id: i64, url: String, version: RwSignal<u32>) -> impl IntoVie
         refresh();
     });
     let status = RwSignal::new(String::new());
-    let resend = Action::new_local(move |d: &i64| api_client::resend_delivery(id, *d));
+    let resend = Task::new(move |d: &i64| api_client::resend_delivery(id, *d));
     Effect::new(move |_| {
         if let Some(r) = resend.value().get() {
             match r {
@@ -82,7 +83,7 @@ pub fn DeliveryLog(id: i64, url: String, version: RwSignal<u32>) -> impl IntoVie
 #[component]
 fn Rows(
     items: Vec<WebhookDelivery>,
-    resend: Action<i64, Result<WebhookDelivery, ApiFailure>>,
+    resend: Task<i64, Result<WebhookDelivery, ApiFailure>>,
 ) -> impl IntoView {
     view! {
         <Table headers=HEADERS>

@@ -13,6 +13,7 @@ use optline_api::{UpdateWebhookRequest, WebhookEndpoint};
 
 use super::Table;
 use crate::api_client::{self, ApiFailure};
+use crate::server_calls::{Loaded, Task};
 use add_endpoint::AddEndpoint;
 use deliveries::DeliveryLog;
 use secret::{SecretOnce, ShownSecret};
@@ -34,7 +35,7 @@ struct Open {
 
 #[component]
 pub fn IntegrationsPage() -> impl IntoView {
-    let list = LocalResource::new(api_client::webhooks);
+    let list = Loaded::new(api_client::webhooks);
     let shown = RwSignal::new(None::<ShownSecret>);
     let status = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<String>);
@@ -42,7 +43,7 @@ pub fn IntegrationsPage() -> impl IntoView {
     // Bumped to reload the open delivery log (after a test event, a resend).
     let log_version = RwSignal::new(0u32);
 
-    let act = Action::new_local(|a: &Act| {
+    let act = Task::new(|a: &Act| {
         let a = a.clone();
         async move {
             match a {
@@ -108,7 +109,6 @@ pub fn IntegrationsPage() -> impl IntoView {
             <SecretOnce shown />
             <p class="form-status" role="status">{move || status.get()}</p>
             {move || failure.get().map(|m| view! { <p role="alert" class="error-box">{m}</p> })}
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
                     list.get()
                         .map(|r| match r {
@@ -126,8 +126,8 @@ pub fn IntegrationsPage() -> impl IntoView {
                             }
                             Err(e) => view! { <p role="alert" class="error-box">{e.message}</p> }.into_any(),
                         })
+                        .unwrap_or_else(|| view! { <p>"Loading…"</p> }.into_any())
                 }}
-            </Suspense>
             {move || {
                 open.get()
                     .map(|o| view! { <DeliveryLog id=o.id url=o.url version=log_version /> })
@@ -136,7 +136,7 @@ pub fn IntegrationsPage() -> impl IntoView {
     }
 }
 
-type Acting = Action<Act, Result<(String, Option<ShownSecret>), ApiFailure>>;
+type Acting = Task<Act, Result<(String, Option<ShownSecret>), ApiFailure>>;
 
 const HEADERS: &[&str] = &["Endpoint", "Events", "Status", "Waiting", "Actions"];
 

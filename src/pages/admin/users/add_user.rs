@@ -6,6 +6,7 @@ use optline_api::{CreateUserRequest, Role};
 
 use crate::api_client::{self, ApiFailure};
 use crate::pages::admin::{admin, FieldError, LobSelect};
+use crate::server_calls::Task;
 
 #[component]
 pub fn AddUser(on_added: impl Fn() + Copy + 'static) -> impl IntoView {
@@ -19,7 +20,7 @@ pub fn AddUser(on_added: impl Fn() + Copy + 'static) -> impl IntoView {
     let failure = RwSignal::new(None::<ApiFailure>);
     let done = RwSignal::new(String::new());
 
-    let create = Action::new_local(|req: &CreateUserRequest| api_client::create_user(req.clone()));
+    let create = Task::new(|req: &CreateUserRequest| api_client::create_user(req.clone()));
     Effect::new(move |_| match create.value().get() {
         Some(Ok(u)) => {
             done.set(format!("Added {}.", u.name));

@@ -14,13 +14,14 @@ use leptos::prelude::*;
 use optline_api::{BusinessNumber, UpdateNumberRequest, UpdateUserRequest, User};
 
 use crate::api_client::{self, ApiFailure};
+use crate::server_calls::{Loaded, Task};
 use add_user::AddUser;
 use lines::LinesOfBusiness;
 use number_table::NumberTable;
 use user_table::UserTable;
 
-pub type UpdateUser = Action<(i64, UpdateUserRequest), Result<User, ApiFailure>>;
-pub type UpdateNumber = Action<(i64, UpdateNumberRequest), Result<BusinessNumber, ApiFailure>>;
+pub type UpdateUser = Task<(i64, UpdateUserRequest), Result<User, ApiFailure>>;
+pub type UpdateNumber = Task<(i64, UpdateNumberRequest), Result<BusinessNumber, ApiFailure>>;
 
 fn on_off(on: bool) -> &'static str {
     if on {
@@ -32,18 +33,16 @@ fn on_off(on: bool) -> &'static str {
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let users = LocalResource::new(api_client::users);
-    let numbers = LocalResource::new(api_client::numbers);
+    let users = Loaded::new(api_client::users);
+    let numbers = Loaded::new(api_client::numbers);
     let failure = RwSignal::new(None::<String>);
     let status = RwSignal::new(String::new());
 
-    let update_user: UpdateUser = Action::new_local(|(id, req): &(i64, UpdateUserRequest)| {
-        api_client::update_user(*id, req.clone())
+    let update_user: UpdateUser =
+        Task::new(|(id, req): &(i64, UpdateUserRequest)| api_client::update_user(*id, req.clone()));
+    let update_number: UpdateNumber = Task::new(|(id, req): &(i64, UpdateNumberRequest)| {
+        api_client::update_number(*id, req.clone())
     });
-    let update_number: UpdateNumber =
-        Action::new_local(|(id, req): &(i64, UpdateNumberRequest)| {
-            api_client::update_number(*id, req.clone())
-        });
     // Says what the server did (or why not), then shows its lists again.
     let report = move |r: Result<String, ApiFailure>| match r {
         Ok(done) => {
@@ -80,31 +79,27 @@ pub fn UsersPage() -> impl IntoView {
             <p class="form-status" role="status">{move || status.get()}</p>
             {move || failure.get().map(|m| view! { <p role="alert" class="error-box">{m}</p> })}
             <h2>"Users"</h2>
-            <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
-                {move || {
-                    users.get().map(|r| match r {
-                        Ok(list) => view! { <UserTable users=list.users update=update_user /> }.into_any(),
-                        Err(e) => error_box(e).into_any(),
-                    })
-                }}
-            </Suspense>
+            {move || {
+                users.get().map(|r| match r {
+                    Ok(list) => view! { <UserTable users=list.users update=update_user /> }.into_any(),
+                    Err(e) => error_box(e).into_any(),
+                })
+                .unwrap_or_else(|| view! { <p>"Loading users…"</p> }.into_any())
+            }}
             <h2>"Business numbers"</h2>
-            <Suspense fallback=|| view! { <p>"Loading numbers…"</p> }>
-                {move || {
-                    let names = user_list().unwrap_or_default();
-                    numbers.get().map(|r| match r {
-                        Ok(list) => {
-                            view! { <NumberTable numbers=list.numbers users=names update=update_number /> }
-                                .into_any()
-                        }
-                        Err(e) => error_box(e).into_any(),
-                    })
-                }}
-            </Suspense>
+            {move || {
+                let names = user_list().unwrap_or_default();
+                numbers.get().map(|r| match r {
+                    Ok(list) => {
+                        view! { <NumberTable numbers=list.numbers users=names update=update_number /> }
+                            .into_any()
+                    }
+                    Err(e) => error_box(e).into_any(),
+                })
+                .unwrap_or_else(|| view! { <p>"Loading numbers…"</p> }.into_any())
+            }}
             <h2>"Lines of business"</h2>
-            <Suspense fallback=|| ()>
-                {move || user_list().map(|users| view! { <LinesOfBusiness users /> })}
-            </Suspense>
+            {move || user_list().map(|users| view! { <LinesOfBusiness users /> })}
             <AddUser on_added=move || {
                 users.refetch();
                 numbers.refetch();
