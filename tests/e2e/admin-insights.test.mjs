@@ -93,6 +93,11 @@ test('insights charts count what the audit lists, and a bar opens those records'
     const daily = page.getByRole('table', { name: 'Per day (UTC)' });
     const dayAccepts = await daily.getByRole('link', { name: / acceptances$/ }).allTextContents();
     assert.equal(dayAccepts.reduce((a, b) => a + Number(b), 0), accepted.count);
+    // Each day's link opens exactly that UTC day's records.
+    for (const link of await daily.getByRole('link', { name: / acceptances$/ }).all()) {
+      const href = await link.getAttribute('href');
+      assert.equal(await auditCount(app, href), Number(await link.textContent()), href);
+    }
 
     assert.deepEqual(await accessibilityViolations(page), []);
 
