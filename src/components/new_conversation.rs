@@ -12,6 +12,7 @@ use optline_api::{Channel, StartConversationRequest};
 use wasm_bindgen::JsCast;
 
 use crate::api_client;
+use crate::components::dialogs_ahead::fetch_dialogs_ahead;
 use crate::components::select::ChannelSelect;
 use crate::navigation::use_location;
 use crate::on_demand::{on_demand, OnDemand, Wording};
@@ -78,6 +79,8 @@ pub fn NewConversation() -> impl IntoView {
                 aria-expanded=move || open.get().to_string()
                 aria-controls="new-conversation-form"
                 on:click=toggle
+                on:pointerenter=|_| fetch_dialogs_ahead()
+                on:focus=|_| fetch_dialogs_ahead()
             >
                 "New conversation"
             </button>

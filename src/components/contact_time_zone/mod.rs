@@ -12,6 +12,7 @@ use leptos::html;
 use leptos::prelude::*;
 use optline_api::Contact;
 
+use crate::components::dialogs_ahead::fetch_dialogs_ahead;
 use crate::on_demand::{on_demand, OnDemand, Wording};
 
 on_demand! {
@@ -47,7 +48,8 @@ pub fn ContactTimeZone(
     let shown = Memo::new(move |_| open.get());
     view! {
         <button type="button" class="secondary small" node_ref=opener
-            on:click=move |_| open.set(true) aria-expanded=move || open.get().to_string()>
+            on:click=move |_| open.set(true) aria-expanded=move || open.get().to_string()
+            on:pointerenter=|_| fetch_dialogs_ahead() on:focus=|_| fetch_dialogs_ahead()>
             "Change time zone…"
         </button>
         {move || shown.get().then(|| view! {

@@ -13,6 +13,7 @@ mod dialogs;
 use leptos::html;
 use leptos::prelude::*;
 
+use crate::components::dialogs_ahead::fetch_dialogs_ahead;
 use crate::on_demand::{on_demand, OnDemand, Wording};
 use crate::session::use_session;
 use crate::thread_model::ThreadModel;
@@ -85,7 +86,8 @@ fn RecordAction(model: Model, kind: Record, offered: Signal<bool>) -> impl IntoV
     let wanted = Memo::new(move |_| wanted.get());
     view! {
         {move || offered.get().then(|| view! {
-            <button type="button" class="secondary" node_ref=opener on:click=press>
+            <button type="button" class="secondary" node_ref=opener on:click=press
+                on:pointerenter=|_| fetch_dialogs_ahead() on:focus=|_| fetch_dialogs_ahead()>
                 {label}
             </button>
         })}
