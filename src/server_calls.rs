@@ -24,6 +24,8 @@ pub struct Loaded<T: Send + Sync + 'static> {
     value: RwSignal<Option<T>>,
     /// Bumped by `refetch`.
     version: RwSignal<u32>,
+    /// A request newer than the answer shown is on its way.
+    loading: RwSignal<bool>,
 }
 
 impl<T: Send + Sync + 'static> Clone for Loaded<T> {
@@ -35,24 +37,43 @@ impl<T: Send + Sync + 'static> Copy for Loaded<T> {}
 
 impl<T: Clone + Send + Sync + 'static> Loaded<T> {
     /// Fetches with `fetch` now, and again whenever a signal it reads changes.
-    /// Answers may come back out of order: only the newest request's is kept.
+    /// Answers may come back out of order: one older than the answer shown
+    /// is dropped, any newer one is shown at once (so repeated refetches
+    /// never starve the screen).
     pub fn new<Fut: Future<Output = T> + 'static>(fetch: impl Fn() -> Fut + 'static) -> Self {
         let value = RwSignal::new(None);
         let version = RwSignal::new(0u32);
-        let sent = StoredValue::new(0u32);
+        let loading = RwSignal::new(false);
+        // (requests sent, newest answer shown)
+        let seq = StoredValue::new((0u32, 0u32));
         Effect::new(move |_| {
             version.track();
             let pending = fetch();
-            sent.update_value(|n| *n += 1);
-            let mine = sent.get_value();
+            seq.update_value(|(sent, _)| *sent += 1);
+            let mine = seq.get_value().0;
+            loading.set(true);
             leptos::task::spawn_local(async move {
                 let answer = pending.await;
-                if sent.try_get_value() == Some(mine) {
+                let Some((sent, shown)) = seq.try_get_value() else {
+                    return; // the screen was left meanwhile
+                };
+                if mine > shown {
+                    seq.set_value((sent, mine));
                     value.set(Some(answer));
+                    loading.set(mine < sent);
                 }
             });
         });
-        Loaded { value, version }
+        Loaded {
+            value,
+            version,
+            loading,
+        }
+    }
+
+    /// Whether a newer answer is on its way (tracked).
+    pub fn loading(&self) -> bool {
+        self.loading.get()
     }
 
     /// The last answer (tracked).

@@ -93,15 +93,20 @@ test('addresses the app does not know show "Page not found"', withApp(async (app
   }
 }, DEMO_SERVER));
 
-test('the server status line: an unreachable server is said, and Retry checks again', withApp(async (app) => {
+/** The first request to `url` (on `target`: a page or a context) fails as offline. */
+async function failFirst(target, url) {
   let failNext = true;
-  await app.context.route('**/api/health', (route) => {
+  await target.route(url, (route) => {
     if (failNext) {
       failNext = false;
       return route.abort('internetdisconnected');
     }
     return route.continue();
   });
+}
+
+test('the server status line: an unreachable server is said, and Retry checks again', withApp(async (app) => {
+  await failFirst(app.context, '**/api/health');
   const page = await app.open('/');
   const status = page.getByRole('status').filter({ hasText: /Server/ });
   await status.getByText(/Server unreachable/).waitFor();
@@ -116,14 +121,7 @@ test('the settings access check: a failure is said, and Retry checks again', wit
   const settings = mainNav(page).getByRole('link', { name: 'Settings' });
   await settings.waitFor();
   // The app's own session probe is done; the settings ask again, and fail once.
-  let failNext = true;
-  await page.route('**/api/v1/session', (route) => {
-    if (failNext) {
-      failNext = false;
-      return route.abort('internetdisconnected');
-    }
-    return route.continue();
-  });
+  await failFirst(page, '**/api/v1/session');
   await settings.click();
   await page.getByRole('heading', { name: 'Settings unavailable' }).waitFor();
   await page.getByRole('button', { name: 'Retry' }).click();

@@ -39,15 +39,7 @@ async fn the_whatsapp_line_claim_is_atomic_across_processes() {
         Client::login(&b, BEN.0, BEN.1).await,
     ];
     for i in 0..6 {
-        let email = format!("racer{i}@acme.example");
-        let r = admin
-            .post(
-                "/api/v1/admin/users",
-                json!({"email": email, "name": format!("Racer {i}"), "password": "racer-password",
-                       "role": "agent", "line_of_business_id": 1, "phone": format!("+1415555018{i}")}),
-            )
-            .await;
-        assert_eq!(r.status, 201, "{}", r.text);
+        let email = admin.add_racer(i).await;
         // Half the agents on each process.
         let on = if i % 2 == 0 { &a } else { &b };
         agents.push(Client::login(on, &email, "racer-password").await);
@@ -152,19 +144,17 @@ async fn a_logout_on_one_process_ends_the_stream_on_the_other() {
 const APP_SECRET: &str = "app-secret-7f3e9b";
 const PNID: &str = "1234567890";
 
-/// Makes Ana's number a WhatsApp Cloud API number sending to `standin`
-/// (settings live in the database: every process sees them).
-async fn whatsapp_number(admin: &Client, standin: &StandIn) {
-    let _ = standin;
-    let id = admin.number_id(ANA_NUMBER).await;
+/// Makes Ana's number a WhatsApp Cloud API number (sending to the
+/// stand-in each process was started with; settings live in the database:
+/// every process sees them).
+async fn whatsapp_number(admin: &Client) {
     let r = admin
-        .req(
-            "PATCH",
-            &format!("/api/v1/admin/numbers/{id}"),
-            Some(json!({"provider": {
+        .update_number(
+            ANA_NUMBER,
+            json!({"provider": {
                 "kind": "whatsapp", "app_secret": APP_SECRET, "verify_token": "verify-me",
                 "access_token": "EAAG-token", "phone_number_id": PNID,
-                "template_name": "optin_request", "template_language": "en_US"}})),
+                "template_name": "optin_request", "template_language": "en_US"}}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -208,7 +198,7 @@ async fn a_retry_storm_split_over_two_processes_stores_every_message_once() {
     let standin = StandIn::start().await;
     let a = Server::start(&["--demo", "--whatsapp-base-url", &standin.base]);
     let b = Server::start_peer(&a, &["--whatsapp-base-url", &standin.base]);
-    whatsapp_number(&Client::login(&a, ADMIN.0, ADMIN.1).await, &standin).await;
+    whatsapp_number(&Client::login(&a, ADMIN.0, ADMIN.1).await).await;
     let senders = [Client::new(&a), Client::new(&b)];
     // 30 messages, each delivered 4 times, alternately to A and B, at once.
     let n = 30;
@@ -273,7 +263,7 @@ async fn a_process_killed_under_load_loses_no_acknowledged_message_and_its_sends
     let a = Server::start(&[&["--demo"][..], &args].concat());
     let b = Server::start_peer(&a, &args);
     let admin = Client::login(&b, ADMIN.0, ADMIN.1).await;
-    whatsapp_number(&admin, &standin).await;
+    whatsapp_number(&admin).await;
     // A send that process A committed but never started (it stopped right
     // after the commit): queued, claimed by a process id nobody runs.
     let ana = Client::login(&b, ANA.0, ANA.1).await;

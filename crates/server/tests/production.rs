@@ -83,15 +83,11 @@ fn an_unreachable_postgresql_is_a_clear_error_without_its_password() {
 async fn the_simulator_never_touches_a_real_provider_number() {
     let s = Server::start(&["--demo"]);
     let admin = Client::login(&s, ADMIN.0, ADMIN.1).await;
-    let id = admin.number_id(ANA_NUMBER).await;
     let r = admin
-        .req(
-            "PATCH",
-            &format!("/api/v1/admin/numbers/{id}"),
-            Some(
-                json!({"provider": {"kind": "twilio", "account_sid": "AC0123456789",
+        .update_number(
+            ANA_NUMBER,
+            json!({"provider": {"kind": "twilio", "account_sid": "AC0123456789",
                 "auth_token": "secret-token", "from": ANA_NUMBER}}),
-            ),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);

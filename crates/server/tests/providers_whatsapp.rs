@@ -44,15 +44,13 @@ async fn setup_with(extra: &[&str]) -> Setup {
     args.extend_from_slice(extra);
     let server = Server::start_logged(&args);
     let admin = Client::login(&server, ADMIN.0, ADMIN.1).await;
-    let id = admin.number_id(ANA_NUMBER).await;
     let r = admin
-        .req(
-            "PATCH",
-            &format!("/api/v1/admin/numbers/{id}"),
-            Some(json!({"provider": {
+        .update_number(
+            ANA_NUMBER,
+            json!({"provider": {
                 "kind": "whatsapp", "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
                 "access_token": ACCESS_TOKEN, "phone_number_id": PNID,
-                "template_name": "optin_request", "template_language": "en_US"}})),
+                "template_name": "optin_request", "template_language": "en_US"}}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -531,15 +529,13 @@ async fn a_timeout_or_a_5xx_is_never_resent_and_the_status_report_settles_it() {
         "300",
     ]);
     let admin = Client::login(&server, ADMIN.0, ADMIN.1).await;
-    let id = admin.number_id(ANA_NUMBER).await;
     let r = admin
-        .req(
-            "PATCH",
-            &format!("/api/v1/admin/numbers/{id}"),
-            Some(json!({"provider": {
+        .update_number(
+            ANA_NUMBER,
+            json!({"provider": {
                 "kind": "whatsapp", "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
                 "access_token": ACCESS_TOKEN, "phone_number_id": PNID,
-                "template_name": "optin_request", "template_language": "en_US"}})),
+                "template_name": "optin_request", "template_language": "en_US"}}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);

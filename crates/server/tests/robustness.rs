@@ -286,15 +286,7 @@ async fn ownership_race_has_exactly_one_winner() {
         Client::login(&s, BEN.0, BEN.1).await,
     ];
     for i in 0..8 {
-        let email = format!("racer{i}@acme.example");
-        let r = admin
-            .post(
-                "/api/v1/admin/users",
-                json!({"email": email, "name": format!("Racer {i}"), "password": "racer-password",
-                       "role": "agent", "line_of_business_id": 1, "phone": format!("+1415555018{i}")}),
-            )
-            .await;
-        assert_eq!(r.status, 201, "{}", r.text);
+        let email = admin.add_racer(i).await;
         agents.push(Client::login(&s, &email, "racer-password").await);
     }
     for round in 0..3 {

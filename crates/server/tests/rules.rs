@@ -242,13 +242,8 @@ async fn rule_9_channel_deactivated_and_auto_reply() {
     let admin = Client::login(&s, ADMIN.0, ADMIN.1).await;
     let contact = "+12025550118";
     let conv = ana.start_conv(contact, "whatsapp").await;
-    let id = admin.number_id(ANA_NUMBER).await;
     let r = admin
-        .req(
-            "PATCH",
-            &format!("/api/v1/admin/numbers/{id}"),
-            Some(json!({"whatsapp_enabled": false})),
-        )
+        .update_number(ANA_NUMBER, json!({"whatsapp_enabled": false}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["whatsapp_enabled"], false);

@@ -25,15 +25,13 @@ async fn provider_secrets_are_sealed_and_rotate() {
     std::env::set_var("OPTLINE_SECRET_KEY", KEY_1);
     let s = Server::start(&["--demo"]);
     let admin = Client::login(&s, ADMIN.0, ADMIN.1).await;
-    let id = admin.number_id(ANA_NUMBER).await;
     let r = admin
-        .req(
-            "PATCH",
-            &format!("/api/v1/admin/numbers/{id}"),
-            Some(json!({"provider": {
+        .update_number(
+            ANA_NUMBER,
+            json!({"provider": {
                 "kind": "whatsapp", "app_secret": "app-secret-1", "verify_token": "verify-1",
                 "access_token": ACCESS_TOKEN, "phone_number_id": "5550001",
-                "template_name": "optin_request", "template_language": "en_US"}})),
+                "template_name": "optin_request", "template_language": "en_US"}}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);

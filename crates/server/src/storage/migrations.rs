@@ -335,16 +335,26 @@ pub fn latest_version() -> i64 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn v5_moves_consent_threads_into_conversations() {
-        let mut c = Connection::open_in_memory().unwrap();
-        migrate_to(&mut c, 4).unwrap();
+    /// Organization 1 with line of business 1, number 1 and contact 1:
+    /// what a conversation row needs, in every schema version these tests
+    /// start from.
+    fn with_contact(c: &Connection) {
         c.execute_batch(
             "INSERT INTO organizations VALUES (1, 'o', 't');
              INSERT INTO lines_of_business VALUES (1, 1, 'l');
              INSERT INTO numbers(id, org_id, lob_id, e164) VALUES (1, 1, 1, '+1');
-             INSERT INTO contacts VALUES (1, 1, '+2', NULL, 'UTC');
-             INSERT INTO conversations(id, org_id, number_id, contact_id, channel, updated_at)
+             INSERT INTO contacts VALUES (1, 1, '+2', NULL, 'UTC');",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn v5_moves_consent_threads_into_conversations() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate_to(&mut c, 4).unwrap();
+        with_contact(&c);
+        c.execute_batch(
+            "INSERT INTO conversations(id, org_id, number_id, contact_id, channel, updated_at)
                  VALUES (7, 1, 1, 1, 'sms', 't'), (8, 1, 1, 1, 'whatsapp', 't');
              INSERT INTO consents VALUES (1, 1, 'sms', '{\"x\":1}', 't');",
         )
@@ -368,12 +378,9 @@ mod tests {
     fn v7_names_the_consent_state_of_stored_threads() {
         let mut c = Connection::open_in_memory().unwrap();
         migrate_to(&mut c, 6).unwrap();
+        with_contact(&c);
         c.execute_batch(
-            "INSERT INTO organizations VALUES (1, 'o', 't');
-             INSERT INTO lines_of_business VALUES (1, 1, 'l');
-             INSERT INTO numbers(id, org_id, lob_id, e164) VALUES (1, 1, 1, '+1');
-             INSERT INTO contacts VALUES (1, 1, '+2', NULL, 'UTC');
-             INSERT INTO conversations(id, org_id, number_id, contact_id, channel, updated_at, thread)
+            "INSERT INTO conversations(id, org_id, number_id, contact_id, channel, updated_at, thread)
                  VALUES (7, 1, 1, 1, 'sms', 't',
                          '{\"consent\":{\"state\":\"accepted\",\"at\":\"2026-01-05T15:00:00Z\"}}'),
                         (8, 1, 1, 1, 'whatsapp', 't', NULL);",
@@ -394,12 +401,9 @@ mod tests {
     fn v13_never_resends_what_was_queued_before_it() {
         let mut c = Connection::open_in_memory().unwrap();
         migrate_to(&mut c, 12).unwrap();
+        with_contact(&c);
         c.execute_batch(
-            "INSERT INTO organizations VALUES (1, 'o', 't');
-             INSERT INTO lines_of_business VALUES (1, 1, 'l');
-             INSERT INTO numbers(id, org_id, lob_id, e164) VALUES (1, 1, 1, '+1');
-             INSERT INTO contacts VALUES (1, 1, '+2', NULL, 'UTC');
-             INSERT INTO conversations(id, org_id, number_id, contact_id, channel, updated_at)
+            "INSERT INTO conversations(id, org_id, number_id, contact_id, channel, updated_at)
                  VALUES (7, 1, 1, 1, 'sms', 't');
              INSERT INTO messages(id, conversation_id, direction, kind, body, status, provider,
                  created_at) VALUES

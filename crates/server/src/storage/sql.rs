@@ -333,7 +333,8 @@ impl<T> OptionalExtension<T> for StorageResult<T> {
     }
 }
 
-/// A value bound to a placeholder.
+/// A value as SQLite stores it, onto which PostgreSQL's types map: bound
+/// to a placeholder, or read from a column (then called a cell).
 #[derive(Debug, Clone, Copy)]
 pub enum Value<'a> {
     Null,
@@ -558,36 +559,26 @@ impl Row<'_> {
     }
 }
 
-/// A cell as read: what SQLite stores, which PostgreSQL's types map onto.
-#[derive(Debug, Clone, Copy)]
-pub enum Cell<'a> {
-    Null,
-    Int(i64),
-    Real(f64),
-    Text(&'a str),
-    Blob(&'a [u8]),
-}
-
-fn sqlite_cell(v: rusqlite::types::ValueRef<'_>) -> Cell<'_> {
+fn sqlite_cell(v: rusqlite::types::ValueRef<'_>) -> Value<'_> {
     use rusqlite::types::ValueRef;
     match v {
-        ValueRef::Null => Cell::Null,
-        ValueRef::Integer(i) => Cell::Int(i),
-        ValueRef::Real(f) => Cell::Real(f),
-        ValueRef::Text(t) => std::str::from_utf8(t).map_or(Cell::Blob(t), Cell::Text),
-        ValueRef::Blob(b) => Cell::Blob(b),
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) => std::str::from_utf8(t).map_or(Value::Blob(t), Value::Text),
+        ValueRef::Blob(b) => Value::Blob(b),
     }
 }
 
 /// A Rust type a cell can be read into.
 pub trait FromCell: Sized {
-    fn from_cell(c: Cell<'_>) -> Result<Self, String>;
+    fn from_cell(c: Value<'_>) -> Result<Self, String>;
 }
 
-fn int_of(c: Cell<'_>) -> Result<i64, String> {
+fn int_of(c: Value<'_>) -> Result<i64, String> {
     match c {
-        Cell::Int(i) => Ok(i),
-        Cell::Real(f) if f.fract() == 0.0 => Ok(f as i64),
+        Value::Int(i) => Ok(i),
+        Value::Real(f) if f.fract() == 0.0 => Ok(f as i64),
         other => Err(format!("expected an integer, found {other:?}")),
     }
 }
@@ -595,7 +586,7 @@ fn int_of(c: Cell<'_>) -> Result<i64, String> {
 macro_rules! int_cell {
     ($($t:ty),*) => {$(
         impl FromCell for $t {
-            fn from_cell(c: Cell<'_>) -> Result<Self, String> {
+            fn from_cell(c: Value<'_>) -> Result<Self, String> {
                 let i = int_of(c)?;
                 <$t>::try_from(i).map_err(|_| format!("{i} is out of range"))
             }
@@ -605,66 +596,66 @@ macro_rules! int_cell {
 int_cell!(i64, i32, u32, u16, u8, usize, u64);
 
 impl FromCell for bool {
-    fn from_cell(c: Cell<'_>) -> Result<Self, String> {
+    fn from_cell(c: Value<'_>) -> Result<Self, String> {
         Ok(int_of(c)? != 0)
     }
 }
 impl FromCell for f64 {
-    fn from_cell(c: Cell<'_>) -> Result<Self, String> {
+    fn from_cell(c: Value<'_>) -> Result<Self, String> {
         match c {
-            Cell::Int(i) => Ok(i as f64),
-            Cell::Real(f) => Ok(f),
+            Value::Int(i) => Ok(i as f64),
+            Value::Real(f) => Ok(f),
             other => Err(format!("expected a number, found {other:?}")),
         }
     }
 }
 impl FromCell for String {
-    fn from_cell(c: Cell<'_>) -> Result<Self, String> {
+    fn from_cell(c: Value<'_>) -> Result<Self, String> {
         match c {
-            Cell::Text(s) => Ok(s.to_string()),
+            Value::Text(s) => Ok(s.to_string()),
             other => Err(format!("expected text, found {other:?}")),
         }
     }
 }
 impl FromCell for Vec<u8> {
-    fn from_cell(c: Cell<'_>) -> Result<Self, String> {
+    fn from_cell(c: Value<'_>) -> Result<Self, String> {
         match c {
-            Cell::Blob(b) => Ok(b.to_vec()),
-            Cell::Text(s) => Ok(s.as_bytes().to_vec()),
+            Value::Blob(b) => Ok(b.to_vec()),
+            Value::Text(s) => Ok(s.as_bytes().to_vec()),
             other => Err(format!("expected bytes, found {other:?}")),
         }
     }
 }
 impl<T: FromCell> FromCell for Option<T> {
-    fn from_cell(c: Cell<'_>) -> Result<Self, String> {
+    fn from_cell(c: Value<'_>) -> Result<Self, String> {
         match c {
-            Cell::Null => Ok(None),
+            Value::Null => Ok(None),
             c => T::from_cell(c).map(Some),
         }
     }
 }
 
-/// Any PostgreSQL cell, decoded into a [`Cell`].
-struct PgCell<'a>(Cell<'a>);
+/// Any PostgreSQL cell, decoded into a [`Value`].
+struct PgCell<'a>(Value<'a>);
 
 impl<'a> postgres::types::FromSql<'a> for PgCell<'a> {
     fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
         Ok(PgCell(match *ty {
-            Type::INT8 => Cell::Int(i64::from_sql(ty, raw)?),
-            Type::INT4 => Cell::Int(i32::from_sql(ty, raw)?.into()),
-            Type::INT2 => Cell::Int(i16::from_sql(ty, raw)?.into()),
-            Type::BOOL => Cell::Int(bool::from_sql(ty, raw)?.into()),
-            Type::FLOAT8 => Cell::Real(f64::from_sql(ty, raw)?),
-            Type::FLOAT4 => Cell::Real(f32::from_sql(ty, raw)?.into()),
+            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Value::Int(i32::from_sql(ty, raw)?.into()),
+            Type::INT2 => Value::Int(i16::from_sql(ty, raw)?.into()),
+            Type::BOOL => Value::Int(bool::from_sql(ty, raw)?.into()),
+            Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
+            Type::FLOAT4 => Value::Real(f32::from_sql(ty, raw)?.into()),
             Type::NUMERIC => numeric(raw)?,
-            Type::BYTEA => Cell::Blob(raw),
-            _ if is_text_like(ty) => Cell::Text(std::str::from_utf8(raw)?),
+            Type::BYTEA => Value::Blob(raw),
+            _ if is_text_like(ty) => Value::Text(std::str::from_utf8(raw)?),
             _ => return Err(format!("unsupported column type {ty}").into()),
         }))
     }
 
     fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
-        Ok(PgCell(Cell::Null))
+        Ok(PgCell(Value::Null))
     }
 
     fn accepts(_: &Type) -> bool {
@@ -674,7 +665,7 @@ impl<'a> postgres::types::FromSql<'a> for PgCell<'a> {
 
 /// PostgreSQL's binary NUMERIC (base-10000 digits): what `SUM` and `AVG`
 /// over integers answer. An integral value becomes an integer.
-fn numeric(raw: &[u8]) -> Result<Cell<'static>, BoxError> {
+fn numeric(raw: &[u8]) -> Result<Value<'static>, BoxError> {
     let word = |i: usize| -> Result<i16, BoxError> {
         raw.get(i..i + 2)
             .map(|b| i16::from_be_bytes([b[0], b[1]]))
@@ -682,7 +673,7 @@ fn numeric(raw: &[u8]) -> Result<Cell<'static>, BoxError> {
     };
     let (ndigits, weight, sign, dscale) = (word(0)?, word(2)?, word(4)? as u16, word(6)?);
     if sign == 0xC000 {
-        return Ok(Cell::Real(f64::NAN));
+        return Ok(Value::Real(f64::NAN));
     }
     let mut value = 0f64;
     for d in 0..ndigits as usize {
@@ -693,9 +684,9 @@ fn numeric(raw: &[u8]) -> Result<Cell<'static>, BoxError> {
         value = -value;
     }
     Ok(if dscale == 0 && value.abs() < 9.0e15 {
-        Cell::Int(value as i64)
+        Value::Int(value as i64)
     } else {
-        Cell::Real(value)
+        Value::Real(value)
     })
 }
 
@@ -756,10 +747,10 @@ mod tests {
     fn numerics_decode_to_integers_or_reals() {
         // 12345678 = 1234 * 10000 + 5678: ndigits 2, weight 1, sign +, dscale 0.
         let raw = [0, 2, 0, 1, 0, 0, 0, 0, 0x04, 0xD2, 0x16, 0x2E];
-        assert!(matches!(numeric(&raw).unwrap(), Cell::Int(12_345_678)));
+        assert!(matches!(numeric(&raw).unwrap(), Value::Int(12_345_678)));
         // -2.5: digits [2, 5000], weight 0, sign -, dscale 1.
         let raw = [0, 2, 0, 0, 0x40, 0, 0, 1, 0, 2, 0x13, 0x88];
-        assert!(matches!(numeric(&raw).unwrap(), Cell::Real(f) if f == -2.5));
+        assert!(matches!(numeric(&raw).unwrap(), Value::Real(f) if f == -2.5));
     }
 
     #[test]

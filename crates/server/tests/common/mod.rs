@@ -500,6 +500,31 @@ impl Client {
             .unwrap()
     }
 
+    /// As an admin: changes the business number `phone` (`PATCH` with
+    /// `body`, e.g. `{"provider": {…}}`); the caller checks the answer.
+    pub async fn update_number(&self, phone: &str, body: Value) -> Resp {
+        let id = self.number_id(phone).await;
+        self.req("PATCH", &format!("/api/v1/admin/numbers/{id}"), Some(body))
+            .await
+    }
+
+    /// As an admin: adds agent "Racer `i`" (`racer{i}@acme.example`, password
+    /// `racer-password`) to the Sales line of business with a number of
+    /// their own; returns the e-mail.
+    pub async fn add_racer(&self, i: usize) -> String {
+        let email = format!("racer{i}@acme.example");
+        let r = self
+            .post(
+                "/api/v1/admin/users",
+                serde_json::json!({"email": email, "name": format!("Racer {i}"),
+                    "password": "racer-password", "role": "agent", "line_of_business_id": 1,
+                    "phone": format!("+1415555018{i}")}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        email
+    }
+
     /// Waits (up to 5 s) until message `msg` of `conv` has delivery status
     /// `want`; returns the message.
     pub async fn wait_status(&self, conv: i64, msg: i64, want: &str) -> Value {

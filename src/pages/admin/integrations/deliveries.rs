@@ -3,11 +3,11 @@
 //! "resend" (the same event id again, with a fresh retry window).
 
 use leptos::prelude::*;
-use optline_api::{WebhookDelivery, WebhookDeliveryPage};
+use optline_api::WebhookDelivery;
 
 use crate::api_client::{self, ApiFailure};
 use crate::pages::admin::Table;
-use crate::server_calls::Task;
+use crate::server_calls::{Loaded, Task};
 use crate::time;
 
 const HEADERS: &[&str] = &[
@@ -23,34 +23,11 @@ const HEADERS: &[&str] = &[
 
 #[component]
 pub fn DeliveryLog(id: i64, url: String, version: RwSignal<u32>) -> impl IntoView {
-    // The rows stay on screen while a refresh is on its way (no flash of
-    // "Loading…"). Answers may come back out of order: one older than the
-    // answer shown is dropped, any newer one is shown at once (repeated
-    // clicks never starve the log).
-    let log = RwSignal::new(None::<Result<WebhookDeliveryPage, ApiFailure>>);
-    let refreshing = RwSignal::new(false);
-    // (requests sent, newest answer shown)
-    let seq = StoredValue::new((0u32, 0u32));
-    let refresh = move || {
-        seq.update_value(|(sent, _)| *sent += 1);
-        let mine = seq.get_value().0;
-        refreshing.set(true);
-        leptos::task::spawn_local(async move {
-            let answer = api_client::webhook_deliveries(id).await;
-            let Some((sent, shown)) = seq.try_get_value() else {
-                return; // the log was closed meanwhile
-            };
-            if mine > shown {
-                seq.set_value((sent, mine));
-                log.set(Some(answer));
-                refreshing.set(mine < sent);
-            }
-        });
-    };
-    // At first, and whenever the endpoint list says something was sent.
-    Effect::new(move |_| {
+    // At first, and whenever the endpoint list says something was sent; the
+    // rows stay on screen while a refresh is on its way.
+    let log = Loaded::new(move || {
         version.track();
-        refresh();
+        api_client::webhook_deliveries(id)
     });
     let status = RwSignal::new(String::new());
     let resend = Task::new(move |d: &i64| api_client::resend_delivery(id, *d));
@@ -60,14 +37,14 @@ pub fn DeliveryLog(id: i64, url: String, version: RwSignal<u32>) -> impl IntoVie
                 Ok(d) => status.set(format!("{} queued again.", d.event_type)),
                 Err(ApiFailure { message, .. }) => status.set(message),
             }
-            refresh();
+            log.refetch();
         }
     });
     view! {
-        <section class="delivery-log" aria-labelledby="log-title" aria-busy=move || refreshing.get().to_string()>
+        <section class="delivery-log" aria-labelledby="log-title" aria-busy=move || log.loading().to_string()>
             <h2 id="log-title">"Delivery log of " {url}</h2>
             <div class="inline-form">
-                <button type="button" class="secondary" on:click=move |_| refresh()>"Refresh the log"</button>
+                <button type="button" class="secondary" on:click=move |_| log.refetch()>"Refresh the log"</button>
                 <p role="status" class="form-status">{move || status.get()}</p>
             </div>
             {move || match log.get() {
