@@ -83,13 +83,23 @@ pub fn redirect_on_expiry() {
     let s = use_session();
     let location = use_location();
     api_client::on_unauthorized(move || {
-        // Only a session that existed can expire; a visitor who never logged
-        // in is simply asked to log in.
-        if s.me.get_untracked().is_some() {
-            s.me.set(None);
-            s.flash.set(Some(EXPIRED.to_string()));
-            location.go(&login_url(&here()));
-        }
+        // After the writes to the address already queued for the next frame
+        // (the inbox writes a typed search there once the list is painted),
+        // so `next` brings the user back to exactly what they had.
+        request_animation_frame(move || {
+            set_timeout(
+                move || {
+                    // Only a session that existed can expire; a visitor who
+                    // never logged in is simply asked to log in.
+                    if s.me.try_get_untracked().flatten().is_some() {
+                        s.me.set(None);
+                        s.flash.set(Some(EXPIRED.to_string()));
+                        location.go(&login_url(&here()));
+                    }
+                },
+                std::time::Duration::ZERO,
+            )
+        });
     });
 }
 
