@@ -19,6 +19,19 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The release build of the browser bundle uses a pinned nightly for its size
+# flags (scripts/wasm-toolchain.sh): with the wasm target and the standard
+# library's sources, whose own crates are fetched below. If it cannot be
+# installed, the release build falls back to stable (larger, still working).
+source scripts/wasm-toolchain.sh
+if [ -z "$(wasm_toolchain_library)" ] \
+   || ! rustup target list --installed --toolchain "$WASM_TOOLCHAIN" 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "installing the $WASM_TOOLCHAIN toolchain for the release wasm build (about a minute, once)"
+  rustup toolchain install "$WASM_TOOLCHAIN" --profile minimal \
+    --target wasm32-unknown-unknown --component rust-src \
+    || log "WARNING: $WASM_TOOLCHAIN could not be installed; the release bundle will be built with stable"
+fi
+
 if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
   log "installing trunk $TRUNK_VERSION (about 8 minutes, once)"
   cargo install --locked trunk --version "=$TRUNK_VERSION"
@@ -42,6 +55,7 @@ fi
 
 need_apt=()
 command -v brotli >/dev/null || need_apt+=(brotli)   # precompressed assets
+command -v zopfli >/dev/null || need_apt+=(zopfli)   # their smallest gzip
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
@@ -53,9 +67,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# npm packages (wasm-opt from binaryen, playwright-core, axe-core) live in the
+# npm packages (wasm-opt from binaryen, esbuild, playwright-core, axe-core) live in the
 # repository's node_modules, pinned by package-lock.json.
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] \
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/esbuild ] || [ ! -d node_modules/playwright-core ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
@@ -65,4 +79,11 @@ wasm-opt --version | grep -q "version_$BINARYEN_VERSION" \
 
 log "fetching crates"
 cargo fetch --locked 2>/dev/null || cargo fetch
+# The crates the standard library is rebuilt from (-Zbuild-std), so the
+# release build can run --offline like every other.
+library=$(wasm_toolchain_library)
+if [ -n "$library" ]; then
+  cargo +"$WASM_TOOLCHAIN" fetch --manifest-path "$library/Cargo.toml" >/dev/null 2>&1 \
+    || log "WARNING: the standard library's crates could not be fetched"
+fi
 log "tools ready"

@@ -7,6 +7,7 @@
 
 use std::cell::RefCell;
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::LiveEvent;
 use wasm_bindgen::prelude::*;
@@ -20,6 +21,18 @@ pub enum LiveStatus {
     Connecting,
     Connected,
     Reconnecting,
+}
+
+impl LiveStatus {
+    /// The state's name in `data-state`, which the style sheet selects on.
+    pub fn name(self) -> &'static str {
+        match self {
+            LiveStatus::Off => "Off",
+            LiveStatus::Connecting => "Connecting",
+            LiveStatus::Connected => "Connected",
+            LiveStatus::Reconnecting => "Reconnecting",
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -137,7 +150,7 @@ pub fn provide_live() -> Live {
     let session = use_session();
     let user = Memo::new(move |_| session.me.with(|m| m.as_ref().map(|m| m.user.id)));
     let generation = StoredValue::new(0u64);
-    Effect::new(move |_| {
+    effect(move || {
         generation.update_value(|g| *g += 1);
         match user.get() {
             Some(_) => {
@@ -159,7 +172,7 @@ pub fn provide_live() -> Live {
 pub fn LiveIndicator() -> impl IntoView {
     let live = use_live();
     view! {
-        <span role="status" class="live-status" data-state=move || format!("{:?}", live.status.get())>
+        <span role="status" class="live-status" data-state=move || live.status.get().name()>
             {move || match live.status.get() {
                 LiveStatus::Off => "",
                 LiveStatus::Connecting => "Connecting…",

@@ -18,6 +18,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::effects::effect;
 use leptos::prelude::*;
 
 /// A chunk of the app's code could not be fetched (offline, server restarting).
@@ -88,7 +89,7 @@ pub fn OnDemand(
     // Bumped by "Retry" (fetch again) and when a fetch ends (look again).
     let attempt = RwSignal::new(0u32);
     let arrived = RwSignal::new(0u32);
-    Effect::new(move |_| {
+    effect(move || {
         attempt.track();
         // The view is built in the task, under this owner (its screens ask
         // for contexts) and tracking nothing (a signal it reads must not

@@ -14,6 +14,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::effects::effect;
 use leptos::prelude::*;
 
 type Call<I, O> = Box<dyn Fn(&I) -> Pin<Box<dyn Future<Output = O>>>>;
@@ -46,7 +47,7 @@ impl<T: Clone + Send + Sync + 'static> Loaded<T> {
         let loading = RwSignal::new(false);
         // (requests sent, newest answer shown)
         let seq = StoredValue::new((0u32, 0u32));
-        Effect::new(move |_| {
+        effect(move || {
             version.track();
             let pending = fetch();
             seq.update_value(|(sent, _)| *sent += 1);

@@ -2,6 +2,7 @@
 //! the session ended on the server, so the user is sent to log in again and
 //! brought back to where they were.
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::Me;
 
@@ -111,7 +112,7 @@ pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
     s.ensure_checked();
     let location = use_location();
     let logged_in = Memo::new(move |_| s.me.with(|m| m.is_some()));
-    Effect::new(move |_| {
+    effect(move || {
         if s.checked.get() && !logged_in.get() {
             // Track the route so a later visit to a guarded page re-checks.
             let _page = location.page.get();

@@ -91,8 +91,16 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(
     url: &str,
     body: &B,
 ) -> Result<T, ApiFailure> {
-    let body = serde_json::to_string(body)
-        .map_err(|e| ApiFailure::unreachable(format!("could not encode the request: {e}")))?;
+    // serde_json's error is not shown: its messages (and the code that
+    // formats them) would cost the first load more than they tell here, where
+    // the request types are the app's own and always encode.
+    let body = serde_json::to_string(body).map_err(|_| {
+        ApiFailure::other(
+            0,
+            "unencodable",
+            "The request could not be written. Reload the page and try again.".into(),
+        )
+    })?;
     let request = RequestBuilder::new(url)
         .method(method)
         .header("content-type", "application/json")

@@ -7,6 +7,7 @@
 //! The button is part of the inbox; the form is fetched on its first use
 //! (the `dialogs` chunk, see [`crate::on_demand`]).
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::{Channel, StartConversationRequest};
 use wasm_bindgen::JsCast;
@@ -117,7 +118,7 @@ fn NewConversationForm(on_close: Callback<()>) -> impl IntoView {
     let problem = Memo::new(move |_| phone.with(|p| phone_problem(p)));
     let start =
         Task::new(|req: &StartConversationRequest| api_client::start_conversation(req.clone()));
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(c)) = start.value().get() {
             let search = window().location().search().unwrap_or_default();
             location.go(&format!("/conversations/{}{search}", c.id));

@@ -6,6 +6,7 @@
 //! Agents never need it, so it is fetched on demand (the `phone` chunk, see
 //! [`crate::on_demand`]).
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::{Channel, Direction, SimInboundRequest, SimPhoneInbox};
 
@@ -55,7 +56,7 @@ fn ContactPhone() -> impl IntoView {
 
     let directory = Loaded::new(api_client::sim_numbers);
     // Default to the first business number once the directory arrives.
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(d)) = directory.get() {
             if to.with_untracked(|t| t.is_empty()) {
                 if let Some(n) = d.numbers.first() {
@@ -65,7 +66,7 @@ fn ContactPhone() -> impl IntoView {
         }
     });
     // Keep the choice in the URL, so a tab can be bookmarked or shared.
-    Effect::new(move |_| {
+    effect(move || {
         let url = format!(
             "/phone?from={}&to={}&channel={}",
             api_client::encode(&me.get()),
@@ -96,7 +97,7 @@ fn ContactPhone() -> impl IntoView {
             }
         });
     };
-    Effect::new(move |_| {
+    effect(move || {
         me.track();
         refresh();
     });
@@ -108,7 +109,7 @@ fn ContactPhone() -> impl IntoView {
     });
 
     let send = Task::new(|req: &SimInboundRequest| api_client::sim_inbound(req.clone()));
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(_)) = send.value().get() {
             reply.set(String::new());
             refresh();

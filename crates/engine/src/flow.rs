@@ -8,7 +8,7 @@ use crate::keywords::{
 };
 use crate::model::Channel;
 use crate::segments::{sms_count, SmsCount};
-use crate::texts;
+use crate::texts::{self, Quoted};
 use crate::whatsapp::{template_problems, WhatsAppTemplate};
 
 /// Which keyword set a word belongs to.
@@ -648,8 +648,8 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
                     &field,
                     "keyword_empty",
                     format!(
-                        "Keyword {:?} has no letters or digits; use a word such as YES or STOP.",
-                        word
+                        "Keyword {} has no letters or digits; use a word such as YES or STOP.",
+                        Quoted(word)
                     ),
                 ));
                 continue;
@@ -659,8 +659,8 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
                     &field,
                     "keyword_too_long",
                     format!(
-                        "Keyword {:?} is longer than 40 characters; shorten it.",
-                        word
+                        "Keyword {} is longer than 40 characters; shorten it.",
+                        Quoted(word)
                     ),
                 ));
                 continue;
@@ -674,10 +674,10 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
                     &field,
                     "keyword_in_two_sets",
                     format!(
-                        "{:?} is in both keywords.{} ({:?}) and keywords.{}; remove it from one of them.",
-                        word,
+                        "{} is in both keywords.{} ({}) and keywords.{}; remove it from one of them.",
+                        Quoted(word),
                         other.as_str(),
-                        other_word,
+                        Quoted(other_word),
                         set.as_str()
                     ),
                 ));
@@ -785,7 +785,8 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
                 field,
                 "placeholder_leaves_gap",
                 format!(
-                    "Without a contact or agent name this message reads {bare:?}; reword it so it reads well without them."
+                    "Without a contact or agent name this message reads {}; reword it so it reads well without them.",
+                    Quoted(&bare)
                 ),
             ));
         }
@@ -880,8 +881,8 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
                 "quiet_hours.start",
                 "quiet_hours_malformed",
                 format!(
-                    "{:?} is not a time; write it as HH:MM, e.g. 21:00.",
-                    q.start
+                    "{} is not a time; write it as HH:MM, e.g. 21:00.",
+                    Quoted(&q.start)
                 ),
             ));
         }
@@ -889,7 +890,10 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
             problems.push(problem(
                 "quiet_hours.end",
                 "quiet_hours_malformed",
-                format!("{:?} is not a time; write it as HH:MM, e.g. 08:00.", q.end),
+                format!(
+                    "{} is not a time; write it as HH:MM, e.g. 08:00.",
+                    Quoted(&q.end)
+                ),
             ));
         }
         if let (Some(s), Some(e)) = (s, e) {
@@ -915,8 +919,8 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
             "default_time_zone",
             "time_zone_invalid",
             format!(
-                "{:?} is not an IANA time-zone name; use one such as America/New_York or UTC.",
-                flow.default_time_zone
+                "{} is not an IANA time-zone name; use one such as America/New_York or UTC.",
+                Quoted(&flow.default_time_zone)
             ),
         ));
     }

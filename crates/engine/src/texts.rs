@@ -334,3 +334,51 @@ pub const TEMPLATE_FALLBACK_CONTACT: &str = "there";
 pub const TEMPLATE_FALLBACK_AGENT: &str = "our team";
 /// See [`TEMPLATE_FALLBACK_CONTACT`].
 pub const TEMPLATE_FALLBACK_COMPANY: &str = "us";
+
+/// `value` in double quotes, quotes, backslashes and control characters
+/// escaped (`"a\"b"`), for texts that quote what an admin typed. It reads
+/// like `{:?}` on a string, but through `Display` and without core's tables
+/// of printable characters: the browser bundle is built with Debug
+/// formatting compiled out (`-Zfmt-debug=none`, scripts/wasm-toolchain.sh),
+/// and these texts must read the same there.
+pub struct Quoted<'a>(pub &'a str);
+
+impl std::fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            match c {
+                '"' => f.write_str("\\\"")?,
+                '\\' => f.write_str("\\\\")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                c if c.is_control() => write!(f, "\\u{{{:x}}}", c as u32)?,
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_char('"')
+    }
+}
+
+#[cfg(test)]
+mod quoted_tests {
+    use super::Quoted;
+
+    #[test]
+    fn quotes_like_debug_does() {
+        for s in [
+            "YES",
+            "",
+            "a \"b\"",
+            "tab\there",
+            "new\nline",
+            "café ✓",
+            "back\\slash",
+            "bell\u{7}",
+        ] {
+            assert_eq!(Quoted(s).to_string(), format!("{s:?}"));
+        }
+    }
+}

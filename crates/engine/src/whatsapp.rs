@@ -15,7 +15,7 @@ use crate::flow::{FlowProblem, KeywordSet, ValidFlow};
 use crate::keywords::Intent;
 use crate::model::Channel;
 use crate::rules::Context;
-use crate::texts;
+use crate::texts::{self, Quoted};
 
 /// Longest quick-reply payload, in characters (the Cloud API's limit).
 pub const MAX_PAYLOAD_CHARS: usize = 256;
@@ -126,8 +126,8 @@ pub(crate) fn template_problems(t: &WhatsAppTemplate, channel: Channel) -> Vec<F
     let language = "whatsapp_template.language";
     if !t.name.is_empty() && !valid_name(&t.name) {
         p.push(problem(name, "template_name_invalid", format!(
-            "{:?} is not a WhatsApp template name: use lowercase letters, digits and underscores (at most {MAX_TEMPLATE_NAME_CHARS}).",
-            t.name
+            "{} is not a WhatsApp template name: use lowercase letters, digits and underscores (at most {MAX_TEMPLATE_NAME_CHARS}).",
+            Quoted(&t.name)
         )));
     }
     if !t.language.is_empty() && !valid_language(&t.language) {
@@ -135,8 +135,8 @@ pub(crate) fn template_problems(t: &WhatsAppTemplate, channel: Channel) -> Vec<F
             language,
             "template_language_invalid",
             format!(
-                "{:?} is not a WhatsApp language code: write one such as en, en_US or pt_BR.",
-                t.language
+                "{} is not a WhatsApp language code: write one such as en, en_US or pt_BR.",
+                Quoted(&t.language)
             ),
         ));
     }

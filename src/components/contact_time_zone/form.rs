@@ -1,6 +1,7 @@
 //! The "Change time zone…" form, fetched on its first use. It collects the
 //! zone and a reason, sends them, and shows the server's answer.
 
+use crate::effects::effect;
 use leptos::html;
 use leptos::prelude::*;
 use optline_api::{Contact, ContactTimeZoneRequest};
@@ -35,7 +36,7 @@ pub fn TimeZoneForm(
     let zone_input = NodeRef::<html::Input>::new();
     // The form may be built before it is on the page (fetched on demand):
     // focus next frame, when it is there.
-    Effect::new(move |_| {
+    effect(move || {
         failure.track();
         if let Some(input) = zone_input.get() {
             request_animation_frame(move || {
@@ -43,7 +44,7 @@ pub fn TimeZoneForm(
             });
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(c)) = save.value().get() {
             on_changed.run(c);
             open.set(false);

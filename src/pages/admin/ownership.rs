@@ -2,6 +2,7 @@
 //! of business, and the admin's way out of a conflict — reassign or release.
 //! The server makes the change atomically and audits it.
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::{Ownership, OwnershipChangeRequest, User};
 
@@ -20,7 +21,7 @@ pub fn OwnershipPage() -> impl IntoView {
 
     // `user_id: None` releases the contact.
     let change = Task::new(|req: &OwnershipChangeRequest| api_client::change_owner(req.clone()));
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(r) = change.value().get() {
             match r {
                 Ok(o) => {

@@ -3,6 +3,7 @@
 //! exact replies and their sources — laid out to print (what a business
 //! hands a carrier or regulator). `?phone=` opens it for a number directly.
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::{AuditRecord, ConsentProof, ConsentProofThread};
 
@@ -34,7 +35,7 @@ pub fn ProofPage() -> impl IntoView {
         let p = p.clone();
         async move { api_client::consent_proof(&p).await }
     });
-    Effect::new(move |_| match load.value().get() {
+    effect(move || match load.value().get() {
         Some(Ok(p)) => {
             failure.set(None);
             proof.set(Some(p));

@@ -13,6 +13,7 @@ mod row;
 
 use std::time::Duration;
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::{Channel, ConversationSummary, LiveEvent, StateName};
 
@@ -135,7 +136,7 @@ pub fn Inbox(
 
     // Refetch when the filters change; keep them in the URL (of the inbox
     // or of the conversation open beside it).
-    Effect::new(move |_| {
+    effect(move || {
         let f = filter.get();
         active.set(0);
         let loc = window().location();
@@ -167,7 +168,7 @@ pub fn Inbox(
     });
     // Live: a new message moves its conversation to the top; consent
     // changes update the row in place.
-    Effect::new(move |_| match live.event.get() {
+    effect(move || match live.event.get() {
         Some(LiveEvent::Message { conversation, .. }) => {
             let fits = filter.with_untracked(|f| fits(f, &conversation));
             items.update(|v| {
@@ -213,7 +214,7 @@ pub fn Inbox(
     });
 
     // The keyboard goes on from the conversation that is open.
-    Effect::new(move |_| {
+    effect(move || {
         let Some(id) = open.get() else { return };
         if let Some(i) = shown.with(|s| s.iter().position(|c| c.id == id)) {
             active.set(i);

@@ -2,6 +2,7 @@
 //! status in words, and the engine's predicted messages ("Sending…") after
 //! the server's. Keeps the newest message in view.
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::{DeliveryStatus, Direction, Message, MessageKind};
 
@@ -107,7 +108,7 @@ pub fn MessageList(model: RwSignal<ThreadModel>) -> impl IntoView {
 
     // Keep the newest message in view.
     let list = NodeRef::<leptos::html::Ol>::new();
-    Effect::new(move |_| {
+    effect(move || {
         messages.track();
         optimistic.track();
         if let Some(el) = list.get() {

@@ -7,6 +7,7 @@ mod header;
 mod messages;
 mod notice;
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::ActionResult;
 
@@ -91,7 +92,7 @@ pub fn Thread() -> impl IntoView {
         model.with(|m| m.server_now(time::browser_now()))
     });
 
-    Effect::new(move |_| {
+    effect(move || {
         model.set(ThreadModel::new(id.get()));
         load(model);
     });
@@ -102,7 +103,7 @@ pub fn Thread() -> impl IntoView {
         }
         n
     });
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(ev) = live.event.get() {
             let f = model.try_update(|m| m.live(ev));
             follow(model, f.unwrap_or_default());

@@ -8,6 +8,7 @@
 mod filters;
 mod table;
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::AuditRecord;
 
@@ -32,7 +33,7 @@ pub fn AuditPage() -> impl IntoView {
         let (filter, cursor) = (applied.get_untracked(), cursor.clone());
         async move { (more, api_client::audit(&filter, cursor).await) }
     });
-    Effect::new(move |_| {
+    effect(move || {
         if let Some((more, r)) = load.value().get() {
             match r {
                 Ok(p) => {
@@ -48,7 +49,7 @@ pub fn AuditPage() -> impl IntoView {
             }
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         applied.track();
         load.dispatch(None);
     });

@@ -16,6 +16,7 @@ mod sections;
 mod sms_limit;
 mod template_fields;
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::{FlowDocument, SaveFlowRequest};
 use optline_engine::{Channel, Flow};
@@ -51,7 +52,7 @@ pub fn FlowEditorPage() -> impl IntoView {
         saved.set(Some(d.flow));
         is_default.set(d.is_default);
     };
-    Effect::new(move |_| match doc.get() {
+    effect(move || match doc.get() {
         Some(Ok(d)) => {
             show(d);
             load_error.set(None);
@@ -69,7 +70,7 @@ pub fn FlowEditorPage() -> impl IntoView {
     let dirty =
         Memo::new(move |_| saved.with(|s| s.as_ref().is_some_and(|s| built.with(|(f, _)| f != s))));
     // The server's answer to the last save shows until the flow is edited again.
-    Effect::new(move |_| {
+    effect(move || {
         built.track();
         problems.server.set(None);
     });
@@ -79,7 +80,7 @@ pub fn FlowEditorPage() -> impl IntoView {
         let req = SaveFlowRequest { flow: flow.clone() };
         api_client::save_flow(lob.get_untracked(), channel.get_untracked(), req)
     });
-    Effect::new(move |_| match save.value().get() {
+    effect(move || match save.value().get() {
         Some(Ok(d)) => {
             show(d);
             status.set("Saved. New conversations follow this flow from now on.".into());

@@ -2,6 +2,7 @@
 //! server checks the URL (https, public address) and names the field it
 //! refuses. The new endpoint's secret is handed to the page to show once.
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::{CreateWebhookRequest, WebhookEndpointCreated};
 
@@ -23,7 +24,7 @@ pub fn AddEndpoint(
     let failure = RwSignal::new(None::<ApiFailure>);
 
     let create = Task::new(|req: &CreateWebhookRequest| api_client::create_webhook(req.clone()));
-    Effect::new(move |_| match create.value().get() {
+    effect(move || match create.value().get() {
         Some(Ok(WebhookEndpointCreated { endpoint, secret })) => {
             failure.set(None);
             url.set(String::new());

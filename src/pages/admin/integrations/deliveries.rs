@@ -2,6 +2,7 @@
 //! last status code and the start of the answer, the next retry, and
 //! "resend" (the same event id again, with a fresh retry window).
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::WebhookDelivery;
 
@@ -31,7 +32,7 @@ pub fn DeliveryLog(id: i64, url: String, version: RwSignal<u32>) -> impl IntoVie
     });
     let status = RwSignal::new(String::new());
     let resend = Task::new(move |d: &i64| api_client::resend_delivery(id, *d));
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(r) = resend.value().get() {
             match r {
                 Ok(d) => status.set(format!("{} queued again.", d.event_type)),

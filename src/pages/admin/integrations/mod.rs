@@ -8,6 +8,7 @@ mod add_endpoint;
 mod deliveries;
 mod secret;
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::{UpdateWebhookRequest, WebhookEndpoint};
 
@@ -82,7 +83,7 @@ pub fn IntegrationsPage() -> impl IntoView {
             }
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(r) = act.value().get() {
             match r {
                 Ok((message, secret)) => {

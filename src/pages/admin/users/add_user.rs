@@ -1,6 +1,7 @@
 //! "Add a user": name, e-mail, password, business number (agents), role and
 //! line of business; the server's complaints show beside their boxes.
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::{CreateUserRequest, Role};
 
@@ -21,7 +22,7 @@ pub fn AddUser(on_added: impl Fn() + Copy + 'static) -> impl IntoView {
     let done = RwSignal::new(String::new());
 
     let create = Task::new(|req: &CreateUserRequest| api_client::create_user(req.clone()));
-    Effect::new(move |_| match create.value().get() {
+    effect(move || match create.value().get() {
         Some(Ok(u)) => {
             done.set(format!("Added {}.", u.name));
             failure.set(None);

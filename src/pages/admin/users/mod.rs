@@ -10,6 +10,7 @@ mod lines;
 mod number_table;
 mod user_table;
 
+use crate::effects::effect;
 use leptos::prelude::*;
 use optline_api::{BusinessNumber, UpdateNumberRequest, UpdateUserRequest, User};
 
@@ -51,7 +52,7 @@ pub fn UsersPage() -> impl IntoView {
         }
         Err(e) => failure.set(Some(e.message)),
     };
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(r) = update_user.value().get() {
             report(r.map(|u| {
                 let now = if u.active { "active" } else { "deactivated" };
@@ -60,7 +61,7 @@ pub fn UsersPage() -> impl IntoView {
             users.refetch();
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(r) = update_number.value().get() {
             report(r.map(|n| {
                 let (sms, wa) = (on_off(n.sms_enabled), on_off(n.whatsapp_enabled));
