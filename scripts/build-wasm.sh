@@ -12,7 +12,8 @@
 #      (src/pages/admin/lazy.rs marks the split point);
 #   3. wasm-bindgen on the main module (--keep-lld-exports: the chunk links
 #      against the main module's exports);
-#   4. wasm-opt on the main module and on every chunk;
+#   4. wasm-opt on the main module and on every chunk, then short names for
+#      the main module's imports (scripts/short-import-names.mjs);
 #   5. every file named with one hash of the whole build, the JS minified
 #      (esbuild), the loader script written into index.html, and .gz/.br
 #      copies (zopfli, brotli) written next to each asset
@@ -81,6 +82,8 @@ if [ "$profile" = wasm-release ]; then
     wasm-opt "${opt_flags[@]}" "$w" -o "$w.opt"
     mv "$w.opt" "$w"
   done
+  # Short names for the imports the JS glue provides (3 KB gzipped).
+  node scripts/short-import-names.mjs "$WORK/out/${NAME}_bg.wasm" "$WORK/out/$NAME.js"
 fi
 
 # One hash for the whole build names every file: the main module and the
