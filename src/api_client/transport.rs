@@ -91,10 +91,7 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(
     url: &str,
     body: &B,
 ) -> Result<T, ApiFailure> {
-    // serde_json's error is not shown: its messages (and the code that
-    // formats them) would cost the first load more than they tell here, where
-    // the request types are the app's own and always encode.
-    let body = serde_json::to_string(body).map_err(|_| {
+    let body = json_text(body).ok_or_else(|| {
         ApiFailure::other(
             0,
             "unencodable",
@@ -106,6 +103,17 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(
         .header("content-type", "application/json")
         .body(body);
     decode(exchange(request).await?)
+}
+
+/// `body` as JSON text, the way answers are read but in reverse: serde
+/// writes browser values and `JSON.stringify` the text, so the bundle needs
+/// no JSON writer (nor serde_json's errors, which format I/O errors). Maps
+/// become objects and `None` becomes `null`, as serde_json would write them.
+fn json_text<B: Serialize>(body: &B) -> Option<String> {
+    let value = body
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .ok()?;
+    js_sys::JSON::stringify(&value).ok().map(String::from)
 }
 
 /// A body-less POST still says `application/json`: the server refuses
