@@ -99,15 +99,15 @@ for f in "$WORK"/out/*; do
   esac
   renames+=("$base" "$new")
 done
-# Rewrites the JS references (`"./x.js"`, `"./x.wasm"`) to the new names.
-# Only quoted module specifiers change: the main wasm's import module name
-# ("./__wasm_split.js" as a key of the imports object) must stay as it is.
 # Release JS is minified (the bindings: 55 KB → 25 KB raw, 2 KB less
 # gzipped); development JS stays readable.
 minify_js() {
   if [ "$profile" = wasm-release ]; then esbuild --minify --format=esm --log-level=error
   else cat; fi
 }
+# Rewrites the JS references (`"./x.js"`, `"./x.wasm"`) to the new names.
+# Only quoted module specifiers change: the main wasm's import module name
+# ("./__wasm_split.js" as a key of the imports object) must stay as it is.
 sed_script=()
 for ((i = 0; i < ${#renames[@]}; i += 2)); do
   old=${renames[i]//./\\.}

@@ -20,8 +20,15 @@ test('the live connection reconnects after the server restarts, and says so mean
     const status = page.getByRole('status').filter({ hasText: /Live|Reconnecting|Connecting/ });
     await status.getByText('Live', { exact: true }).waitFor();
 
+    // The marker drawn before the words comes from the style sheet, which
+    // selects on the state's name (a release bundle without Debug
+    // formatting once left that name empty).
+    const marker = () => status.evaluate((el) => getComputedStyle(el, '::before').content);
+    assert.equal(await marker(), '"● "');
+
     await server.stop({ keepData: true });
     await status.getByText('Reconnecting…').waitFor();
+    assert.equal(await marker(), '"▲ "');
 
     server = await startServer({ port, dataDir });
     await status.getByText('Live', { exact: true }).waitFor({ timeout: 20_000 });
