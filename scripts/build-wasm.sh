@@ -12,8 +12,9 @@
 #      (src/pages/admin/lazy.rs marks the split point);
 #   3. wasm-bindgen on the main module (--keep-lld-exports: the chunk links
 #      against the main module's exports);
-#   4. wasm-opt on the main module and on every chunk, then short names for
-#      the main module's imports (scripts/short-import-names.mjs);
+#   4. wasm-opt on the main module and on every chunk, its functions put in
+#      an order that compresses better (scripts/order-functions.mjs), then
+#      short names for the main module's imports (scripts/short-import-names.mjs);
 #   5. every file named with one hash of the whole build, the JS minified
 #      (esbuild), the loader script written into index.html, and .gz/.br
 #      copies (zopfli, brotli) written next to each asset
@@ -78,9 +79,14 @@ if [ "$profile" = wasm-release ]; then
   # Features every browser we support has; the same set Trunk was given.
   opt_flags=(-Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
     --enable-mutable-globals --enable-reference-types --enable-multivalue)
+  # Then alike functions side by side, so gzip finds them as repeats
+  # (scripts/order-functions.mjs), and no names or tool/feature notes left.
+  order_flags=(--reorder-functions-by-name --strip-debug --strip-producers --strip-target-features)
   for w in "$WORK"/out/*.wasm; do
     wasm-opt "${opt_flags[@]}" "$w" -o "$w.opt"
-    mv "$w.opt" "$w"
+    node scripts/order-functions.mjs "$w.opt"
+    wasm-opt "${opt_flags[@]:1}" "${order_flags[@]}" "$w.opt" -o "$w"
+    rm "$w.opt"
   done
   # Short names for the imports the JS glue provides (3 KB gzipped).
   node scripts/short-import-names.mjs "$WORK/out/${NAME}_bg.wasm" "$WORK/out/$NAME.js"

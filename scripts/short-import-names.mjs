@@ -9,6 +9,7 @@
 // sides together changes nothing else. The build fails if a name is not
 // found in the glue exactly once.
 import { readFileSync, writeFileSync } from "node:fs";
+import { leb, name, readLeb, readName, section, sections } from "./wasm-binary.mjs";
 
 const [wasmPath, jsPath] = process.argv.slice(2);
 if (!wasmPath || !jsPath) {
@@ -21,30 +22,6 @@ const SHORT_MODULE = "w";
 const wasm = readFileSync(wasmPath);
 let js = readFileSync(jsPath, "utf8");
 
-function readLeb(buf, at) {
-  let value = 0, shift = 0, byte;
-  do {
-    byte = buf[at++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return [value, at];
-}
-function leb(value) {
-  const out = [];
-  do {
-    let byte = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value) byte |= 0x80;
-    out.push(byte);
-  } while (value);
-  return Buffer.from(out);
-}
-const name = (s) => Buffer.concat([leb(Buffer.byteLength(s)), Buffer.from(s)]);
-function readName(buf, at) {
-  const [len, start] = readLeb(buf, at);
-  return [buf.toString("utf8", start, start + len), start + len];
-}
 // "a".."z", "A".."Z", then two letters: never a JS keyword used as a key.
 function shortName(i) {
   const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -57,17 +34,11 @@ function shortName(i) {
 }
 
 // Finds the import section (id 2).
-let at = 8, importStart = -1, importEnd = -1, bodyStart = -1;
-while (at < wasm.length) {
-  const id = wasm[at];
-  const [size, start] = readLeb(wasm, at + 1);
-  if (id === 2) { importStart = at; bodyStart = start; importEnd = start + size; break; }
-  at = start + size;
-}
-if (importStart < 0) { console.error("no import section"); process.exit(1); }
+const imports = sections(wasm).find((s) => s.id === 2);
+if (!imports) { console.error("no import section"); process.exit(1); }
 
 // Rewrites its entries; the description after the two names stays as is.
-let [count, p] = readLeb(wasm, bodyStart);
+let [count, p] = readLeb(wasm, imports.start);
 const entries = [leb(count)];
 const renamed = new Map();
 for (let i = 0; i < count; i++) {
@@ -86,9 +57,8 @@ for (let i = 0; i < count; i++) {
     entries.push(name(module), name(field), desc);
   }
 }
-const body = Buffer.concat(entries);
-const section = Buffer.concat([Buffer.from([2]), leb(body.length), body]);
-writeFileSync(wasmPath, Buffer.concat([wasm.subarray(0, importStart), section, wasm.subarray(importEnd)]));
+const rewritten = section(2, Buffer.concat(entries));
+writeFileSync(wasmPath, Buffer.concat([wasm.subarray(0, imports.headerStart), rewritten, wasm.subarray(imports.end)]));
 
 // The glue: each import is a key of one object literal, `name: function(`.
 for (const [old, short] of renamed) {
