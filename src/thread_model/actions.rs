@@ -47,7 +47,7 @@ impl ThreadModel {
     ) -> Option<(engine::ValidFlow, engine::Context, Thread)> {
         let d = self.detail.as_ref()?;
         let c = &d.conversation;
-        let flow = engine::validate(&d.flow, c.channel).ok()?;
+        let flow = engine::validate_quietly(&d.flow, c.channel)?;
         let mut ctx = engine::Context::new(now, c.channel);
         ctx.channel_enabled = d.channel_enabled;
         ctx.contact_utc_offset_seconds = c.contact.utc_offset_seconds;

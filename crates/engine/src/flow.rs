@@ -267,6 +267,36 @@ pub struct FlowProblem {
     pub message: String,
 }
 
+/// Where the checks report what they find. A problem is built only when
+/// asked for (`add` takes a closure), so a caller that only wants to know
+/// whether there is one never formats, or carries, the texts.
+pub(crate) trait Findings {
+    fn add(&mut self, problem: impl FnOnce() -> FlowProblem);
+    fn any(&self) -> bool;
+}
+
+/// Every problem, with its words.
+impl Findings for Vec<FlowProblem> {
+    fn add(&mut self, problem: impl FnOnce() -> FlowProblem) {
+        self.push(problem());
+    }
+    fn any(&self) -> bool {
+        !self.is_empty()
+    }
+}
+
+/// Only whether there is a problem.
+struct AnyProblem(bool);
+
+impl Findings for AnyProblem {
+    fn add(&mut self, _problem: impl FnOnce() -> FlowProblem) {
+        self.0 = true;
+    }
+    fn any(&self) -> bool {
+        self.0
+    }
+}
+
 fn problem(field: &str, code: &str, message: String) -> FlowProblem {
     FlowProblem {
         field: field.to_string(),
@@ -622,12 +652,26 @@ fn reads_broken(text: &str) -> bool {
 /// thing [`crate::step`] and [`crate::agent_actions`] accept.
 pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProblem>> {
     let mut problems = Vec::new();
+    match check(flow, channel, &mut problems) {
+        Some(valid) => Ok(valid),
+        None => Err(problems),
+    }
+}
 
+/// The checks of [`validate`] without the words: the flow when it passes,
+/// `None` when it does not. For a flow the server already validated (the
+/// agent's app predicts with it), where the problems' texts would be
+/// dead weight in the browser bundle (issue 13).
+pub fn validate_quietly(flow: &Flow, channel: Channel) -> Option<ValidFlow> {
+    check(flow, channel, &mut AnyProblem(false))
+}
+
+fn check(flow: &Flow, channel: Channel, problems: &mut impl Findings) -> Option<ValidFlow> {
     // --- keywords
     let mut seen: Vec<(String, KeywordSet, String)> = Vec::new(); // (norm, set, as written)
     let mut normalized = Vec::new();
     for set in KeywordSet::ALL {
-        let field = format!("keywords.{}", set.as_str());
+        let field = || format!("keywords.{}", set.as_str());
         let list = flow.keywords.set(set);
         if list.is_empty()
             && matches!(
@@ -635,34 +679,40 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
                 KeywordSet::Accept | KeywordSet::Reject | KeywordSet::Stop
             )
         {
-            problems.push(problem(
-                &field,
-                "keywords_empty",
-                format!("Add at least one {} keyword.", set.as_str()),
-            ));
+            problems.add(|| {
+                problem(
+                    &field(),
+                    "keywords_empty",
+                    format!("Add at least one {} keyword.", set.as_str()),
+                )
+            });
         }
         for (i, word) in list.iter().enumerate() {
             let n = normalize(word);
             if n.is_empty() {
-                problems.push(problem(
-                    &field,
-                    "keyword_empty",
-                    format!(
-                        "Keyword {} has no letters or digits; use a word such as YES or STOP.",
-                        Quoted(word)
-                    ),
-                ));
+                problems.add(|| {
+                    problem(
+                        &field(),
+                        "keyword_empty",
+                        format!(
+                            "Keyword {} has no letters or digits; use a word such as YES or STOP.",
+                            Quoted(word)
+                        ),
+                    )
+                });
                 continue;
             }
             if n.chars().count() > 40 {
-                problems.push(problem(
-                    &field,
-                    "keyword_too_long",
-                    format!(
-                        "Keyword {} is longer than 40 characters; shorten it.",
-                        Quoted(word)
-                    ),
-                ));
+                problems.add(|| {
+                    problem(
+                        &field(),
+                        "keyword_too_long",
+                        format!(
+                            "Keyword {} is longer than 40 characters; shorten it.",
+                            Quoted(word)
+                        ),
+                    )
+                });
                 continue;
             }
             if let Some((_, other, other_word)) = seen.iter().find(|(s, _, _)| *s == n) {
@@ -670,8 +720,8 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
                     // Same word twice in one set: harmless, keep the first.
                     continue;
                 }
-                problems.push(problem(
-                    &field,
+                problems.add(|| problem(
+                    &field(),
                     "keyword_in_two_sets",
                     format!(
                         "{} is in both keywords.{} ({}) and keywords.{}; remove it from one of them.",
@@ -696,7 +746,7 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
             Some((_, KeywordSet::Stop, _)) => {}
             // Already reported as a word in two sets.
             Some(_) if flow.keywords.stop.iter().any(|w| normalize(w) == n) => {}
-            Some((_, other, _)) => problems.push(problem(
+            Some((_, other, _)) => problems.add(|| problem(
                 &format!("keywords.{}", other.as_str()),
                 "reserved_stop_word",
                 format!(
@@ -704,7 +754,7 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
                     other.as_str()
                 ),
             )),
-            None => problems.push(problem(
+            None => problems.add(|| problem(
                 "keywords.stop",
                 "reserved_stop_word_missing",
                 format!(
@@ -717,11 +767,13 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
     // --- messages
     let max_segments = flow.max_sms_segments;
     if !(1..=MAX_SMS_SEGMENTS_LIMIT).contains(&max_segments) {
-        problems.push(problem(
-            "max_sms_segments",
-            "sms_segments_out_of_range",
-            format!("Allow between 1 and {MAX_SMS_SEGMENTS_LIMIT} SMS segments per message."),
-        ));
+        problems.add(|| {
+            problem(
+                "max_sms_segments",
+                "sms_segments_out_of_range",
+                format!("Allow between 1 and {MAX_SMS_SEGMENTS_LIMIT} SMS segments per message."),
+            )
+        });
     }
     let disclaimer = flow.mode == FlowMode::Disclaimer;
     let m = &flow.messages;
@@ -743,17 +795,19 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
             continue;
         }
         if text.trim().is_empty() {
-            problems.push(problem(
-                field,
-                "message_empty",
-                "Write the message; it cannot be empty.".to_string(),
-            ));
+            problems.add(|| {
+                problem(
+                    field,
+                    "message_empty",
+                    "Write the message; it cannot be empty.".to_string(),
+                )
+            });
         }
         match channel {
             Channel::WhatsApp => {
                 let len = text.chars().count();
                 if len > WHATSAPP_MAX_CHARS {
-                    problems.push(problem(
+                    problems.add(|| problem(
                         field,
                         "message_too_long",
                         format!(
@@ -766,11 +820,13 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
                 let n = message_sms_count(text);
                 if (1..=MAX_SMS_SEGMENTS_LIMIT).contains(&max_segments) && n.segments > max_segments
                 {
-                    problems.push(problem(
-                        field,
-                        "message_too_many_segments",
-                        texts::too_many_segments(&n, max_segments),
-                    ));
+                    problems.add(|| {
+                        problem(
+                            field,
+                            "message_too_many_segments",
+                            texts::too_many_segments(&n, max_segments),
+                        )
+                    });
                 }
             }
         }
@@ -781,7 +837,7 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
             channel: channel.display_name(),
         });
         if !text.trim().is_empty() && reads_broken(&bare) {
-            problems.push(problem(
+            problems.add(|| problem(
                 field,
                 "placeholder_leaves_gap",
                 format!(
@@ -791,7 +847,7 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
             ));
         }
         for u in unknown {
-            problems.push(problem(
+            problems.add(|| problem(
                 field,
                 "unknown_placeholder",
                 format!(
@@ -809,14 +865,14 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
     };
     if !m.request.trim().is_empty() {
         if !says(KeywordSet::Reject, &req_norm) {
-            problems.push(problem(
+            problems.add(|| problem(
                 "messages.request",
                 "request_missing_decline",
                 "The request must say how to decline: include a reject keyword (e.g. \"Reply NO to decline\").".to_string(),
             ));
         }
         if !says(KeywordSet::Accept, &req_norm) {
-            problems.push(problem(
+            problems.add(|| problem(
                 "messages.request",
                 "request_missing_accept",
                 "The request must say how to accept: include an accept keyword (e.g. \"Reply YES to accept\").".to_string(),
@@ -827,7 +883,7 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
         && !flow.disclaimer_notice.trim().is_empty()
         && !says(KeywordSet::Stop, &normalize(&flow.disclaimer_notice))
     {
-        problems.push(problem(
+        problems.add(|| problem(
             "disclaimer_notice",
             "notice_missing_opt_out",
             format!(
@@ -841,7 +897,7 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
         && !says(KeywordSet::Start, &out_norm)
         && !says(KeywordSet::Accept, &out_norm)
     {
-        problems.push(problem(
+        problems.add(|| problem(
             "messages.opted_out",
             "opt_out_missing_reopt_in",
             "The opt-out confirmation must say how to opt in again: include a start or accept keyword (e.g. \"reply START or YES\").".to_string(),
@@ -850,23 +906,27 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
 
     // --- timing
     if flow.resend_interval_minutes < 60 {
-        problems.push(problem(
-            "resend_interval_minutes",
-            "interval_too_short",
-            format!(
-                "The resend interval is {} minutes; set it to at least 60 minutes (1 hour).",
-                flow.resend_interval_minutes
-            ),
-        ));
+        problems.add(|| {
+            problem(
+                "resend_interval_minutes",
+                "interval_too_short",
+                format!(
+                    "The resend interval is {} minutes; set it to at least 60 minutes (1 hour).",
+                    flow.resend_interval_minutes
+                ),
+            )
+        });
     } else if flow.resend_interval_minutes > 30 * 24 * 60 {
-        problems.push(problem(
-            "resend_interval_minutes",
-            "interval_too_long",
-            "Set the resend interval to at most 43200 minutes (30 days).".to_string(),
-        ));
+        problems.add(|| {
+            problem(
+                "resend_interval_minutes",
+                "interval_too_long",
+                "Set the resend interval to at most 43200 minutes (30 days).".to_string(),
+            )
+        });
     }
     if flow.reprompt.max_auto_reprompts > 10 {
-        problems.push(problem(
+        problems.add(|| problem(
             "reprompt.max_auto_reprompts",
             "reprompt_limit_too_high",
             "Allow at most 10 automatic re-prompts, so an auto-responder cannot cause a long exchange.".to_string(),
@@ -877,28 +937,32 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
         let s = parse_hhmm(&q.start);
         let e = parse_hhmm(&q.end);
         if s.is_none() {
-            problems.push(problem(
-                "quiet_hours.start",
-                "quiet_hours_malformed",
-                format!(
-                    "{} is not a time; write it as HH:MM, e.g. 21:00.",
-                    Quoted(&q.start)
-                ),
-            ));
+            problems.add(|| {
+                problem(
+                    "quiet_hours.start",
+                    "quiet_hours_malformed",
+                    format!(
+                        "{} is not a time; write it as HH:MM, e.g. 21:00.",
+                        Quoted(&q.start)
+                    ),
+                )
+            });
         }
         if e.is_none() {
-            problems.push(problem(
-                "quiet_hours.end",
-                "quiet_hours_malformed",
-                format!(
-                    "{} is not a time; write it as HH:MM, e.g. 08:00.",
-                    Quoted(&q.end)
-                ),
-            ));
+            problems.add(|| {
+                problem(
+                    "quiet_hours.end",
+                    "quiet_hours_malformed",
+                    format!(
+                        "{} is not a time; write it as HH:MM, e.g. 08:00.",
+                        Quoted(&q.end)
+                    ),
+                )
+            });
         }
         if let (Some(s), Some(e)) = (s, e) {
             if s == e {
-                problems.push(problem(
+                problems.add(|| problem(
                     "quiet_hours",
                     "quiet_hours_empty",
                     "Quiet hours start and end at the same time; change one, or turn quiet hours off.".to_string(),
@@ -915,20 +979,22 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'+'))
         || !(tz.contains('/') || tz == "UTC")
     {
-        problems.push(problem(
-            "default_time_zone",
-            "time_zone_invalid",
-            format!(
-                "{} is not an IANA time-zone name; use one such as America/New_York or UTC.",
-                Quoted(&flow.default_time_zone)
-            ),
-        ));
+        problems.add(|| {
+            problem(
+                "default_time_zone",
+                "time_zone_invalid",
+                format!(
+                    "{} is not an IANA time-zone name; use one such as America/New_York or UTC.",
+                    Quoted(&flow.default_time_zone)
+                ),
+            )
+        });
     }
 
-    problems.extend(template_problems(&flow.whatsapp_template, channel));
+    template_problems(&flow.whatsapp_template, channel, problems);
 
-    if !problems.is_empty() {
-        return Err(problems);
+    if problems.any() {
+        return None;
     }
     let mut t = templates.into_iter();
     let mut next = || t.next().unwrap_or_else(|| Template::parse("").0);
@@ -960,5 +1026,5 @@ pub fn validate(flow: &Flow, channel: Channel) -> Result<ValidFlow, Vec<FlowProb
             None => String::new(),
         },
     };
-    Ok(v)
+    Some(v)
 }

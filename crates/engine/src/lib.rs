@@ -41,8 +41,8 @@ pub mod whatsapp;
 pub use actions::{agent_actions, AgentActions};
 pub use audit::{AuditRecord, How};
 pub use flow::{
-    validate, Flow, FlowMode, FlowProblem, KeywordSet, Keywords, Messages, QuietHours, Reprompt,
-    ValidFlow,
+    validate, validate_quietly, Flow, FlowMode, FlowProblem, KeywordSet, Keywords, Messages,
+    QuietHours, Reprompt, ValidFlow,
 };
 pub use keywords::{
     is_carrier_opt_out, normalize, revocation_reading, Intent, STANDARD_STOP_WORDS,

@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::flow::{FlowProblem, KeywordSet, ValidFlow};
+use crate::flow::{Findings, FlowProblem, KeywordSet, ValidFlow};
 use crate::keywords::Intent;
 use crate::model::Channel;
 use crate::rules::Context;
@@ -117,28 +117,29 @@ fn valid_language(l: &str) -> bool {
 }
 
 /// Every problem of a WhatsApp flow's template settings (none on SMS).
-pub(crate) fn template_problems(t: &WhatsAppTemplate, channel: Channel) -> Vec<FlowProblem> {
-    let mut p = Vec::new();
+pub(crate) fn template_problems(t: &WhatsAppTemplate, channel: Channel, p: &mut impl Findings) {
     if channel != Channel::WhatsApp {
-        return p;
+        return;
     }
     let name = "whatsapp_template.name";
     let language = "whatsapp_template.language";
     if !t.name.is_empty() && !valid_name(&t.name) {
-        p.push(problem(name, "template_name_invalid", format!(
+        p.add(|| problem(name, "template_name_invalid", format!(
             "{} is not a WhatsApp template name: use lowercase letters, digits and underscores (at most {MAX_TEMPLATE_NAME_CHARS}).",
             Quoted(&t.name)
         )));
     }
     if !t.language.is_empty() && !valid_language(&t.language) {
-        p.push(problem(
-            language,
-            "template_language_invalid",
-            format!(
-                "{} is not a WhatsApp language code: write one such as en, en_US or pt_BR.",
-                Quoted(&t.language)
-            ),
-        ));
+        p.add(|| {
+            problem(
+                language,
+                "template_language_invalid",
+                format!(
+                    "{} is not a WhatsApp language code: write one such as en, en_US or pt_BR.",
+                    Quoted(&t.language)
+                ),
+            )
+        });
     }
     if t.name.is_empty() != t.language.is_empty() {
         let (field, what) = if t.name.is_empty() {
@@ -146,7 +147,7 @@ pub(crate) fn template_problems(t: &WhatsAppTemplate, channel: Channel) -> Vec<F
         } else {
             (language, "language")
         };
-        p.push(problem(
+        p.add(|| problem(
             field,
             "template_incomplete",
             format!("Set the template's {what} too, or leave both name and language empty to use the number's template."),
@@ -154,7 +155,7 @@ pub(crate) fn template_problems(t: &WhatsAppTemplate, channel: Channel) -> Vec<F
     }
     for (i, param) in t.body_parameters.iter().enumerate() {
         if t.body_parameters[..i].contains(param) {
-            p.push(problem(
+            p.add(|| problem(
                 "whatsapp_template.body_parameters",
                 "template_parameter_repeated",
                 format!(
@@ -181,21 +182,23 @@ pub(crate) fn template_problems(t: &WhatsAppTemplate, channel: Channel) -> Vec<F
     for (field, value, which) in payloads {
         if value.is_empty() {
             if any_set {
-                p.push(problem(field, "button_payload_missing", format!(
+                p.add(|| problem(field, "button_payload_missing", format!(
                     "Set the {which} button's payload too, or leave both payloads empty for a template without buttons."
                 )));
             }
         } else if value.trim().is_empty() {
-            p.push(problem(
-                field,
-                "button_payload_empty",
-                format!(
-                    "The {which} payload is only spaces; write a payload such as OPTIN_{}.",
-                    which.to_uppercase()
-                ),
-            ));
+            p.add(|| {
+                problem(
+                    field,
+                    "button_payload_empty",
+                    format!(
+                        "The {which} payload is only spaces; write a payload such as OPTIN_{}.",
+                        which.to_uppercase()
+                    ),
+                )
+            });
         } else if value.chars().count() > MAX_PAYLOAD_CHARS {
-            p.push(problem(
+            p.add(|| problem(
                 field,
                 "button_payload_too_long",
                 format!("The {which} payload is longer than {MAX_PAYLOAD_CHARS} characters. Shorten it."),
@@ -203,14 +206,15 @@ pub(crate) fn template_problems(t: &WhatsAppTemplate, channel: Channel) -> Vec<F
         }
     }
     if t.has_buttons() && t.accept_payload == t.decline_payload {
-        p.push(problem(
-            "whatsapp_template.decline_payload",
-            "button_payloads_identical",
-            "The accept and decline buttons have the same payload; give each button its own."
-                .to_string(),
-        ));
+        p.add(|| {
+            problem(
+                "whatsapp_template.decline_payload",
+                "button_payloads_identical",
+                "The accept and decline buttons have the same payload; give each button its own."
+                    .to_string(),
+            )
+        });
     }
-    p
 }
 
 /// What a tapped quick-reply button means. The payload is compared exactly

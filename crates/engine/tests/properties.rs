@@ -394,7 +394,10 @@ proptest! {
     ) {
         // validate never panics; when it accepts, deciding never panics.
         let mut flows = vec![];
-        if let Ok(v) = validate(&f, ch) { flows.push(v); }
+        let checked = validate(&f, ch);
+        // Its quiet form (the agent's app) accepts exactly the same flows.
+        prop_assert_eq!(validate_quietly(&f, ch), checked.clone().ok());
+        if let Ok(v) = checked { flows.push(v); }
         flows.push(validate(&Flow::default(), ch).unwrap());
         let thread = Thread { consent, last_inbound_at: last_in, auto_reprompts: reprompts, last_channel_off_reply_at: last_in };
         let mut ctx = Context::new(now, ch);

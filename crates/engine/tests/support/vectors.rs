@@ -211,6 +211,14 @@ pub fn run(name: &str, text: &str) -> Report {
         }
     };
     let validated = validate(&flow, channel);
+    // The quiet form (the agent's app) must accept exactly the same flows.
+    if validate_quietly(&flow, channel) != validated.clone().ok() {
+        fail(
+            &mut rep,
+            "validate_quietly disagrees with validate".to_string(),
+        );
+        return rep;
+    }
     if let Some(expected) = v.get("expect_flow_problems") {
         let actual = match &validated {
             Ok(_) => json!([]),
