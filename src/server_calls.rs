@@ -14,6 +14,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::condition::condition;
 use crate::effects::effect;
 use leptos::prelude::*;
 
@@ -117,7 +118,7 @@ impl<I: 'static, O: Clone + Send + Sync + 'static> Task<I, O> {
             call: StoredValue::new_local(call),
             value: RwSignal::new(None),
             running,
-            pending: Memo::new(move |_| running.get() > 0),
+            pending: condition(move || running.get() > 0),
         }
     }
 

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use optline_api::Me;
 
 use crate::api_client;
+use crate::condition::condition;
 use crate::navigation::use_location;
 
 /// Shown on the login page after a 401 from an authenticated screen.
@@ -111,7 +112,7 @@ pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
     let s = use_session();
     s.ensure_checked();
     let location = use_location();
-    let logged_in = Memo::new(move |_| s.me.with(|m| m.is_some()));
+    let logged_in = condition(move || s.me.with(|m| m.is_some()));
     effect(move || {
         if s.checked.get() && !logged_in.get() {
             // Track the route so a later visit to a guarded page re-checks.

@@ -15,6 +15,7 @@ use wasm_bindgen::JsCast;
 use crate::api_client;
 use crate::components::dialogs_ahead::fetch_dialogs_ahead;
 use crate::components::select::ChannelSelect;
+use crate::condition::condition;
 use crate::navigation::use_location;
 use crate::on_demand::{on_demand, OnDemand, Wording};
 use crate::pages::workspace;
@@ -71,7 +72,7 @@ pub fn NewConversation() -> impl IntoView {
         focus("new-conversation-button");
     });
     // A memo, so setting `open` again keeps the form.
-    let shown = Memo::new(move |_| open.get());
+    let shown = condition(move || open.get());
     view! {
         <div class="new-conversation">
             <button

@@ -13,6 +13,7 @@ use optline_api::{Channel, Direction, SimInboundRequest, SimPhoneInbox};
 use crate::api_client::{self, ApiFailure};
 use crate::components::new_conversation::phone_problem;
 use crate::components::select::ChannelSelect;
+use crate::condition::condition;
 use crate::navigation::use_location;
 use crate::on_demand::{on_demand, OnDemand, Wording};
 use crate::server_calls::{Loaded, Task};
@@ -76,7 +77,7 @@ fn ContactPhone() -> impl IntoView {
         location.replace(&url);
     });
 
-    let valid_me = Memo::new(move |_| me.with(|p| phone_problem(p).is_none()));
+    let valid_me = condition(move || me.with(|p| phone_problem(p).is_none()));
     let refresh = move || {
         if !valid_me.get_untracked() {
             inbox.set(None);

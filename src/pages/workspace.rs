@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::address::Page;
+use crate::condition::condition;
 use crate::navigation::use_location;
 use crate::pages::inbox::Inbox;
 use crate::pages::thread::Thread;
@@ -41,7 +42,7 @@ pub fn Workspace() -> impl IntoView {
     });
     // The pane is rebuilt only when a conversation opens or closes; another
     // conversation is the same thread view with a new id.
-    let any_open = Memo::new(move |_| open.get().is_some());
+    let any_open = condition(move || open.get().is_some());
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         // An Escape already handled, or meant for an open dialog (whose
         // native close must not be cancelled), is not ours.

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use optline_api::Contact;
 
 use crate::components::dialogs_ahead::fetch_dialogs_ahead;
+use crate::condition::condition;
 use crate::on_demand::{on_demand, OnDemand, Wording};
 
 on_demand! {
@@ -45,7 +46,7 @@ pub fn ContactTimeZone(
     let opener = NodeRef::<html::Button>::new();
     let on_changed = Callback::new(on_changed);
     // A memo, so setting `open` again keeps the form.
-    let shown = Memo::new(move |_| open.get());
+    let shown = condition(move || open.get());
     view! {
         <button type="button" class="secondary small" node_ref=opener
             on:click=move |_| open.set(true) aria-expanded=move || open.get().to_string()

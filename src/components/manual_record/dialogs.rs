@@ -13,6 +13,7 @@ use optline_engine::{texts, Refusal};
 use wasm_bindgen::JsCast;
 
 use crate::api_client;
+use crate::condition::condition;
 use crate::session::use_session;
 use crate::thread_model::ThreadModel;
 use crate::time;
@@ -194,23 +195,23 @@ fn RecordDialog(
         on_closed.run(());
     };
 
+    let confirming = condition(move || state.confirming.get());
     view! {
         <dialog class="record-dialog" node_ref=dialog aria-labelledby=labelled_by on:close=closed>
             <form on:submit=cont novalidate=true>
                 <h2 id=title_id>{format!("Record {what}")}</h2>
                 <p class="hint">{intro}</p>
                 {children()}
-                <Show when=move || state.confirming.get()>
+                {move || confirming.get().then(|| view! {
                     <div class="confirm-step" role="group" aria-label="Confirm">
                         {confirm.run()}
                     </div>
-                </Show>
+                })}
                 {move || state.failure.get().map(|f| view! { <p class="error-box" role="alert">{f}</p> })}
                 <div class="dialog-actions">
-                    <Show
-                        when=move || state.confirming.get()
-                        fallback=move || view! { <button type="submit">"Continue"</button> }
-                    >
+                    {move || if !confirming.get() {
+                        view! { <button type="submit">"Continue"</button> }.into_any()
+                    } else { view! {
                         <button
                             type="button"
                             id=confirm_id.clone()
@@ -225,7 +226,7 @@ fn RecordDialog(
                         <button type="button" class="secondary" on:click=move |_| state.confirming.set(false)>
                             "Back"
                         </button>
-                    </Show>
+                    }.into_any() }}
                     <button type="button" class="secondary" on:click=move |_| state.open.set(false)>
                         "Cancel"
                     </button>

@@ -14,6 +14,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use crate::components::dialogs_ahead::fetch_dialogs_ahead;
+use crate::condition::condition;
 use crate::on_demand::{on_demand, OnDemand, Wording};
 use crate::session::use_session;
 use crate::thread_model::ThreadModel;
@@ -82,8 +83,8 @@ fn RecordAction(model: Model, kind: Record, offered: Signal<bool>) -> impl IntoV
         open.set(true);
     };
     // Memos, so a repeated press (`wanted` set again) keeps the dialog.
-    let offered = Memo::new(move |_| offered.get());
-    let wanted = Memo::new(move |_| wanted.get());
+    let offered = condition(move || offered.get());
+    let wanted = condition(move || wanted.get());
     view! {
         {move || offered.get().then(|| view! {
             <button type="button" class="secondary" node_ref=opener on:click=press

@@ -7,6 +7,7 @@ use optline_api::{Channel, ConsentStatus, Role};
 
 use crate::components::consent_badge::ConsentBadge;
 use crate::components::contact_time_zone::ContactTimeZone;
+use crate::condition::condition;
 use crate::session::use_session;
 use crate::thread_model::ThreadModel;
 use crate::time;
@@ -51,7 +52,7 @@ pub fn ThreadHeader(
         })
     });
     let session = use_session();
-    let is_admin = Memo::new(move |_| {
+    let is_admin = condition(move || {
         session
             .me
             .with(|m| m.as_ref().is_some_and(|m| m.user.role == Role::Admin))

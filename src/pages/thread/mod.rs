@@ -17,6 +17,7 @@ use crate::components::composer::Composer;
 use crate::components::consent_banner::ConsentBanner;
 use crate::components::manual_record::ManualRecords;
 use crate::components::sms_counter::SmsCounter;
+use crate::condition::condition;
 use crate::live::use_live;
 use crate::navigation::use_location;
 use crate::session::use_session;
@@ -151,9 +152,9 @@ pub fn Thread() -> impl IntoView {
     let send_refusal = Signal::derive(move || {
         actions.with(|a| a.as_ref().and_then(|a| a.send.as_ref().err().cloned()))
     });
-    let loaded = Memo::new(move |_| model.with(|m| m.detail().is_some()));
+    let loaded = condition(move || model.with(|m| m.detail().is_some()));
     let load_error = Memo::new(move |_| model.with(|m| m.load_error().cloned()));
-    let has_more = Memo::new(move |_| model.with(|m| m.detail().is_some_and(|d| d.has_more)));
+    let has_more = condition(move || model.with(|m| m.detail().is_some_and(|d| d.has_more)));
     let busy = Memo::new(move |_| model.with(|m| m.busy()));
     let draft = Memo::new(move |_| model.with(|m| m.draft.clone()));
     let sms = Memo::new(move |_| {

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use optline_api::AuditRecord;
 
 use crate::api_client::{self, ApiFailure, AuditFilter};
+use crate::condition::condition;
 use crate::navigation::use_location;
 use crate::server_calls::Task;
 use filters::AuditFilters;
@@ -54,6 +55,7 @@ pub fn AuditPage() -> impl IntoView {
         load.dispatch(None);
     });
 
+    let more = condition(move || next.with(Option::is_some));
     let shown = move || {
         let n = rows.with(Vec::len);
         let more = if next.with(Option::is_some) {
@@ -78,11 +80,11 @@ pub fn AuditPage() -> impl IntoView {
             }}
             <p role="status" class="form-status">{shown}</p>
             <AuditTable rows />
-            <Show when=move || next.with(Option::is_some)>
+            {move || more.get().then(|| view! {
                 <button type="button" class="secondary" on:click=move |_| { load.dispatch(next.get_untracked()); }>
                     "Load more"
                 </button>
-            </Show>
+            })}
         </section>
     }
 }

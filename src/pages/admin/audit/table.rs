@@ -63,8 +63,9 @@ pub fn AuditTable(rows: RwSignal<Vec<AuditRecord>>) -> impl IntoView {
     };
     view! {
         <Table headers=HEADERS>
-            <For each=move || rows.get() key=|r| r.id let:r>
-                {
+            // Rows by position, not keyed: pages only append, so rows keep
+            // their nodes, and no keyed-list code joins the bundle (issue 13).
+            {move || rows.get().into_iter().map(|r| {
                 let source = source_words(&r);
                 view! {
                 <tr>
@@ -79,8 +80,7 @@ pub fn AuditTable(rows: RwSignal<Vec<AuditRecord>>) -> impl IntoView {
                     <td class="source">{source}</td>
                 </tr>
                 }
-                }
-            </For>
+            }).collect_view()}
         </Table>
     }
 }

@@ -8,6 +8,7 @@ use optline_engine::Channel;
 
 use super::draft::Draft;
 use super::fields::{MessageField, Problems};
+use crate::condition::condition;
 
 #[component]
 pub fn DisclaimerFields(
@@ -17,6 +18,7 @@ pub fn DisclaimerFields(
     #[prop(into)] max_segments: Signal<u32>,
 ) -> impl IntoView {
     let on = draft.disclaimer;
+    let notice_shown = condition(move || on.get());
     view! {
         <fieldset>
             <legend>"Consent or disclosure"</legend>
@@ -40,7 +42,7 @@ pub fn DisclaimerFields(
                     "Disclosure notice: the first message goes out with a notice; no opt-in request"
                 </label>
             </div>
-            <Show when=move || on.get()>
+            {move || notice_shown.get().then(|| view! {
                 <MessageField
                     field="disclaimer_notice"
                     label="Disclosure notice"
@@ -50,7 +52,7 @@ pub fn DisclaimerFields(
                     channel
                     max_segments
                 />
-            </Show>
+            })}
         </fieldset>
     }
 }

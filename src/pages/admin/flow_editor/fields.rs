@@ -9,6 +9,7 @@ use optline_engine::{Channel, FlowProblem};
 use super::super::FieldError;
 use super::length::length_hint;
 use crate::api_client::ApiFailure;
+use crate::condition::condition;
 
 /// Every problem of the flow being edited: the engine's (instant) and the
 /// server's answer to the last save (field paths prefixed with `flow.`).
@@ -131,12 +132,13 @@ pub fn OtherProblems(problems: Memo<Vec<FlowProblem>>) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    let any_other = condition(move || !other().is_empty());
     view! {
-        <Show when=move || !other().is_empty()>
+        {move || any_other.get().then(|| view! {
             <div role="alert" class="error-box">
                 {move || other().into_iter().map(|m| view! { <p>{m}</p> }).collect_view()}
             </div>
-        </Show>
+        })}
     }
 }
 

@@ -24,6 +24,7 @@ use optline_engine::{Channel, Flow};
 use super::{admin, LobSelect};
 use crate::api_client::{self, ApiFailure};
 use crate::components::select::ChannelSelect;
+use crate::condition::condition;
 use crate::server_calls::{Loaded, Task};
 use disclaimer::DisclaimerFields;
 use draft::{check, Draft};
@@ -105,6 +106,7 @@ pub fn FlowEditorPage() -> impl IntoView {
     let allow_switch = Callback::new(move |_| {
         !dirty.get_untracked() || window().confirm_with_message(LEAVE_WARNING).unwrap_or(true)
     });
+    let whatsapp = condition(move || channel.get() == Channel::WhatsApp);
     let max_segments = Signal::derive(move || draft.max_segments_or_default());
     let form_status = move || {
         let n = problems.engine.with(Vec::len);
@@ -161,9 +163,9 @@ pub fn FlowEditorPage() -> impl IntoView {
                     <SmsLimitField draft problems channel />
                     <MessageFields draft problems channel max_segments />
                     <TimingFields draft problems />
-                    <Show when=move || channel.get() == Channel::WhatsApp>
+                    {move || whatsapp.get().then(|| view! {
                         <WhatsAppTemplateFields draft=draft.extra problems />
-                    </Show>
+                    })}
                     <ManualRecordFields draft=draft.extra />
                     <div class="form-actions">
                         <button

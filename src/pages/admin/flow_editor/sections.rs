@@ -7,6 +7,7 @@ use optline_engine::Channel;
 use super::draft::{Draft, KEYWORD_FIELDS, MESSAGE_FIELDS};
 use super::fields::{MessageField, Problems, TextField};
 use super::length::limit_sentence;
+use crate::condition::condition;
 use crate::pages::admin::FieldError;
 
 #[component]
@@ -60,6 +61,7 @@ pub fn MessageFields(
 
 #[component]
 pub fn TimingFields(draft: Draft, problems: Problems) -> impl IntoView {
+    let quiet_on = condition(move || draft.quiet_on.get());
     view! {
         <fieldset>
             <legend>"Timing"</legend>
@@ -89,7 +91,7 @@ pub fn TimingFields(draft: Draft, problems: Problems) -> impl IntoView {
                     "Quiet hours (no opt-in requests from agents in the contact's local time)"
                 </label>
             </div>
-            <Show when=move || draft.quiet_on.get()>
+            {move || quiet_on.get().then(|| view! {
                 <div class="field-row">
                     <TextField
                         field="quiet_hours.start"
@@ -107,7 +109,7 @@ pub fn TimingFields(draft: Draft, problems: Problems) -> impl IntoView {
                     />
                 </div>
                 <FieldError id="quiet_hours-error".into() messages=problems.of("quiet_hours") />
-            </Show>
+            })}
             <TextField
                 field="default_time_zone"
                 label="Default time zone"

@@ -6,6 +6,7 @@ use optline_engine::Channel;
 
 use super::draft::Draft;
 use super::fields::{Problems, TextField};
+use crate::condition::condition;
 
 #[component]
 pub fn SmsLimitField(
@@ -13,8 +14,9 @@ pub fn SmsLimitField(
     problems: Problems,
     #[prop(into)] channel: Signal<Channel>,
 ) -> impl IntoView {
+    let sms = condition(move || channel.get() == Channel::Sms);
     view! {
-        <Show when=move || channel.get() == Channel::Sms>
+        {move || sms.get().then(|| view! {
             <fieldset>
                 <legend>"SMS length"</legend>
                 <TextField
@@ -26,6 +28,6 @@ pub fn SmsLimitField(
                 numeric=true
                 />
             </fieldset>
-        </Show>
+        })}
     }
 }

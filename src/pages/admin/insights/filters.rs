@@ -7,6 +7,7 @@ use optline_api::{Channel, Role};
 
 use crate::api_client::{self, InsightsFilter};
 use crate::components::select::{options, ChannelSelect, Select};
+use crate::condition::condition;
 use crate::pages::admin::LobSelect;
 use crate::server_calls::Loaded;
 use crate::time;
@@ -71,6 +72,7 @@ pub fn InsightsFilters(applied: RwSignal<InsightsFilter>) -> impl IntoView {
                 .unwrap_or_default()
         },
     );
+    let custom_period = condition(move || period.get().is_none());
     let period_value = Signal::derive(move || {
         period
             .get()
@@ -118,7 +120,7 @@ pub fn InsightsFilters(applied: RwSignal<InsightsFilter>) -> impl IntoView {
                         allow=None
                     />
                 </div>
-                <Show when=move || period.get().is_none()>
+                {move || custom_period.get().then(|| view! {
                     <div class="field">
                         <label for="insights-from">"From (date)"</label>
                         <input id="insights-from" type="date"
@@ -131,7 +133,7 @@ pub fn InsightsFilters(applied: RwSignal<InsightsFilter>) -> impl IntoView {
                             prop:value=move || to_date.get()
                             on:input=move |ev| to_date.set(event_target_value(&ev)) />
                     </div>
-                </Show>
+                })}
                 <div class="field">
                     <label for="insights-lob">"Line of business"</label>
                     <LobSelect id="insights-lob" any="All lines of business" value=lob on_change=move |l| lob.set(l) />

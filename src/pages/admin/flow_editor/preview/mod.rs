@@ -13,6 +13,7 @@ use optline_engine::{
     Thread, UserId, ValidFlow, Verdict,
 };
 
+use crate::condition::condition;
 use crate::time;
 use agent_message::AgentMessage;
 use transcript::{kind_label, Line, QuickReply, Transcript, Who};
@@ -197,7 +198,7 @@ pub fn Preview(
         let ctx = context.with_value(|c| c());
         Some(agent_actions(&f, &ctx, &thread.get(), AGENT).banner)
     };
-    let invalid = move || flow.with(Option::is_none);
+    let invalid = condition(move || flow.with(Option::is_none));
 
     view! {
         <aside class="preview" aria-labelledby="preview-title">
@@ -206,9 +207,9 @@ pub fn Preview(
                 "Plays the flow as edited against a simulated contact, " {CONTACT_NAME}
                 ". Runs in your browser only: nothing is sent."
             </p>
-            <Show when=invalid>
+            {move || invalid.get().then(|| view! {
                 <p class="error-box" role="status">"Fix the flow's problems to play it."</p>
-            </Show>
+            })}
             <dl class="preview-state">
                 <dt>"Consent state"</dt>
                 <dd data-testid="preview-state">{move || state_words(&thread.get())}</dd>
@@ -231,7 +232,7 @@ pub fn Preview(
                     "Reset preview"
                 </button>
             </div>
-            <AgentMessage on_send=agent_sends disabled=Signal::derive(invalid) />
+            <AgentMessage on_send=agent_sends disabled=Signal::from(invalid) />
             <form class="preview-reply" on:submit=send_reply>
                 <label for="preview-reply">"Contact replies"</label>
                 <input

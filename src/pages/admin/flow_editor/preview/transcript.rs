@@ -72,8 +72,9 @@ pub fn Transcript(
     view! {
         <h3 id="transcript-title">"Transcript"</h3>
         <ol class="transcript" aria-labelledby="transcript-title" aria-live="polite">
-            <For each=move || lines.get() key=|l| l.n let:l>
-                {
+            // Lines by position, not keyed: a run only appends, so lines
+            // keep their nodes, and no keyed-list code joins the bundle.
+            {move || lines.get().into_iter().map(|l| {
                     let (class, who) = l.who.class_and_words();
                     view! {
                         <li class=class>
@@ -94,8 +95,7 @@ pub fn Transcript(
                             })}
                         </li>
                     }
-                }
-            </For>
+            }).collect_view()}
         </ol>
     }
 }
