@@ -12,7 +12,9 @@
 #      (src/pages/admin/lazy.rs marks the split point);
 #   3. wasm-bindgen on the main module (--keep-lld-exports: the chunk links
 #      against the main module's exports);
-#   4. wasm-opt on the main module and on every chunk, its functions put in
+#   4. the JS glue's unused classes dropped with their wasm exports
+#      (scripts/drop-unused-classes.mjs); wasm-opt on the main module and on
+#      every chunk, its functions put in
 #      an order that compresses better (scripts/order-functions.mjs), then
 #      short names for the main module's imports (scripts/short-import-names.mjs);
 #   5. every file named with one hash of the whole build, the JS minified
@@ -82,6 +84,8 @@ if [ "$profile" = wasm-release ]; then
   # Then alike functions side by side, so gzip finds them as repeats
   # (scripts/order-functions.mjs), and no names or tool/feature notes left.
   order_flags=(--reorder-functions-by-name --strip-debug --strip-producers --strip-target-features)
+  # First, the glue's classes the app never uses, so wasm-opt drops their code.
+  node scripts/drop-unused-classes.mjs "$WORK/out/${NAME}_bg.wasm" "$WORK/out/$NAME.js"
   for w in "$WORK"/out/*.wasm; do
     wasm-opt "${opt_flags[@]}" "$w" -o "$w.opt"
     node scripts/order-functions.mjs "$w.opt"
@@ -108,7 +112,7 @@ done
 # Release JS is minified (the bindings: 55 KB → 25 KB raw, 2 KB less
 # gzipped); development JS stays readable.
 minify_js() {
-  if [ "$profile" = wasm-release ]; then esbuild --minify --format=esm --log-level=error
+  if [ "$profile" = wasm-release ]; then esbuild --minify --tree-shaking=true --format=esm --log-level=error
   else cat; fi
 }
 # Rewrites the JS references (`"./x.js"`, `"./x.wasm"`) to the new names.
