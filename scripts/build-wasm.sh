@@ -16,7 +16,8 @@
 #      (scripts/drop-unused-classes.mjs); wasm-opt on the main module and on
 #      every chunk, its functions put in
 #      an order that compresses better (scripts/order-functions.mjs), then
-#      short names for the main module's imports (scripts/short-import-names.mjs);
+#      short names for what the main module and its JS glue call each other
+#      by (scripts/short-glue-names.mjs);
 #   5. every file named with one hash of the whole build, the JS minified
 #      (esbuild), the loader script written into index.html, and .gz/.br
 #      copies (zopfli, brotli) written next to each asset
@@ -92,8 +93,9 @@ if [ "$profile" = wasm-release ]; then
     wasm-opt "${opt_flags[@]:1}" "${order_flags[@]}" "$w.opt" -o "$w"
     rm "$w.opt"
   done
-  # Short names for the imports the JS glue provides (3 KB gzipped).
-  node scripts/short-import-names.mjs "$WORK/out/${NAME}_bg.wasm" "$WORK/out/$NAME.js"
+  # Short names for the imports and exports between the main module and its
+  # JS glue (3 KB gzipped); the split loader's exports keep theirs.
+  node scripts/short-glue-names.mjs "$WORK/out/${NAME}_bg.wasm" "$WORK/out/$NAME.js" "$WORK"/out/__wasm_split.js
 fi
 
 # One hash for the whole build names every file: the main module and the

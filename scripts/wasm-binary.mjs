@@ -1,6 +1,7 @@
 // Reading and writing the few parts of the WebAssembly binary format the
-// release build's post-processing scripts touch (short-import-names.mjs,
-// order-functions.mjs): LEB128 numbers, names and the list of sections.
+// release build's post-processing scripts touch (short-glue-names.mjs,
+// order-functions.mjs, drop-unused-classes.mjs): LEB128 numbers, names and
+// the list of sections.
 // Everything else in a module is copied byte for byte.
 
 /** Reads an unsigned LEB128 number at `at`: [value, offset after it]. */
