@@ -1,6 +1,6 @@
 //! The admin's settings: a guard that lets only admins in, the settings
-//! layout with its sub-navigation, and one module per settings screen. The
-//! screens are fetched on demand ([`lazy`]); the guard and layout are not.
+//! frame with its sub-navigation, and one module per settings screen. The
+//! frame and the screens are fetched on demand ([`lazy`]); the guard is not.
 //!
 //! The guard asks the server who is logged in (`api_client::me_quietly`) rather than
 //! trusting anything cached in the browser: the server enforces the same rule
@@ -20,9 +20,7 @@ pub mod users;
 use leptos::prelude::*;
 use optline_api::{Me, Role};
 
-use crate::address::{Page, Screen};
 use crate::api_client;
-use crate::navigation::{use_location, NavLink};
 pub use lob_select::LobSelect;
 pub use table::Table;
 
@@ -44,7 +42,8 @@ pub fn lob_name(ctx: &AdminContext, id: Option<i64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-/// `/admin/*`: checks the role, then shows the sub-navigation and the screen.
+/// `/admin/*`: checks the role, then shows the settings (sub-navigation and
+/// screen, fetched on demand).
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     // A signal filled by a task, not a resource: the first load then has no
@@ -71,7 +70,7 @@ pub fn AdminLayout() -> impl IntoView {
             .map(|result| match result {
                 Ok(me) if me.user.role == Role::Admin => {
                     provide_context(AdminContext { me });
-                    view! { <SettingsFrame /> }.into_any()
+                    view! { <lazy::LazySettings /> }.into_any()
                 }
                 Ok(me) => view! { <NotAllowed name=me.user.name /> }.into_any(),
                 Err(e) if e.is_unauthorized() => view! {
@@ -116,36 +115,6 @@ fn NotAllowed(name: String) -> impl IntoView {
                 <a href="/">"Back to the start page"</a>
             </p>
         </section>
-    }
-}
-
-#[component]
-fn SettingsFrame() -> impl IntoView {
-    let location = use_location();
-    // The open screen; while the settings are being left, still the last
-    // one (its code is not fetched again for an address going away).
-    let screen = Memo::new(move |prev: Option<&Screen>| match location.page.get() {
-        Page::Settings(s) => s,
-        _ => prev.copied().unwrap_or(Screen::Users),
-    });
-    view! {
-        <div class="settings">
-            <nav class="settings-nav" aria-label="Settings">
-                <h2 class="settings-nav-title">"Settings"</h2>
-                <ul>
-                    <li><NavLink href="/admin/users">"Users and numbers"</NavLink></li>
-                    <li><NavLink href="/admin/flows">"Opt-in flows"</NavLink></li>
-                    <li><NavLink href="/admin/ownership">"Contact ownership"</NavLink></li>
-                    <li><NavLink href="/admin/audit">"Consent audit"</NavLink></li>
-                    <li><NavLink href="/admin/insights">"Insights"</NavLink></li>
-                    <li><NavLink href="/admin/proof">"Proof of consent"</NavLink></li>
-                    <li><NavLink href="/admin/integrations">"Integrations"</NavLink></li>
-                </ul>
-            </nav>
-            <div class="settings-body">
-                {move || view! { <lazy::LazyScreen screen=screen.get() /> }}
-            </div>
-        </div>
     }
 }
 
