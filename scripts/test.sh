@@ -28,10 +28,11 @@ scripts/test-postgres.sh stop
 step "the app's logic (thread model) as native unit tests"
 cargo test -p optline-app --lib
 
-if [ -x crates/engine/scripts/test-wasm.sh ]; then
-  step "engine scenario vectors compiled to wasm, in headless Chromium"
-  crates/engine/scripts/test-wasm.sh
-fi
+step "engine scenario vectors compiled to wasm, in headless Chromium"
+crates/engine/scripts/test-wasm.sh
+
+step "the app's reader of the server's answers, in headless Chromium"
+scripts/test-app-wasm.sh
 
 step "browser app (release build, as users get it)"
 trunk build --release

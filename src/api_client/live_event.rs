@@ -40,12 +40,12 @@ struct OwnershipData {
 }
 
 /// `data` as a `T`: in the browser parsed by `JSON.parse` and read by
-/// serde-wasm-bindgen, like every answer (see `transport::decode`); in the
+/// `js_decode`, like every answer (see `transport::decode`); in the
 /// native unit tests, which have no browser, by serde_json. Both feed the
 /// same derived decoders.
 #[cfg(target_arch = "wasm32")]
 fn parse<T: serde::de::DeserializeOwned>(data: &str) -> Option<T> {
-    serde_wasm_bindgen::from_value(js_sys::JSON::parse(data).ok()?).ok()
+    super::js_decode::from_value(js_sys::JSON::parse(data).ok()?).ok()
 }
 #[cfg(not(target_arch = "wasm32"))]
 fn parse<T: serde::de::DeserializeOwned>(data: &str) -> Option<T> {

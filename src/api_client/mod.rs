@@ -12,6 +12,8 @@ mod endpoints;
 #[cfg(target_arch = "wasm32")]
 mod integrations;
 #[cfg(target_arch = "wasm32")]
+pub mod js_decode;
+#[cfg(target_arch = "wasm32")]
 mod transport;
 #[cfg(target_arch = "wasm32")]
 pub use endpoints::*;
