@@ -10,6 +10,7 @@
 
 pub mod address;
 pub mod api_client;
+pub mod decimals;
 pub mod thread_model;
 
 #[cfg(target_arch = "wasm32")]

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use optline_api::{Insights, InsightsDay};
 
 use crate::api_client::AuditFilter;
+use crate::decimals::fixed;
 use crate::navigation::use_location;
 
 /// One horizontal bar: its label, count and (when it has records) the
@@ -51,7 +52,7 @@ pub fn BarChart(
             let svg = view! {
                 <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
                     <rect class="bar-track" x="0" y="0" width="100" height="10" />
-                    <rect class=tone x="0" y="0" width=format!("{w:.2}") height="10" />
+                    <rect class=tone x="0" y="0" width=fixed(w, 2) height="10" />
                 </svg>
             };
             // A link is named by its visible words (label, count).
@@ -196,9 +197,8 @@ pub fn DailyChart(ins: Insights, base: AuditFilter) -> impl IntoView {
         .max()
         .unwrap_or(0)
         .max(1);
-    let n = days.len().max(1) as f64;
     // Each day is 4 units wide: three bars and a gap.
-    let width = n * 4.0;
+    let width = days.len().max(1) * 4;
     let location = use_location();
     let bars = days
         .iter()
@@ -219,10 +219,10 @@ pub fn DailyChart(ins: Insights, base: AuditFilter) -> impl IntoView {
                     view! {
                         <rect
                             class=format!("{} day-bar", s.class())
-                            x=format!("{x:.2}")
-                            y=format!("{:.2}", 100.0 - h)
+                            x=fixed(x, 2)
+                            y=fixed(100.0 - h, 2)
                             width="0.9"
-                            height=format!("{h:.2}")
+                            height=fixed(h, 2)
                             data-day=d.day.clone()
                             data-series=s.label()
                             data-count=c

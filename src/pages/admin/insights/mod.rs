@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use optline_api::{FunnelStage, Insights};
 
 use crate::api_client::{self, AuditFilter, InsightsFilter};
+use crate::decimals::fixed;
 use crate::server_calls::Loaded;
 use charts::{Bar, BarChart, BarTable, DailyChart, DailyTable};
 use filters::InsightsFilters;
@@ -38,8 +39,8 @@ fn duration(secs: Option<i64>) -> String {
     match s {
         s if s < 120 => format!("{s} s"),
         s if s < 2 * 3600 => format!("{} min", (s + 30) / 60),
-        s if s < 48 * 3600 => format!("{:.1} h", s as f64 / 3600.0),
-        s => format!("{:.1} days", s as f64 / 86400.0),
+        s if s < 48 * 3600 => format!("{} h", fixed(s as f64 / 3600.0, 1)),
+        s => format!("{} days", fixed(s as f64 / 86400.0, 1)),
     }
 }
 
@@ -154,7 +155,7 @@ fn is_empty(ins: &Insights) -> bool {
 fn Figures(ins: Insights) -> impl IntoView {
     let rate = ins
         .acceptance_rate
-        .map(|r| format!("{:.1} %", r * 100.0))
+        .map(|r| format!("{} %", fixed(r * 100.0, 1)))
         .unwrap_or_else(|| "—".into());
     let t = &ins.time_to_accept;
     view! {
