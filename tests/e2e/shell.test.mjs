@@ -11,6 +11,9 @@ test('the app mounts and renders its shell with no console errors', withApp(asyn
   // The footer reports the server's health, fetched by the wasm app.
   await page.getByRole('status').getByText(/Server connected · version \d/).waitFor();
   assert.equal(await page.title(), 'Optline');
+  // Loaded or failed, every image has finished (a smaller bundle can mount
+  // before the logo has arrived).
+  await page.waitForFunction(() => [...document.images].every((img) => img.complete));
   const broken = await page.evaluate(() =>
     [...document.images].filter((img) => !img.complete || img.naturalWidth === 0).map((img) => img.src));
   assert.deepEqual(broken, [], 'every image loads');
