@@ -139,15 +139,13 @@ impl<'de> de::Deserializer<'de> for Reader {
         } else if let Some(s) = v.as_string() {
             visitor.visit_string(s)
         } else if Array::is_array(v) {
-            let items: Array = self.0.unchecked_into();
-            visitor.visit_seq(Items { items, next: 0 })
+            visitor.visit_seq(Items(Cursor::new(self.0.unchecked_into())))
         } else if v.is_object() {
             let object: Object = self.0.unchecked_into();
-            let keys = Object::keys(&object);
+            let keys = Cursor::new(Object::keys(&object));
             visitor.visit_map(Entries {
                 object,
                 keys,
-                next: 0,
                 value: None,
             })
         } else {
@@ -218,11 +216,28 @@ impl<'de> de::Deserializer<'de> for Reader {
     }
 }
 
-/// An array's items, in order.
-struct Items {
-    items: Array,
+/// Walks an array from its start.
+struct Cursor {
+    array: Array,
     next: u32,
 }
+
+impl Cursor {
+    fn new(array: Array) -> Self {
+        Cursor { array, next: 0 }
+    }
+
+    fn next(&mut self) -> Option<JsValue> {
+        if self.next >= self.array.length() {
+            return None;
+        }
+        self.next += 1;
+        Some(self.array.get(self.next - 1))
+    }
+}
+
+/// An array's items, in order.
+struct Items(Cursor);
 
 impl<'de> SeqAccess<'de> for Items {
     type Error = DecodeError;
@@ -231,24 +246,21 @@ impl<'de> SeqAccess<'de> for Items {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, DecodeError> {
-        if self.next >= self.items.length() {
-            return Ok(None);
+        match self.0.next() {
+            Some(item) => seed.deserialize(Reader(item)).map(Some),
+            None => Ok(None),
         }
-        let item = self.items.get(self.next);
-        self.next += 1;
-        seed.deserialize(Reader(item)).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some((self.items.length() - self.next) as usize)
+        Some((self.0.array.length() - self.0.next) as usize)
     }
 }
 
 /// An object's entries, for a map (or a value read without a known shape).
 struct Entries {
     object: Object,
-    keys: Array,
-    next: u32,
+    keys: Cursor,
     value: Option<JsValue>,
 }
 
@@ -259,11 +271,9 @@ impl<'de> MapAccess<'de> for Entries {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, DecodeError> {
-        if self.next >= self.keys.length() {
+        let Some(key) = self.keys.next() else {
             return Ok(None);
-        }
-        let key = self.keys.get(self.next);
-        self.next += 1;
+        };
         self.value = Some(Reflect::get(&self.object, &key).unwrap_or(JsValue::UNDEFINED));
         seed.deserialize(Reader(key)).map(Some)
     }
@@ -272,8 +282,16 @@ impl<'de> MapAccess<'de> for Entries {
         &mut self,
         seed: T,
     ) -> Result<T::Value, DecodeError> {
-        seed.deserialize(Reader(self.value.take().unwrap_or(JsValue::UNDEFINED)))
+        read_taken(&mut self.value, seed)
     }
+}
+
+/// The value a map access found with its key, read once.
+fn read_taken<'de, T: DeserializeSeed<'de>>(
+    value: &mut Option<JsValue>,
+    seed: T,
+) -> Result<T::Value, DecodeError> {
+    seed.deserialize(Reader(value.take().unwrap_or(JsValue::UNDEFINED)))
 }
 
 /// A struct's fields that the object has, by the names serde asks for.
@@ -309,7 +327,7 @@ impl<'de> MapAccess<'de> for Fields {
         &mut self,
         seed: T,
     ) -> Result<T::Value, DecodeError> {
-        seed.deserialize(Reader(self.value.take().unwrap_or(JsValue::UNDEFINED)))
+        read_taken(&mut self.value, seed)
     }
 }
 
