@@ -93,3 +93,26 @@ test('inbox and thread have no accessibility violations (axe-core), and fit 360 
   await phone.getByRole('heading', { name: 'Contact phone' }).waitFor();
   assert.deepEqual(await accessibilityViolations(phone), [], 'contact phone');
 }, options));
+
+test('an answer the app cannot read says so, naming what is missing, and Retry loads it', withApp(async (app) => {
+  const page = await app.open('/login');
+  await logIn(page, DEMO.ana);
+  // The server's answer for a conversation, cut down to a shape the app's
+  // wire types do not accept.
+  let broken = true;
+  await page.route((url) => /^\/api\/v1\/conversations\/\d+$/.test(url.pathname), async (route) => {
+    if (broken && route.request().method() === 'GET') {
+      await route.fulfill({ status: 200, contentType: 'application/json', body: '{"conversation": {"id": 1}}' });
+    } else {
+      await route.continue();
+    }
+  });
+  await page.getByRole('listbox', { name: 'Conversations' }).getByRole('option').first().click();
+  const alert = page.getByRole('alert').filter({ hasText: "The server's answer could not be read" });
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /\(missing field `[a-z_]+`\)\. Reload the page\./);
+  broken = false;
+  await alert.getByRole('button', { name: 'Retry' }).click();
+  await page.getByRole('textbox', { name: 'Message' }).waitFor();
+  assert.equal(await alert.count(), 0, 'the error is gone once the answer reads');
+}, options));
