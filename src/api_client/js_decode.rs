@@ -99,6 +99,50 @@ impl de::Error for DecodeError {
 /// Numbers up to 2^53 are exact in JavaScript: beyond, not an integer.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
+/// What kind of value `JSON.parse` made. Found by one non-generic function,
+/// so each type's reader only matches on it (issue 13).
+enum Shape {
+    /// null (or undefined: a field that is not there).
+    Nothing,
+    Bool(bool),
+    /// Integers as integers, so every integer type's visitor takes them.
+    Natural(u64),
+    Negative(i64),
+    /// Any other number: a fraction, or an integer too large to be exact.
+    Fraction(f64),
+    Text(String),
+    List(Array),
+    Record(Object),
+    Other,
+}
+
+impl Shape {
+    #[inline(never)]
+    fn of(v: JsValue) -> Shape {
+        if v.is_null() || v.is_undefined() {
+            Shape::Nothing
+        } else if let Some(b) = v.as_bool() {
+            Shape::Bool(b)
+        } else if let Some(n) = v.as_f64() {
+            if n.fract() != 0.0 || n.abs() > MAX_SAFE_INTEGER {
+                Shape::Fraction(n)
+            } else if n >= 0.0 {
+                Shape::Natural(n as u64)
+            } else {
+                Shape::Negative(n as i64)
+            }
+        } else if let Some(s) = v.as_string() {
+            Shape::Text(s)
+        } else if Array::is_array(&v) {
+            Shape::List(v.unchecked_into())
+        } else if v.is_object() {
+            Shape::Record(v.unchecked_into())
+        } else {
+            Shape::Other
+        }
+    }
+}
+
 /// One parsed JSON value.
 struct Reader(JsValue);
 
@@ -120,36 +164,23 @@ impl<'de> de::Deserializer<'de> for Reader {
     type Error = DecodeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        let v = &self.0;
-        if v.is_null() || v.is_undefined() {
-            visitor.visit_unit()
-        } else if let Some(b) = v.as_bool() {
-            visitor.visit_bool(b)
-        } else if let Some(n) = v.as_f64() {
-            // Integers as integers, so every integer type's visitor takes them.
-            if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
-                if n >= 0.0 {
-                    visitor.visit_u64(n as u64)
-                } else {
-                    visitor.visit_i64(n as i64)
-                }
-            } else {
-                visitor.visit_f64(n)
+        match Shape::of(self.0) {
+            Shape::Nothing => visitor.visit_unit(),
+            Shape::Bool(b) => visitor.visit_bool(b),
+            Shape::Natural(n) => visitor.visit_u64(n),
+            Shape::Negative(n) => visitor.visit_i64(n),
+            Shape::Fraction(n) => visitor.visit_f64(n),
+            Shape::Text(s) => visitor.visit_string(s),
+            Shape::List(items) => visitor.visit_seq(Items(Cursor::new(items))),
+            Shape::Record(object) => {
+                let keys = Cursor::new(Object::keys(&object));
+                visitor.visit_map(Entries {
+                    object,
+                    keys,
+                    value: None,
+                })
             }
-        } else if let Some(s) = v.as_string() {
-            visitor.visit_string(s)
-        } else if Array::is_array(v) {
-            visitor.visit_seq(Items(Cursor::new(self.0.unchecked_into())))
-        } else if v.is_object() {
-            let object: Object = self.0.unchecked_into();
-            let keys = Cursor::new(Object::keys(&object));
-            visitor.visit_map(Entries {
-                object,
-                keys,
-                value: None,
-            })
-        } else {
-            Err(self.wrong_type())
+            Shape::Other => Err(DecodeError::new("a value of the wrong type")),
         }
     }
 
@@ -291,7 +322,12 @@ fn read_taken<'de, T: DeserializeSeed<'de>>(
     value: &mut Option<JsValue>,
     seed: T,
 ) -> Result<T::Value, DecodeError> {
-    seed.deserialize(Reader(value.take().unwrap_or(JsValue::UNDEFINED)))
+    seed.deserialize(Reader(take_value(value)))
+}
+
+#[inline(never)]
+fn take_value(value: &mut Option<JsValue>) -> JsValue {
+    value.take().unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A struct's fields that the object has, by the names serde asks for.
@@ -301,6 +337,25 @@ struct Fields {
     value: Option<JsValue>,
 }
 
+impl Fields {
+    /// The next field the object has, its value kept for `next_value_seed`.
+    /// Not generic, and never inlined: every struct's reader calls this one
+    /// copy (issue 13).
+    #[inline(never)]
+    fn next_present(&mut self) -> Option<&'static str> {
+        for &field in self.fields.by_ref() {
+            let value =
+                Reflect::get(&self.object, &JsValue::from_str(field)).unwrap_or(JsValue::UNDEFINED);
+            // Absent: serde fills the default, or reports the missing field.
+            if !value.is_undefined() {
+                self.value = Some(value);
+                return Some(field);
+            }
+        }
+        None
+    }
+}
+
 impl<'de> MapAccess<'de> for Fields {
     type Error = DecodeError;
 
@@ -308,19 +363,12 @@ impl<'de> MapAccess<'de> for Fields {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, DecodeError> {
-        for &field in self.fields.by_ref() {
-            let value =
-                Reflect::get(&self.object, &JsValue::from_str(field)).unwrap_or(JsValue::UNDEFINED);
-            // Absent: serde fills the default, or reports the missing field.
-            if value.is_undefined() {
-                continue;
-            }
-            self.value = Some(value);
-            return seed
+        match self.next_present() {
+            Some(field) => seed
                 .deserialize(BorrowedStrDeserializer::<DecodeError>::new(field))
-                .map(Some);
+                .map(Some),
+            None => Ok(None),
         }
-        Ok(None)
     }
 
     fn next_value_seed<T: DeserializeSeed<'de>>(
