@@ -60,8 +60,8 @@ function bodies(code) {
 const code = parts.find((s) => s.id === 10);
 if (!code) { console.error(`${wasmPath}: no code section`); process.exit(1); }
 const first = importedFunctions(parts.find((s) => s.id === 2));
-const code_bodies = bodies(code);
-const order = code_bodies.map((_, i) => i).sort((a, b) => Buffer.compare(code_bodies[a], code_bodies[b]) || a - b);
+const codeBodies = bodies(code);
+const order = codeBodies.map((_, i) => i).sort((a, b) => Buffer.compare(codeBodies[a], codeBodies[b]) || a - b);
 
 // The "name" section with only function names (subsection 1): the rank,
 // zero-padded so that name order is rank order.

@@ -39,6 +39,10 @@ pub struct DecodeError {
     field: Option<&'static str>,
 }
 
+/// The two problems the reader itself finds (serde names the others).
+const WRONG_TYPE: DecodeError = DecodeError::new("a value of the wrong type");
+const UNKNOWN_VARIANT: DecodeError = DecodeError::new("a value this app does not know");
+
 impl DecodeError {
     const fn new(problem: &'static str) -> Self {
         DecodeError {
@@ -68,7 +72,7 @@ impl de::Error for DecodeError {
         DecodeError::new("malformed value")
     }
     fn invalid_type(_: Unexpected, _: &dyn Expected) -> Self {
-        DecodeError::new("a value of the wrong type")
+        WRONG_TYPE
     }
     fn invalid_value(_: Unexpected, _: &dyn Expected) -> Self {
         DecodeError::new("a value out of range")
@@ -77,7 +81,7 @@ impl de::Error for DecodeError {
         DecodeError::new("a list of the wrong length")
     }
     fn unknown_variant(_: &str, _: &'static [&'static str]) -> Self {
-        DecodeError::new("a value this app does not know")
+        UNKNOWN_VARIANT
     }
     fn unknown_field(_: &str, _: &'static [&'static str]) -> Self {
         DecodeError::new("an unknown field")
@@ -147,15 +151,11 @@ impl Shape {
 struct Reader(JsValue);
 
 impl Reader {
-    fn wrong_type(&self) -> DecodeError {
-        DecodeError::new("a value of the wrong type")
-    }
-
     fn object(self) -> Result<Object, DecodeError> {
         if self.0.is_object() && !Array::is_array(&self.0) {
             Ok(self.0.unchecked_into())
         } else {
-            Err(self.wrong_type())
+            Err(WRONG_TYPE)
         }
     }
 }
@@ -180,7 +180,7 @@ impl<'de> de::Deserializer<'de> for Reader {
                     value: None,
                 })
             }
-            Shape::Other => Err(DecodeError::new("a value of the wrong type")),
+            Shape::Other => Err(WRONG_TYPE),
         }
     }
 
@@ -230,7 +230,7 @@ impl<'de> de::Deserializer<'de> for Reader {
         let object = self.object()?;
         let keys = Object::keys(&object);
         if keys.length() != 1 {
-            return Err(DecodeError::new("a value this app does not know"));
+            return Err(UNKNOWN_VARIANT);
         }
         let name = keys.get(0);
         let value = Reflect::get(&object, &name).unwrap_or(JsValue::UNDEFINED);
@@ -265,6 +265,10 @@ impl Cursor {
         self.next += 1;
         Some(self.array.get(self.next - 1))
     }
+
+    fn left(&self) -> usize {
+        (self.array.length() - self.next) as usize
+    }
 }
 
 /// An array's items, in order.
@@ -284,7 +288,7 @@ impl<'de> SeqAccess<'de> for Items {
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some((self.0.array.length() - self.0.next) as usize)
+        Some(self.0.left())
     }
 }
 
@@ -402,9 +406,7 @@ struct VariantValue(Option<JsValue>);
 
 impl VariantValue {
     fn reader(self) -> Result<Reader, DecodeError> {
-        self.0
-            .map(Reader)
-            .ok_or(DecodeError::new("a value of the wrong type"))
+        self.0.map(Reader).ok_or(WRONG_TYPE)
     }
 }
 
@@ -415,7 +417,7 @@ impl<'de> VariantAccess<'de> for VariantValue {
         match self.0 {
             None => Ok(()),
             Some(v) if v.is_null() => Ok(()),
-            Some(_) => Err(DecodeError::new("a value of the wrong type")),
+            Some(_) => Err(WRONG_TYPE),
         }
     }
 
