@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Builds take gigabytes; a full disk shows up as a linker crash, so say
+# what was free at the start and what the build took at the end.
+disk() { df -h . | tail -1 | awk '{print "disk: " $4 " free of " $2}'; du -sh target 2>/dev/null | awk '{print "target/: " $1}'; }
+disk
 
 step "format"
 cargo fmt --all -- --check
@@ -43,3 +47,6 @@ node --test --test-concurrency=1 tests/e2e/
 
 step "bundle size"
 scripts/size-report.sh
+
+step "disk"
+disk
