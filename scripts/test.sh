@@ -9,7 +9,10 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # Builds take gigabytes; a full disk shows up as a linker crash, so say
 # what was free at the start and what the build took at the end.
-disk() { df -h . | tail -1 | awk '{print "disk: " $4 " free of " $2}'; du -sh target 2>/dev/null | awk '{print "target/: " $1}'; }
+disk() {
+  df -h . | tail -1 | awk '{print "disk: " $4 " free of " $2}'
+  [ ! -d target ] || du -sh target | awk '{print "target/: " $1}'
+}
 disk
 
 step "format"
