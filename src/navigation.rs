@@ -33,6 +33,9 @@ impl Url {
 #[derive(Clone, Copy)]
 pub struct Location {
     url: RwSignal<Url>,
+    /// Counts the user's moves: links and [`Location::go`], Back, Forward;
+    /// not [`Location::replace`], which pages use to write their own state.
+    moves: RwSignal<u64>,
     /// The page the address names (changes only when the page does).
     pub page: Memo<Page>,
 }
@@ -42,6 +45,7 @@ pub fn provide_location() -> Location {
     let url = RwSignal::new(Url::current());
     let loc = Location {
         url,
+        moves: RwSignal::new(0),
         page: Memo::new(move |_| url.with(|u| Page::of(&u.path))),
     };
     loc.follow_redirect();
@@ -50,6 +54,7 @@ pub fn provide_location() -> Location {
     // Back and Forward.
     let _ = window_event_listener(leptos::ev::popstate, move |_| {
         loc.url.set(Url::current());
+        loc.moves.update(|n| *n += 1);
         loc.follow_redirect();
     });
     // In-app links move without a reload; everything else is the browser's.
@@ -72,6 +77,7 @@ impl Location {
     pub fn go(self, href: &str) {
         let before = self.url.with_untracked(|u| u.path.clone());
         self.write(href, false);
+        self.moves.update(|n| *n += 1);
         if self.url.with_untracked(|u| u.path != before) {
             window().scroll_to_with_x_and_y(0.0, 0.0);
         }
@@ -86,10 +92,21 @@ impl Location {
     /// A query parameter, decoded as the browser does; not tracked (pages
     /// read their query once, when they open).
     pub fn query(self, key: &str) -> Option<String> {
-        let search = self.url.with_untracked(|u| u.search.clone());
-        web_sys::UrlSearchParams::new_with_str(&search)
-            .ok()?
-            .get(key)
+        self.url.with_untracked(|u| query_param(&u.search, key))
+    }
+
+    /// The whole query (`"?a=b"`, or empty), not tracked.
+    pub fn search(self) -> String {
+        self.url.with_untracked(|u| u.search.clone())
+    }
+
+    /// The query once the user has moved (a link, Back, Forward), tracked:
+    /// for a page whose state follows its address while it stays open. The
+    /// page's own [`Location::replace`] is no move, so writing its state
+    /// into the address never reads it back.
+    pub fn search_after_move(self) -> String {
+        self.moves.track();
+        self.search()
     }
 
     /// Whether a navigation link to `href` is the current page, tracked.
@@ -121,6 +138,13 @@ impl Location {
             self.replace(to);
         }
     }
+}
+
+/// A parameter of a query (`"?a=b"`), decoded as the browser does.
+pub fn query_param(search: &str, key: &str) -> Option<String> {
+    web_sys::UrlSearchParams::new_with_str(search)
+        .ok()?
+        .get(key)
 }
 
 /// A link in the page's navigation: marked `aria-current="page"` while its

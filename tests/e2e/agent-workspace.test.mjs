@@ -153,6 +153,35 @@ test('two panes at 1280 px: j/k and Enter open beside the list, Escape returns, 
   await shot(deep, 'workspace-1280.png');
 }, options));
 
+test('the search follows the address: the Inbox link clears it, Back brings it back', withApp(async (app) => {
+  const page = await app.open('/login');
+  await logIn(page, DEMO.ana);
+  const list = page.getByRole('listbox', { name: 'Conversations' });
+  const search = page.getByLabel('Search');
+  const james = list.getByRole('option', { name: /James Smith/ });
+  await james.waitFor();
+  await search.fill('maria');
+  await page.waitForURL((url) => url.search === '?q=maria');
+  await james.waitFor({ state: 'detached' });
+  await list.getByRole('option', { name: /Maria Garcia/ }).click();
+  await page.getByRole('heading', { name: 'Maria Garcia' }).waitFor();
+  const maria = new URL(page.url());
+  assert.equal(maria.search, '?q=maria', 'the open conversation keeps the search');
+
+  // The navigation's Inbox link: the whole inbox, and the form says so.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/inbox' && url.search === '');
+  await james.waitFor();
+  assert.equal(await search.inputValue(), '', 'the search box is empty, as the address');
+
+  // Back: the search that address names, in the box and in the list.
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Maria Garcia' }).waitFor();
+  assert.equal(new URL(page.url()).search, '?q=maria');
+  assert.equal(await search.inputValue(), 'maria');
+  await james.waitFor({ state: 'detached' });
+}, options));
+
 test('under 1024 px one page at a time: the list, then the conversation; Escape goes back', withApp(async (app) => {
   await loginAs(app, DEMO.ana);
   const page = await app.open('/inbox');

@@ -20,7 +20,7 @@ use optline_api::{Channel, ConversationSummary, LiveEvent, StateName};
 use crate::api_client::{self, ApiFailure, ConversationFilter};
 use crate::components::new_conversation::NewConversation;
 use crate::live::use_live;
-use crate::navigation::use_location;
+use crate::navigation::{query_param, use_location};
 use filters::InboxFilters;
 use list::ConversationList;
 
@@ -71,6 +71,16 @@ fn filter_query(f: &ConversationFilter) -> String {
     url
 }
 
+/// The filters a query names (the inverse of [`filter_query`]).
+fn filter_of_query(search: &str) -> ConversationFilter {
+    let param = |k| query_param(search, k).unwrap_or_default();
+    ConversationFilter {
+        q: param("q").trim().to_string(),
+        state: StateName::parse(&param("state")),
+        channel: Channel::parse(&param("channel")),
+    }
+}
+
 #[component]
 pub fn Inbox(
     /// The conversation open beside the list, if any.
@@ -79,10 +89,10 @@ pub fn Inbox(
 ) -> impl IntoView {
     let location = use_location();
     let live = use_live();
-    let from_url = |k: &str| location.query(k).unwrap_or_default();
-    let search = RwSignal::new(from_url("q"));
-    let state = RwSignal::new(StateName::parse(&from_url("state")));
-    let channel = RwSignal::new(Channel::parse(&from_url("channel")));
+    let opened_with = filter_of_query(&location.search());
+    let search = RwSignal::new(opened_with.q);
+    let state = RwSignal::new(opened_with.state);
+    let channel = RwSignal::new(opened_with.channel);
     let filter = Memo::new(move |_| ConversationFilter {
         q: search.get().trim().to_string(),
         state: state.get(),
@@ -145,11 +155,13 @@ pub fn Inbox(
         if target != format!("{path}{}", loc.search().unwrap_or_default()) {
             // After the list is painted: writing the URL (history and the
             // reactions to the address) is no part of what the keystroke
-            // shows. Unless the user has gone to another page meanwhile.
+            // shows. Unless the user has gone to another page, or typed on,
+            // meanwhile.
             request_animation_frame(move || {
                 set_timeout(
                     move || {
-                        if window().location().pathname().ok() == Some(path) {
+                        let still = filter.try_with_untracked(|now| *now == f) == Some(true);
+                        if still && window().location().pathname().ok() == Some(path) {
                             location.replace(&target);
                         }
                     },
@@ -158,6 +170,17 @@ pub fn Inbox(
             });
         }
         load(false);
+    });
+    // The other way: the filters follow the address when the user moves
+    // (the Inbox link, Back, Forward), so the list never shows filters its
+    // address does not name.
+    effect(move || {
+        let named = filter_of_query(&location.search_after_move());
+        if filter.with_untracked(|f| *f != named) {
+            search.set(named.q);
+            state.set(named.state);
+            channel.set(named.channel);
+        }
     });
     Effect::new(move |prev: Option<u64>| {
         let n = live.resync.get();
