@@ -99,10 +99,14 @@ pub fn redirect(path: &str) -> Option<&'static str> {
 
 /// Whether a navigation link to `href` is the current page (its
 /// `aria-current`): the link's path or anything under it; the root only
-/// for itself.
+/// for itself; the inbox also while a conversation is open beside it.
 pub fn is_current(href: &str, path: &str) -> bool {
     if href == "/" {
         return path == "/";
+    }
+    let workspace = |p| matches!(Page::of(p), Page::Workspace { .. });
+    if workspace(href) && workspace(path) {
+        return true;
     }
     path.strip_prefix(href)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
@@ -163,6 +167,8 @@ mod tests {
         assert!(is_current("/", "/"));
         assert!(!is_current("/", "/inbox"));
         assert!(is_current("/inbox", "/inbox"));
+        assert!(is_current("/inbox", "/conversations/4"));
+        assert!(!is_current("/inbox", "/phone"));
         assert!(is_current("/admin", "/admin/users"));
         assert!(is_current("/admin/users", "/admin/users"));
         assert!(!is_current("/admin/users", "/admin/flows"));

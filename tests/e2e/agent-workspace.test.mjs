@@ -168,8 +168,11 @@ test('the search follows the address: the Inbox link clears it, Back brings it b
   const maria = new URL(page.url());
   assert.equal(maria.search, '?q=maria', 'the open conversation keeps the search');
 
-  // The navigation's Inbox link: the whole inbox, and the form says so.
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox', exact: true }).click();
+  // The navigation's Inbox link (current: the inbox is on screen): the
+  // whole inbox, and the form says so.
+  const inboxLink = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox', exact: true });
+  assert.equal(await inboxLink.getAttribute('aria-current'), 'page');
+  await inboxLink.click();
   await page.waitForURL((url) => url.pathname === '/inbox' && url.search === '');
   await james.waitFor();
   assert.equal(await search.inputValue(), '', 'the search box is empty, as the address');
