@@ -68,8 +68,14 @@ pub const DEMO_AGENTS: [(&str, &str, usize, &str); 3] = [
     ("cleo@acme.example", "Cleo Chen", 1, "+14155550103"),
 ];
 
-/// The latest past noon in New York (demo contacts live there), so seeded
-/// opt-in requests fall outside quiet hours.
+/// How long the seeded history runs from its start (its last event is at
+/// minute 50).
+const HISTORY_MINUTES: i64 = 60;
+
+/// The latest noon in New York (demo contacts live there, so seeded opt-in
+/// requests fall outside quiet hours) whose whole history is past: seeded at
+/// 12:10 there, the history is yesterday's, not ten minutes in the past and
+/// forty in the future.
 fn seed_time(now: DateTime<Utc>) -> DateTime<Utc> {
     let tz: chrono_tz::Tz = "America/New_York".parse().unwrap_or(chrono_tz::UTC);
     let local = now.with_timezone(&tz);
@@ -80,7 +86,7 @@ fn seed_time(now: DateTime<Utc>) -> DateTime<Utc> {
         .and_then(|t| t.with_nanosecond(0))
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(now);
-    let t = if noon > now {
+    let t = if noon + Duration::minutes(HISTORY_MINUTES) > now {
         noon - Duration::days(1)
     } else {
         noon
@@ -138,7 +144,10 @@ pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
             ));
         }
         // History, played through the real rules.
-        let at = |m: i64| t0 + Duration::minutes(m);
+        let at = |m: i64| {
+            debug_assert!(m <= HISTORY_MINUTES, "seeded history must end in the past");
+            t0 + Duration::minutes(m)
+        };
         let inbound =
             |from: &str, to: &str, channel: Channel, body: &str, m: i64, n: u32| -> ApiResult<()> {
                 let number = storage::number_by_e164(c, to)?
@@ -267,4 +276,30 @@ pub async fn demo(db: &Db) -> ApiResult<Option<String>> {
     text.push_str("Contact phone simulator: open /phone in the app.\n");
     text.push_str("===================================================================");
     Ok(Some(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_seeded_history_is_always_past() {
+        // Noon in New York is 17:00 UTC in November (EST).
+        let cases = [
+            ("2026-11-27T16:59:00Z", "2026-11-26T17:00:00Z"),
+            ("2026-11-27T17:10:00Z", "2026-11-26T17:00:00Z"),
+            ("2026-11-27T17:59:59Z", "2026-11-26T17:00:00Z"),
+            ("2026-11-27T18:00:00Z", "2026-11-27T17:00:00Z"),
+            ("2026-11-28T04:00:00Z", "2026-11-27T17:00:00Z"),
+        ];
+        for (now, start) in cases {
+            let t0 = seed_time(utc(now));
+            assert_eq!(t0, utc(start), "seeded at {now}");
+            assert!(t0 + Duration::minutes(HISTORY_MINUTES) <= utc(now));
+        }
+    }
 }
