@@ -480,7 +480,8 @@ fn writer_loop(
         }
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
         let began = exec_cached(&conn, begin_sql(&conn)).is_ok();
-        for mut job in batch.drain(..) {
+        let mut jobs = batch.drain(..);
+        while let Some(mut job) = jobs.next() {
             if !began || exec_cached(&conn, "SAVEPOINT job").is_err() {
                 if let Attempt::Done(_, done) = run_job(&mut job, None) {
                     completions.push(done);
@@ -499,6 +500,14 @@ fn writer_loop(
                 Attempt::Retry => {
                     rollback_job(&conn);
                     again.push(job);
+                    // The deadlock's other side waits for this transaction's
+                    // locks: commit now and run the rest of the batch in the
+                    // next one. Running on would keep those locks held and
+                    // let each further conflict cost another deadlock
+                    // timeout (a webhook storm on four writers once waited
+                    // over 30 s).
+                    again.extend(jobs.by_ref());
+                    break;
                 }
             }
         }
