@@ -10,7 +10,8 @@
 //! transaction, commits once, and only then answers each job. A job that
 //! fails is rolled back to its savepoint and does not disturb the others; a
 //! job that another transaction made fail (a deadlock victim, a lost
-//! connection) runs again in the next batch. SQLite has one writer, so its
+//! connection) runs again in the next batch, and the batch commits there so
+//! the other transaction stops waiting for its locks. SQLite has one writer, so its
 //! writes are serialised (which makes races such as two agents claiming one
 //! WhatsApp contact atomic); on PostgreSQL, where several writers and
 //! several server processes write at once, the rows a job changes are
