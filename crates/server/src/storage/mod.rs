@@ -11,11 +11,11 @@
 //! fails is rolled back to its savepoint and does not disturb the others; a
 //! job that another transaction made fail (a deadlock victim, a lost
 //! connection) runs again in the next batch, and the batch commits there so
-//! the other transaction stops waiting for its locks. SQLite has one writer, so its
-//! writes are serialised (which makes races such as two agents claiming one
-//! WhatsApp contact atomic); on PostgreSQL, where several writers and
-//! several server processes write at once, the rows a job changes are
-//! locked as it reads them (see `conversations::conversation_row`). A busy
+//! the other transaction stops waiting for its locks. SQLite has one
+//! writer, so its writes are serialised (which makes races such as two
+//! agents claiming one WhatsApp contact atomic); on PostgreSQL, where
+//! several writers and several server processes write at once, the rows a
+//! job changes are locked as it reads them (see `conversations::conversation_row`). A busy
 //! server commits thousands of requests per fsync. Reads use a small pool of
 //! read connections (SQLite's WAL lets them run beside the writer).
 
